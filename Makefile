@@ -1,0 +1,54 @@
+# Everyday commands. `make run` starts the shop; `make test` runs everything CI runs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The offline copy of the waifu2x models beside the repository, when there is one; elsewhere the
+# worker downloads them once into ~/.cache/picmatix.
+SHARED_WAIFU2X := $(abspath ../shared/models/waifu2x/upconv_7_photo)
+ifneq ($(wildcard $(SHARED_WAIFU2X)),)
+export PICMATIX_WAIFU2X_DIR ?= $(SHARED_WAIFU2X)
+else
+export PICMATIX_ALLOW_DOWNLOADS ?= 1
+endif
+
+.PHONY: install run test lint format typecheck pytest messages makemessages bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[worker,dev]'
+	touch $@
+
+install: $(BIN)/.installed messages
+
+messages: $(BIN)/.installed
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+makemessages: $(BIN)/.installed
+	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=bench --ignore=var --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l es --ignore=.venv --ignore=var --no-obsolete
+
+run: install
+	$(BIN)/python manage.py runshop
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy .
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: install lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/engine_bench.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file from ../shared, or a skip (a failure in CI, where ../shared is always present)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is missing: the tests read ../shared beside the repository"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def jpeg_bytes(size: tuple[int, int] = (96, 72), colour: tuple[int, int, int] = (200, 120, 40)) -> bytes:
+    image = Image.new("RGB", size, colour)
+    for x in range(0, size[0], 8):  # some texture, so style losses are not degenerate
+        image.paste((40, 60, 160), (x, 0, x + 3, size[1]))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def media(settings, tmp_path: Path) -> Path:
+    """Each test stores its files in a fresh folder, so file counts are exact."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def style(db, media):
+    """An active style with a real image; its recipe is whatever a test needs (empty by default)."""
+    from styles.models import Style
+    from styles.services import style_set_image
+
+    style = Style.objects.create(slug="nocturne", name_en="Nocturne", name_es="Nocturno", active=True, recipe={})
+    return style_set_image(style=style, image_bytes=jpeg_bytes((64, 64), (30, 60, 150)))

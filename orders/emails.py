@@ -1,0 +1,48 @@
+"""One email = one name = three templates: emails/<name>-subject.txt, -body.txt, -body.html."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from orders.models import Order
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def email_render(name: str, *, language: str, context: dict[str, Any]) -> RenderedEmail:
+    with translation.override(language):
+        subject = render_to_string(f"emails/{name}-subject.txt", context)
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
+    # A subject must be one line whatever the template's whitespace.
+    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def email_send(rendered: RenderedEmail, *, to: str) -> None:
+    message = EmailMultiAlternatives(rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(rendered.html, "text/html")
+    message.send()
+
+
+def order_absolute_url(order: Order) -> str:
+    with translation.override(order.language):
+        path = reverse("orders:detail", kwargs={"token": order.token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def preview_email(order: Order) -> RenderedEmail:
+    with translation.override(order.language):
+        context = {"order": order, "style_name": order.style.name, "order_url": order_absolute_url(order)}
+    return email_render("preview-ready", language=order.language, context=context)

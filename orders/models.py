@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from styles.models import Style
+
+
+def new_order_token() -> str:
+    # 32 bytes of randomness: the preview link is the only key to an order, so it must not be guessable.
+    return secrets.token_urlsafe(32)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        RENDERING = "rendering", _("Painting")
+        PREVIEW_READY = "preview_ready", _("Preview ready")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=64, unique=True, default=new_order_token, editable=False)
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=8, default="en")
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="orders", verbose_name=_("style"))
+    content_image = models.FileField(_("photo"), upload_to="uploads/", max_length=200)
+    content_width = models.PositiveIntegerField(default=0)
+    content_height = models.PositiveIntegerField(default=0)
+    gallery_consent = models.BooleanField(_("may appear in the public gallery"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RENDERING)
+    preview_email_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.email}"
+
+    @property
+    def current_job(self) -> RenderJob | None:
+        return self.jobs.order_by("-id").first()
+
+
+class RenderJob(models.Model):
+    """One attempt-tracked render of an order. The row, not the broker, owns the work."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    recipe = models.JSONField(default=dict, help_text=_("Snapshot of the style's recipe when the order was placed."))
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+    progress_image = models.FileField(upload_to="progress/", blank=True, max_length=200)
+    preview = models.FileField(upload_to="renders/", blank=True, max_length=200)
+    hd = models.FileField(upload_to="renders/", blank=True, max_length=200)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = _("render job")
+        verbose_name_plural = _("render jobs")
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.status})"
+
+    @property
+    def render_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class OrderEvent(models.Model):
+    """Append-only history of an order: who did what, when, with which data."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    job = models.ForeignKey(RenderJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} by {self.actor}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The log is evidence: a row once written is never rewritten.
+        if self.pk is not None:
+            raise ValueError("OrderEvent rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

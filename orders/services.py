@@ -1,0 +1,222 @@
+"""An order's life: creation, and the guarded transitions of its render job.
+
+Every transition is a conditional UPDATE on the job row that names the state it expects, so a
+second worker, a redelivered Celery message or a retry after a crash changes nothing (the pattern
+of healthchecks' sendalerts). Each change is written to the order's append-only event log.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from orders.images import CleanPhoto
+from orders.models import Order, OrderEvent, RenderJob
+from styles.models import Style
+
+logger = logging.getLogger(__name__)
+
+
+def order_event(
+    *, order: Order | int, kind: str, actor: str, job: RenderJob | int | None = None, **data: Any
+) -> OrderEvent:
+    order_id = order if isinstance(order, int) else order.pk
+    job_id = job if isinstance(job, int) or job is None else job.pk
+    return OrderEvent.objects.create(order_id=order_id, job_id=job_id, kind=kind, actor=actor, data=data)
+
+
+def _enqueue_render(job_id: int) -> None:
+    from rendering.tasks import render_job_run
+
+    render_job_run.delay(job_id)
+
+
+def _enqueue_preview_email(order_id: int) -> None:
+    from orders.tasks import order_preview_email_send
+
+    order_preview_email_send.delay(order_id)
+
+
+def order_create(
+    *,
+    email: str,
+    style: Style,
+    photo: CleanPhoto,
+    language: str,
+    country: str = "",
+    currency: str = "",
+    gallery_consent: bool = False,
+) -> Order:
+    """Store the cleaned photo, write the order and its render job, and queue the render."""
+    # The upload is written before the transaction (slow I/O stays out of it) and removed again if
+    # the transaction fails, so a failed order never leaves an orphan photo behind.
+    name = default_storage.save(f"uploads/{secrets.token_hex(16)}.{photo.extension}", ContentFile(photo.data))
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                email=email,
+                style=style,
+                content_image=name,
+                content_width=photo.width,
+                content_height=photo.height,
+                language=language,
+                country=country,
+                currency=currency,
+                gallery_consent=gallery_consent,
+            )
+            job = RenderJob.objects.create(order=order, recipe=style.recipe)
+            order_event(order=order, job=job, kind="order_created", actor="customer", style=style.slug)
+            transaction.on_commit(lambda: _enqueue_render(job.pk))
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    logger.info("order %s created, job %s queued", order.pk, job.pk)
+    return order
+
+
+def render_job_claim(*, job_id: int, worker: str) -> RenderJob | None:
+    """Take a queued job (or one whose lease ran out) for this worker; None if someone else has it."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.RENDER_LEASE_SECONDS)
+    claimable = Q(status=RenderJob.Status.QUEUED) | Q(status=RenderJob.Status.RUNNING, lease_expires_at__lt=now)
+    changed = (
+        RenderJob.objects.filter(claimable, pk=job_id, attempts__lt=settings.RENDER_MAX_ATTEMPTS)
+        .update(
+            status=RenderJob.Status.RUNNING,
+            worker=worker,
+            attempts=F("attempts") + 1,
+            lease_expires_at=lease,
+            heartbeat_at=now,
+            started_at=now,
+            progress={},
+            updated_at=now,
+        )
+    )
+    if changed != 1:
+        return None
+    job = RenderJob.objects.select_related("order", "order__style").get(pk=job_id)
+    order_event(order=job.order_id, job=job, kind="render_claimed", actor=f"worker:{worker}", attempt=job.attempts)
+    return job
+
+
+def render_job_heartbeat(*, job_id: int, worker: str, progress: dict[str, Any] | None = None) -> bool:
+    """Renew the lease (and publish progress). False means the job is no longer ours: stop."""
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "lease_expires_at": now + timedelta(seconds=settings.RENDER_LEASE_SECONDS),
+        "heartbeat_at": now,
+        "updated_at": now,
+    }
+    if progress is not None:
+        fields["progress"] = progress
+    return RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(**fields) == 1
+
+
+def render_job_set_progress_image(*, job_id: int, worker: str, jpeg: bytes) -> None:
+    """Replace the small intermediate image the order page shows while painting."""
+    job = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).first()
+    if job is None:
+        return
+    name = default_storage.save(f"progress/{secrets.token_hex(16)}.jpg", ContentFile(jpeg))
+    old = job.progress_image.name
+    changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(
+        progress_image=name
+    )
+    for stale in ([old] if changed and old else []) + ([] if changed else [name]):
+        default_storage.delete(stale)
+
+
+@dataclass(frozen=True)
+class RenderOutput:
+    preview_jpeg: bytes
+    hd_png: bytes
+    stats: dict[str, Any]
+
+
+def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool:
+    """running -> done. Only this transition queues the preview email. False if the job was not ours."""
+    key = secrets.token_hex(16)
+    preview = default_storage.save(f"renders/{key}-preview.jpg", ContentFile(output.preview_jpeg))
+    hd = default_storage.save(f"renders/{key}-hd.png", ContentFile(output.hd_png))
+    now = timezone.now()
+    with transaction.atomic():
+        changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(
+            status=RenderJob.Status.DONE,
+            preview=preview,
+            hd=hd,
+            stats=output.stats,
+            finished_at=now,
+            lease_expires_at=None,
+            error="",
+            updated_at=now,
+        )
+        if changed == 1:
+            job = RenderJob.objects.get(pk=job_id)
+            Order.objects.filter(pk=job.order_id).update(status=Order.Status.PREVIEW_READY, updated_at=now)
+            order_event(order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats)
+            transaction.on_commit(lambda: _enqueue_preview_email(job.order_id))
+    if changed != 1:
+        # Another worker owns the job now (our lease ran out): our files are not the order's.
+        default_storage.delete(preview)
+        default_storage.delete(hd)
+        logger.warning("job %s: finished by %s but no longer owned by it; output dropped", job_id, worker)
+        return False
+    logger.info("job %s done", job_id)
+    return True
+
+
+def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) -> RenderJob | None:
+    """running -> queued (retry) or failed. Returns the job, or None if it was not ours."""
+    now = timezone.now()
+    job = RenderJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    retry = retryable and job.attempts < settings.RENDER_MAX_ATTEMPTS
+    new_status = RenderJob.Status.QUEUED if retry else RenderJob.Status.FAILED
+    with transaction.atomic():
+        changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(
+            status=new_status,
+            error=error[:4000],
+            worker="" if retry else worker,
+            lease_expires_at=None,
+            finished_at=None if retry else now,
+            updated_at=now,
+        )
+        if changed != 1:
+            return None
+        order_event(
+            order=job.order_id,
+            job=job_id,
+            kind="render_retry" if retry else "render_failed",
+            actor=f"worker:{worker}",
+            error=error[:500],
+            attempt=job.attempts,
+        )
+        if retry:
+            transaction.on_commit(lambda: _enqueue_render(job_id))
+        else:
+            Order.objects.filter(pk=job.order_id).update(status=Order.Status.FAILED, updated_at=now)
+    logger.log(logging.WARNING if retry else logging.ERROR, "job %s failed (retry=%s): %s", job_id, retry, error)
+    job.refresh_from_db()
+    return job
+
+
+def order_mark_preview_email_sent(*, order_id: int) -> bool:
+    """Record the preview email once; False if it had already been recorded."""
+    now = timezone.now()
+    changed = Order.objects.filter(pk=order_id, preview_email_sent_at__isnull=True).update(
+        preview_email_sent_at=now, updated_at=now
+    )
+    if changed:
+        order_event(order=order_id, kind="preview_email_sent", actor="system")
+    return changed == 1

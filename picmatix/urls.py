@@ -1,0 +1,13 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from orders import views as order_views
+
+urlpatterns = [
+    path("", order_views.root, name="root"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("styles.urls")),
+]
+urlpatterns += i18n_patterns(path("", include("orders.urls")), prefix_default_language=True)

@@ -1,0 +1,153 @@
+"""Gatys losses with the normalisations of jcjohnson/neural-style (neural_style.lua).
+
+Keeping its conventions (Gram / (C*H*W), MSE means, strength multiplying loss and gradient) lets the
+seed recipe's weights (content 5, style 100, tv 1e-3) keep the meaning they have there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "GatysObjective",
+    "LossTerms",
+    "content_targets",
+    "gram_matrix",
+    "normalize_gradient",
+    "style_targets",
+    "tv_loss",
+]
+
+Features = Callable[[torch.Tensor, Sequence[str]], Mapping[str, torch.Tensor]]
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """(1, C, H, W) -> (C, C) Gram matrix F F^T / (C*H*W), as neural_style.lua's StyleLoss divides it."""
+    _, c, h, w = features.shape
+    flat = features.reshape(c, h * w)
+    return torch.mm(flat, flat.t()).div_(c * h * w)
+
+
+class _NormalizeGradient(torch.autograd.Function):
+    """Identity forward; backward rescales the gradient to neural_style.lua's normalised one.
+
+    The lua modules compute g = d(MSE)/d(input), then g / (||g||_1 + 1e-8) * strength. Placed in front
+    of ``strength * MSE``, this node receives strength * g, so dividing by ||.||_1 / strength + 1e-8
+    gives exactly that.
+    """
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, strength: float) -> torch.Tensor:
+        ctx.strength = strength  # type: ignore[attr-defined]
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        strength: float = ctx.strength  # type: ignore[attr-defined]
+        return grad / (grad.abs().sum() / strength + 1e-8), None
+
+
+def normalize_gradient(x: torch.Tensor, strength: float) -> torch.Tensor:
+    """Mark ``x`` (read by one ``strength * loss`` term) for neural_style.lua's -normalize_gradients."""
+    return _NormalizeGradient.apply(x, strength)  # type: ignore[no-any-return]
+
+
+def tv_loss(image: torch.Tensor, strength: float) -> torch.Tensor:
+    """Total variation whose gradient is exactly neural_style.lua's TVLoss:updateGradInput.
+
+    The lua module only defines a gradient: with x_diff = x[:-1, :-1] - x[:-1, 1:] and
+    y_diff = x[:-1, :-1] - x[1:, :-1] (both on the top-left (H-1) x (W-1) crop), it adds
+    x_diff + y_diff at [:-1, :-1], -x_diff at [:-1, 1:], -y_diff at [1:, :-1], times strength.
+    That is the gradient of strength * 0.5 * sum(x_diff^2 + y_diff^2), the value reported here.
+    """
+    corner = image[:, :, :-1, :-1]
+    x_diff = corner - image[:, :, :-1, 1:]
+    y_diff = corner - image[:, :, 1:, :-1]
+    return 0.5 * strength * (x_diff.square().sum() + y_diff.square().sum())
+
+
+@torch.no_grad()
+def content_targets(features: Features, image: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Feature maps of the (preprocessed) content image at ``layers``; cloned, as ReLUs run in place."""
+    return {name: f.clone() for name, f in features(image, layers).items()}
+
+
+@torch.no_grad()
+def style_targets(
+    features: Features,
+    images: Sequence[torch.Tensor],
+    layers: Sequence[str],
+    blend_weights: Sequence[float] | None = None,
+) -> dict[str, torch.Tensor]:
+    """Gram targets blended over several style images, weights normalised to sum 1 (neural_style.lua)."""
+    if not images:
+        raise ValueError("at least one style image is needed")
+    weights = list(blend_weights) if blend_weights is not None else [1.0] * len(images)
+    if len(weights) != len(images) or sum(weights) <= 0:
+        raise ValueError("style blend weights must be one non-negative number per style image, not all 0")
+    total = sum(weights)
+    targets: dict[str, torch.Tensor] = {}
+    for image, weight in zip(images, weights, strict=True):
+        for name, f in features(image, layers).items():
+            g = gram_matrix(f).mul_(weight / total)
+            targets[name] = targets[name].add_(g) if name in targets else g
+    return targets
+
+
+@dataclass(frozen=True)
+class LossTerms:
+    """The loss of one evaluation: ``total`` carries the graph, the parts are detached."""
+
+    total: torch.Tensor
+    content: torch.Tensor
+    style: torch.Tensor
+    tv: torch.Tensor
+
+
+class GatysObjective:
+    """Content + style + total variation loss of an image (in network input space), in one forward.
+
+    Loss values follow neural_style.lua: the sum over layers of weight * MSE.
+    """
+
+    def __init__(
+        self,
+        features: Features,
+        *,
+        content: Mapping[str, torch.Tensor],
+        style: Mapping[str, torch.Tensor],
+        content_weight: float,
+        style_weight: float,
+        tv_weight: float,
+        normalize_gradients: bool = False,
+    ) -> None:
+        self.features = features
+        # A zero-weight term contributes nothing; dropping it also avoids dividing by 0 in the normaliser.
+        self.content = dict(content) if content_weight > 0 else {}
+        self.style = dict(style) if style_weight > 0 else {}
+        self.content_weight = content_weight
+        self.style_weight = style_weight
+        self.tv_weight = tv_weight
+        self.normalize_gradients = normalize_gradients
+        self.layers = list(dict.fromkeys([*self.content, *self.style]))
+
+    def _mark(self, f: torch.Tensor, strength: float) -> torch.Tensor:
+        return normalize_gradient(f, strength) if self.normalize_gradients else f
+
+    def __call__(self, image: torch.Tensor) -> LossTerms:
+        zero = image.new_zeros(())
+        feats = self.features(image, self.layers) if self.layers else {}
+        content = zero
+        for name, target in self.content.items():
+            f = self._mark(feats[name], self.content_weight)
+            content = content + self.content_weight * F.mse_loss(f, target)
+        style = zero
+        for name, target in self.style.items():
+            f = self._mark(feats[name], self.style_weight)
+            style = style + self.style_weight * F.mse_loss(gram_matrix(f), target)
+        tv = tv_loss(image, self.tv_weight) if self.tv_weight > 0 else zero
+        return LossTerms(content + style + tv, content.detach(), style.detach(), tv.detach())

@@ -1,0 +1,398 @@
+"""Render recipes: validated, immutable, JSON-serialisable descriptions of a whole render.
+
+A recipe is passes (Gatys optimisations at growing sizes) + colour post-processing + the preview's
+watermark + the HD upscale. Every value is checked on construction; a bad one raises RecipeError
+naming its path, e.g. ``passes[1].size: must be an integer between 16 and 4096 (got 8)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from .errors import RecipeError
+from .vgg import LAYER_NAMES
+
+__all__ = [
+    "PRESETS",
+    "PassSpec",
+    "PostProcess",
+    "Recipe",
+    "Upscale",
+    "Watermark",
+    "recipe_preset",
+]
+
+DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+MIN_SIZE, MAX_SIZE = 16, 4096
+
+Init = Literal["image", "random", "previous"]
+Optimizer = Literal["lbfgs", "adam"]
+UpscaleMethod = Literal["waifu2x", "lanczos", "none"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Field checks: each returns the normalised value or raises RecipeError naming the field.
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)  # the dataclasses are frozen
+
+
+def _int(name: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise RecipeError(name, f"must be an integer between {lo} and {hi} (got {value!r})")
+    return value
+
+
+def _float(name: str, value: object, lo: float, hi: float, *, above: bool = False) -> float:
+    """A finite number in [lo, hi] (in (lo, hi] when ``above``); ints are accepted and made floats."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        number = float(value)  # type: ignore[arg-type]
+        ok = (number > lo if above else number >= lo) and number <= hi
+    if not ok:
+        interval = f"{'above' if above else 'at least'} {lo:g} and at most {hi:g}"
+        raise RecipeError(name, f"must be a number {interval} (got {value!r})")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise RecipeError(name, f"must be true or false (got {value!r})")
+    return value
+
+
+def _choice(name: str, value: object, choices: Sequence[object]) -> Any:
+    if isinstance(value, bool) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise RecipeError(name, f"must be one of {options} (got {value!r})")
+    return value
+
+
+def _layers(name: str, value: object, *, allow_empty: bool) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise RecipeError(name, f"must be a list of VGG-19 layer names (got {value!r})")
+    for i, layer in enumerate(value):
+        if layer not in LAYER_NAMES:
+            raise RecipeError(f"{name}[{i}]", f"unknown VGG-19 layer {layer!r} (use e.g. relu4_2 or conv3_1)")
+    if len(set(value)) != len(value):
+        raise RecipeError(name, "lists a layer twice")
+    if not value and not allow_empty:
+        raise RecipeError(name, "must name at least one layer")
+    return tuple(value)
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PassSpec:
+    """One Gatys optimisation at ``size`` (the longest side, px), with neural_style.lua's defaults.
+
+    ``learning_rate`` is Adam's (in 0..255 pixel units, like neural_style.lua); L-BFGS always steps
+    with learning rate 1 and no line search, as there. ``seed`` makes ``init="random"`` repeatable.
+    """
+
+    size: int
+    iterations: int
+    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
+    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    content_weight: float = 5.0
+    style_weight: float = 100.0
+    style_scale: float = 1.0
+    tv_weight: float = 1e-3
+    init: Init = "image"
+    optimizer: Optimizer = "lbfgs"
+    lbfgs_history: int = 100
+    learning_rate: float = 10.0
+    normalize_gradients: bool = False
+    original_colors: bool = False
+    seed: int | None = None
+    style_blend_weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "size", _int("size", self.size, MIN_SIZE, MAX_SIZE))
+        _set(self, "iterations", _int("iterations", self.iterations, 1, 100_000))
+        _set(self, "content_layers", _layers("content_layers", self.content_layers, allow_empty=True))
+        _set(self, "style_layers", _layers("style_layers", self.style_layers, allow_empty=True))
+        if not self.content_layers and not self.style_layers:
+            raise RecipeError("style_layers", "a pass needs at least one content or style layer")
+        _set(self, "content_weight", _float("content_weight", self.content_weight, 0.0, 1e12))
+        _set(self, "style_weight", _float("style_weight", self.style_weight, 0.0, 1e12))
+        _set(self, "style_scale", _float("style_scale", self.style_scale, 0.05, 4.0))
+        _set(self, "tv_weight", _float("tv_weight", self.tv_weight, 0.0, 1e6))
+        _set(self, "init", _choice("init", self.init, ("image", "random", "previous")))
+        _set(self, "optimizer", _choice("optimizer", self.optimizer, ("lbfgs", "adam")))
+        _set(self, "lbfgs_history", _int("lbfgs_history", self.lbfgs_history, 1, 1000))
+        _set(self, "learning_rate", _float("learning_rate", self.learning_rate, 0.0, 1e6, above=True))
+        _set(self, "normalize_gradients", _bool("normalize_gradients", self.normalize_gradients))
+        _set(self, "original_colors", _bool("original_colors", self.original_colors))
+        if self.seed is not None:
+            _set(self, "seed", _int("seed", self.seed, 0, 2**63 - 1))
+        if self.style_blend_weights is not None:
+            weights = self.style_blend_weights
+            if isinstance(weights, str) or not isinstance(weights, Sequence) or not weights:
+                raise RecipeError("style_blend_weights", f"must be a non-empty list of numbers (got {weights!r})")
+            checked = tuple(_float(f"style_blend_weights[{i}]", w, 0.0, 1e6) for i, w in enumerate(weights))
+            if sum(checked) <= 0:
+                raise RecipeError("style_blend_weights", "must not all be 0")
+            _set(self, "style_blend_weights", checked)
+
+
+@dataclass(frozen=True)
+class PostProcess:
+    """Colour finishing of the last pass's image, before the watermark and the upscale.
+
+    ``auto_levels`` stretches intensity like ImageMagick's ``-normalize`` (``black_point`` % of pixels
+    clip to black, ``white_point`` % to white); ``brightness`` and ``saturation`` are percentages like
+    ``-modulate`` (HSL); ``contrast`` is -100..100 like ``-brightness-contrast``; ``smooth_radius`` > 0
+    runs a bilateral filter (edge-preserving) whose colour tolerance is ``smooth_sigma`` (0..1 scale).
+    """
+
+    enabled: bool = True
+    auto_levels: bool = True
+    black_point: float = 2.0
+    white_point: float = 1.0
+    brightness: float = 100.0
+    saturation: float = 100.0
+    contrast: float = 0.0
+    smooth_radius: int = 0
+    smooth_sigma: float = 0.1
+
+    def __post_init__(self) -> None:
+        _set(self, "enabled", _bool("enabled", self.enabled))
+        _set(self, "auto_levels", _bool("auto_levels", self.auto_levels))
+        _set(self, "black_point", _float("black_point", self.black_point, 0.0, 49.0))
+        _set(self, "white_point", _float("white_point", self.white_point, 0.0, 49.0))
+        _set(self, "brightness", _float("brightness", self.brightness, 0.0, 400.0))
+        _set(self, "saturation", _float("saturation", self.saturation, 0.0, 400.0))
+        _set(self, "contrast", _float("contrast", self.contrast, -100.0, 100.0))
+        _set(self, "smooth_radius", _int("smooth_radius", self.smooth_radius, 0, 5))
+        _set(self, "smooth_sigma", _float("smooth_sigma", self.smooth_sigma, 0.0, 1.0, above=True))
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """The preview's watermark: ``text`` (or the image file ``logo``), tiled diagonally over everything.
+
+    ``size`` is the height of one line of text (or of the logo) as a fraction of the image's longest side.
+    """
+
+    enabled: bool = True
+    text: str = "picmatix preview"
+    logo: str | None = None
+    opacity: float = 0.35
+    angle: float = 30.0
+    size: float = 0.05
+
+    def __post_init__(self) -> None:
+        _set(self, "enabled", _bool("enabled", self.enabled))
+        if not isinstance(self.text, str) or len(self.text) > 200:
+            raise RecipeError("text", f"must be a string of at most 200 characters (got {self.text!r})")
+        if self.logo is not None and (not isinstance(self.logo, str) or not self.logo):
+            raise RecipeError("logo", f"must be the path of an image file or null (got {self.logo!r})")
+        if self.enabled and not self.text.strip() and self.logo is None:
+            raise RecipeError("text", "must not be empty when the watermark is enabled without a logo")
+        _set(self, "opacity", _float("opacity", self.opacity, 0.0, 1.0, above=True))
+        _set(self, "angle", _float("angle", self.angle, -90.0, 90.0))
+        _set(self, "size", _float("size", self.size, 0.005, 0.5))
+
+
+@dataclass(frozen=True)
+class Upscale:
+    """How the HD image is enlarged: waifu2x (``noise`` 0..3 denoises first; None: scale only),
+    Lanczos, or not at all. ``scale`` 4 runs waifu2x twice (denoising only the first time)."""
+
+    method: UpscaleMethod = "waifu2x"
+    noise: int | None = 2
+    scale: int = 2
+
+    def __post_init__(self) -> None:
+        _set(self, "method", _choice("method", self.method, ("waifu2x", "lanczos", "none")))
+        if self.noise is not None:
+            _set(self, "noise", _int("noise", self.noise, 0, 3))
+        _set(self, "scale", _choice("scale", self.scale, (2, 4)))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole render: ``passes`` run in order, then ``post``, then ``watermark`` (preview) and ``upscale`` (HD)."""
+
+    passes: tuple[PassSpec, ...]
+    post: PostProcess = field(default_factory=PostProcess)
+    watermark: Watermark = field(default_factory=Watermark)
+    upscale: Upscale = field(default_factory=Upscale)
+
+    def __post_init__(self) -> None:
+        passes = self.passes
+        if isinstance(passes, str | bytes) or not isinstance(passes, Sequence) or not 1 <= len(passes) <= 8:
+            raise RecipeError("passes", "must be a list of 1 to 8 passes")
+        for i, spec in enumerate(passes):
+            if not isinstance(spec, PassSpec):
+                raise RecipeError(f"passes[{i}]", f"must be a PassSpec (got {type(spec).__name__})")
+        if passes[0].init == "previous":
+            raise RecipeError("passes[0].init", "'previous' needs an earlier pass; use 'image' or 'random'")
+        _set(self, "passes", tuple(passes))
+        for name, cls in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
+            if not isinstance(getattr(self, name), cls):
+                raise RecipeError(name, f"must be a {cls.__name__}")
+
+    @classmethod
+    def from_dict(cls, data: object) -> Recipe:
+        """Build from JSON-like data; unknown keys and bad values raise RecipeError naming the field."""
+        mapping = _mapping("", data)
+        _reject_unknown("", mapping, cls)
+        if "passes" not in mapping:
+            raise RecipeError("passes", "is required")
+        raw_passes = mapping["passes"]
+        if isinstance(raw_passes, str) or not isinstance(raw_passes, Sequence):
+            raise RecipeError("passes", "must be a list of 1 to 8 passes")
+        passes = tuple(_build(PassSpec, f"passes[{i}]", p) for i, p in enumerate(raw_passes))
+        parts: dict[str, Any] = {}
+        for name, part in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
+            if name in mapping:
+                parts[name] = _build(part, name, mapping[name])
+        return cls(passes=passes, **parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (lists, not tuples); ``Recipe.from_dict(r.to_dict()) == r``."""
+        return _plain(dataclasses.asdict(self))  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Recipe:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise RecipeError("", f"the recipe is not valid JSON ({exc})") from exc
+        return cls.from_dict(data)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+T = TypeVar("T")
+
+
+def _mapping(path: str, data: object) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise RecipeError(path, f"must be an object (got {type(data).__name__})")
+    return data
+
+
+def _reject_unknown(path: str, data: Mapping[str, Any], cls: type) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            where = f"{path}.{key}" if path else str(key)
+            raise RecipeError(where, f"unknown field (known: {', '.join(sorted(known))})")
+
+
+def _build(cls: type[T], path: str, data: object) -> T:
+    mapping = _mapping(path, data)
+    _reject_unknown(path, mapping, cls)
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and f.name not in mapping:
+            raise RecipeError(f"{path}.{f.name}", "is required")
+    try:
+        return cls(**mapping)
+    except RecipeError as exc:
+        raise exc.within(path) from None
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# Presets
+
+
+# History 100 (neural_style.lua's default) costs 2 * 100 * numel * 4 bytes: 1.6 GB at 960 px.
+# bench/engine_bench.py --sweep measured how far it can shrink at 960 px (see bench/README.md).
+SEED_PASS2_HISTORY = 20
+
+
+def _seed() -> Recipe:
+    """The shop's reference render: 350 px then 960 px started from it, finished and upscaled 2x."""
+    return Recipe(
+        passes=(
+            PassSpec(size=350, iterations=400, tv_weight=1e-4, init="image", seed=0),
+            PassSpec(
+                size=960,
+                iterations=200,
+                tv_weight=1e-3,
+                init="previous",
+                lbfgs_history=SEED_PASS2_HISTORY,
+                seed=0,
+            ),
+        ),
+        post=PostProcess(auto_levels=True, saturation=105.0, smooth_radius=1),
+        watermark=Watermark(),
+        upscale=Upscale(method="waifu2x", noise=2, scale=2),
+    )
+
+
+def _quick() -> Recipe:
+    """About a minute on a 2-core CPU: a draft for staff trying a style on sample photos."""
+    return Recipe(
+        passes=(
+            PassSpec(size=192, iterations=60, tv_weight=1e-4, init="image", seed=0),
+            PassSpec(size=320, iterations=30, tv_weight=1e-3, init="previous", lbfgs_history=20, seed=0),
+        ),
+        post=PostProcess(auto_levels=True, saturation=105.0, smooth_radius=1),
+        watermark=Watermark(),
+        upscale=Upscale(method="waifu2x", noise=2, scale=2),
+    )
+
+
+def _waifu2x_models_present() -> bool:
+    try:
+        from .waifu2x import Waifu2xModelsMissing, model_files
+    except ImportError:
+        return False
+    try:
+        model_files(2, None, download=False)
+    except (Waifu2xModelsMissing, OSError, ValueError):
+        return False
+    return True
+
+
+def _tiny() -> Recipe:
+    """A couple of seconds on a CPU, for the shop's tests: two passes at 32 and 48 px."""
+    upscale = Upscale(method="waifu2x", noise=2) if _waifu2x_models_present() else Upscale(method="none")
+    return Recipe(
+        passes=(
+            PassSpec(size=32, iterations=4, tv_weight=1e-4, init="image", lbfgs_history=5, seed=0),
+            PassSpec(size=48, iterations=3, init="previous", lbfgs_history=5, seed=0),
+        ),
+        post=PostProcess(auto_levels=True),
+        watermark=Watermark(),
+        upscale=upscale,
+    )
+
+
+_FACTORIES: dict[str, Callable[[], Recipe]] = {"seed": _seed, "quick": _quick, "tiny": _tiny}
+
+#: The named recipes, as built at import time. ``tiny`` upscales with waifu2x only where its models are
+#: found (``$PICMATIX_WAIFU2X_DIR`` or the model cache), else not at all: call recipe_preset("tiny") to
+#: look again.
+PRESETS: Mapping[str, Recipe] = {name: make() for name, make in _FACTORIES.items()}
+
+
+def recipe_preset(name: str) -> Recipe:
+    """The preset ``name`` (seed, quick or tiny), built now."""
+    try:
+        return _FACTORIES[name]()
+    except KeyError:
+        raise RecipeError("", f"unknown recipe preset {name!r}; choose one of {', '.join(_FACTORIES)}") from None

@@ -1,0 +1,33 @@
+"""Bridge between a style's stored recipe (JSON) and the engine's recipe schema.
+
+The engine's recipe module is plain Python (no torch), so the web tier validates recipes without
+loading the rendering stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+def recipe_validate(data: Any) -> dict[str, Any]:
+    """Return the recipe in canonical form, or raise ValidationError naming the bad field."""
+    from rendering.engine.recipe import Recipe, RecipeError
+
+    try:
+        return Recipe.from_dict(data).to_dict()
+    except RecipeError as exc:
+        raise ValidationError(str(exc), code="invalid_recipe") from exc
+
+
+def recipe_preset_names() -> list[str]:
+    from rendering.engine.recipe import PRESETS
+
+    return sorted(PRESETS)
+
+
+def recipe_preset_dict(name: str) -> dict[str, Any]:
+    from rendering.engine.recipe import recipe_preset
+
+    return recipe_preset(name).to_dict()

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from styles import views
+
+app_name = "styles"
+
+urlpatterns = [path("styles/<slug:slug>/thumbnail.jpg", views.thumbnail, name="thumbnail")]
