@@ -22,7 +22,9 @@ ES: dict[str, str] = {
     "We send the link to your preview here.": "Te enviamos aquí el enlace a tu vista previa.",
     "My painting may appear in the public gallery": "Mi cuadro puede aparecer en la galería pública",
     "Are you human?": "¿Eres humano?",
-    "This file is %(size)s MB; the limit is %(limit)s MB.": "Este archivo ocupa %(size)s MB; el límite es %(limit)s MB.",
+    "This file is %(size)s MB; the limit is %(limit)s MB.": (
+        "Este archivo ocupa %(size)s MB; el límite es %(limit)s MB."
+    ),
     "Please upload a JPEG, PNG, WebP or HEIC photo.": "Sube una foto JPEG, PNG, WebP o HEIC, por favor.",
     "This photo has too many pixels; the limit is %(limit)s megapixels.": (
         "Esta foto tiene demasiados píxeles; el límite es %(limit)s megapíxeles."

@@ -67,9 +67,7 @@ def photo_clean(upload: IO[bytes], *, size: int, max_bytes: int, max_pixels: int
                 opened = Image.open(upload)
                 fmt = opened.format or ""
                 if fmt not in ACCEPTED_FORMATS:
-                    raise ValidationError(
-                        _("Please upload a JPEG, PNG, WebP or HEIC photo."), code="bad_format"
-                    )
+                    raise ValidationError(_("Please upload a JPEG, PNG, WebP or HEIC photo."), code="bad_format")
                 if opened.width * opened.height > max_pixels:
                     raise Image.DecompressionBombError("too many pixels")
                 opened.load()

@@ -89,18 +89,15 @@ def render_job_claim(*, job_id: int, worker: str) -> RenderJob | None:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.RENDER_LEASE_SECONDS)
     claimable = Q(status=RenderJob.Status.QUEUED) | Q(status=RenderJob.Status.RUNNING, lease_expires_at__lt=now)
-    changed = (
-        RenderJob.objects.filter(claimable, pk=job_id, attempts__lt=settings.RENDER_MAX_ATTEMPTS)
-        .update(
-            status=RenderJob.Status.RUNNING,
-            worker=worker,
-            attempts=F("attempts") + 1,
-            lease_expires_at=lease,
-            heartbeat_at=now,
-            started_at=now,
-            progress={},
-            updated_at=now,
-        )
+    changed = RenderJob.objects.filter(claimable, pk=job_id, attempts__lt=settings.RENDER_MAX_ATTEMPTS).update(
+        status=RenderJob.Status.RUNNING,
+        worker=worker,
+        attempts=F("attempts") + 1,
+        lease_expires_at=lease,
+        heartbeat_at=now,
+        started_at=now,
+        progress={},
+        updated_at=now,
     )
     if changed != 1:
         return None
@@ -163,7 +160,9 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
         if changed == 1:
             job = RenderJob.objects.get(pk=job_id)
             Order.objects.filter(pk=job.order_id).update(status=Order.Status.PREVIEW_READY, updated_at=now)
-            order_event(order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats)
+            order_event(
+                order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats
+            )
             transaction.on_commit(lambda: _enqueue_preview_email(job.order_id))
     if changed != 1:
         # Another worker owns the job now (our lease ran out): our files are not the order's.

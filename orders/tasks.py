@@ -12,8 +12,14 @@ from orders.services import order_mark_preview_email_sent
 logger = logging.getLogger(__name__)
 
 # Failures a later try can cure: the mail server down, refusing for now, or the network away.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPResponseException,
-                         ConnectionError, TimeoutError, OSError)
+TRANSIENT_MAIL_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPResponseException,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
 
 
 @shared_task(

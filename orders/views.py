@@ -92,4 +92,3 @@ def preview_image(request: HttpRequest, token: str) -> FileResponse:
     if job is None or job.status != RenderJob.Status.DONE:
         raise Http404
     return _stream(job.preview.name, "image/jpeg")
-

@@ -6,14 +6,14 @@ import tempfile
 # Every test run gets its own data folder (SQLite, media, broker), removed by the OS's tmp cleaning.
 os.environ.setdefault("PICMATIX_VAR_DIR", tempfile.mkdtemp(prefix="picmatix-test-"))
 
-from picmatix.settings import *  # noqa: E402,F403
-from picmatix.settings import DATABASES, VAR_DIR  # noqa: E402
+from picmatix.settings import *  # noqa: F403
+from picmatix.settings import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks queued by the code under test go nowhere unless a test starts a worker on purpose.
 CELERY_BROKER_URL = "memory://"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a real worker process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

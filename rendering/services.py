@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from orders.models import RenderJob
 from orders.services import (
@@ -87,7 +87,9 @@ class ProgressReporter:
 
 
 def progress_dict(progress: Progress) -> dict[str, Any]:
-    done = (progress.pass_index * progress.iterations + progress.iteration) / max(1, progress.pass_count * progress.iterations)
+    done = (progress.pass_index * progress.iterations + progress.iteration) / max(
+        1, progress.pass_count * progress.iterations
+    )
     return {
         "pass": progress.pass_index + 1,
         "passes": progress.pass_count,
@@ -155,7 +157,6 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
     finally:
         keeper.stopped.set()
         keeper.join(timeout=5)
-        close_old_connections()
     preview = io.BytesIO()
     result.preview.convert("RGB").save(preview, "JPEG", quality=88)
     hd = io.BytesIO()

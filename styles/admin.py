@@ -30,7 +30,9 @@ class StyleAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preset"].choices = [("", "—")] + [(n, n) for n in recipe_preset_names()]
+        preset = self.fields["preset"]
+        assert isinstance(preset, forms.ChoiceField)
+        preset.choices = [("", "—")] + [(n, n) for n in recipe_preset_names()]
         self.fields["recipe"].required = False
         if not self.instance.pk:
             self.fields["upload"].required = True
@@ -89,11 +91,10 @@ class StyleAdmin(admin.ModelAdmin):
         if upload:
             style_set_image(style=obj, image_bytes=upload.read())
 
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest | None, **kwargs: Any) -> Any:
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "recipe" and field is not None:
             field.widget = forms.Textarea(attrs={"rows": 18, "cols": 90, "style": "font-family: monospace"})
-            field.encoder = None
             field.help_text = _("JSON; checked against the engine's recipe schema. Presets: %(names)s") % {
                 "names": json.dumps(recipe_preset_names())
             }

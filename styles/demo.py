@@ -30,9 +30,9 @@ def _stroke_field(
     """Short strokes that follow a flow field, like a painter's brush following a form."""
     for _ in range(count):
         x, y = rng.uniform(0, SIZE, 2)
-        colour = palette[rng.integers(len(palette))]
+        base = palette[rng.integers(len(palette))]
         jitter = rng.integers(-18, 19, 3)
-        colour = tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(colour, jitter, strict=True))
+        colour = tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(base, jitter, strict=True))
         points = [(x, y)]
         for _step in range(length):
             angle = angle_at(x, y)

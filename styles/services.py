@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -33,7 +34,7 @@ def style_set_image(*, style: Style, image_bytes: bytes) -> Style:
     style.save(update_fields=["image", "thumbnail", "updated_at"])
     storage = style.image.storage
     for name in old:
-        transaction.on_commit(lambda name=name: storage.delete(name))
+        transaction.on_commit(partial(storage.delete, name))
     return style
 
 

@@ -37,10 +37,21 @@ def fill(route: str, values: dict[str, str]) -> str | None:
 def test_the_hd_file_is_never_served(client, admin_client, style):
     order = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg")
     hd_name = default_storage.save("renders/secret-hd.png", ContentFile(HD_BYTES))
-    RenderJob.objects.create(order=order, status=RenderJob.Status.DONE, hd=hd_name,
-                             preview=default_storage.save("renders/p.jpg", ContentFile(b"preview")))
-    values = {"token": order.token, "slug": style.slug, "object_id": str(order.pk), "app_label": "orders",
-              "model_name": "order", "url": hd_name, "path": hd_name}
+    RenderJob.objects.create(
+        order=order,
+        status=RenderJob.Status.DONE,
+        hd=hd_name,
+        preview=default_storage.save("renders/p.jpg", ContentFile(b"preview")),
+    )
+    values = {
+        "token": order.token,
+        "slug": style.slug,
+        "object_id": str(order.pk),
+        "app_label": "orders",
+        "model_name": "order",
+        "url": hd_name,
+        "path": hd_name,
+    }
     paths = {fill(route, values) for route in all_routes()} - {None}
     paths |= {f"/en/{p}" for p in ("media/" + hd_name, hd_name)} | {f"/static/../var/media/{hd_name}", f"/{hd_name}"}
     paths |= {f"/admin/orders/order/{order.pk}/change/", f"/admin/orders/renderjob/{order.current_job.pk}/change/"}

@@ -24,7 +24,9 @@ def post(client, style, photo: bytes, name: str = "photo.jpg", language: str = "
     return client.post(f"/{language}/", data, **headers)
 
 
-def test_upload_creates_the_order_its_job_and_queues_the_render(client, style, media, django_capture_on_commit_callbacks, mocker):
+def test_upload_creates_the_order_its_job_and_queues_the_render(
+    client, style, media, django_capture_on_commit_callbacks, mocker
+):
     delay = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, style, jpeg_bytes((120, 90)), language="es", fields={"gallery_consent": "on"})
@@ -142,9 +144,7 @@ def test_refusals_are_in_the_customers_language(client, style):
 
 
 def test_missing_style_and_bad_email_are_explained(client, style):
-    response = client.post(
-        "/en/", {"photo": SimpleUploadedFile("p.jpg", jpeg_bytes()), "email": "not-an-email"}
-    )
+    response = client.post("/en/", {"photo": SimpleUploadedFile("p.jpg", jpeg_bytes()), "email": "not-an-email"})
     body = response.content.decode()
     assert "Please choose a style." in body
     assert "Enter a valid email address." in body

@@ -369,12 +369,16 @@ def _waifu2x_models_present() -> bool:
 
 
 def _tiny() -> Recipe:
-    """A couple of seconds on a CPU, for the shop's tests: two passes at 32 and 48 px."""
+    """A couple of seconds on a CPU, for the shop's tests: two passes at 32 and 48 px.
+
+    Adam, because L-BFGS without a line search can overshoot wildly in its first few steps on so
+    few pixels, and a tiny recipe stops right there.
+    """
     upscale = Upscale(method="waifu2x", noise=2) if _waifu2x_models_present() else Upscale(method="none")
     return Recipe(
         passes=(
-            PassSpec(size=32, iterations=4, tv_weight=1e-4, init="image", lbfgs_history=5, seed=0),
-            PassSpec(size=48, iterations=3, init="previous", lbfgs_history=5, seed=0),
+            PassSpec(size=32, iterations=4, tv_weight=1e-4, init="image", optimizer="adam", seed=0),
+            PassSpec(size=48, iterations=3, init="previous", optimizer="adam", seed=0),
         ),
         post=PostProcess(auto_levels=True),
         watermark=Watermark(),

@@ -26,6 +26,7 @@ from .errors import EngineError, WeightsNotFound
 __all__ = [
     "CAFFE_URL",
     "LAYER_NAMES",
+    "LAYER_PLAN",
     "SOURCES",
     "FeatureNet",
     "WeightSource",
@@ -69,9 +70,9 @@ def _layer_plan() -> tuple[tuple[str, str, int, int], ...]:
     return tuple(plan)
 
 
-_PLAN = _layer_plan()
-LAYER_NAMES: tuple[str, ...] = tuple(name for name, *_ in _PLAN)
-CONV_NAMES: tuple[str, ...] = tuple(name for name, kind, *_ in _PLAN if kind == "conv")
+LAYER_PLAN = _layer_plan()
+LAYER_NAMES: tuple[str, ...] = tuple(name for name, *_ in LAYER_PLAN)
+CONV_NAMES: tuple[str, ...] = tuple(name for name, kind, *_ in LAYER_PLAN if kind == "conv")
 # Index of each conv inside torchvision's / neural-style-pt's ``features`` Sequential.
 _FEATURES_INDEX: dict[str, int] = {name: i for i, name in enumerate(LAYER_NAMES) if name in CONV_NAMES}
 
@@ -189,7 +190,7 @@ def downloads_allowed(download: bool | None = None) -> bool:
 
 
 def _check_shapes(weights: Mapping[str, tuple[torch.Tensor, torch.Tensor]], origin: str) -> None:
-    for name, kind, c_in, c_out in _PLAN:
+    for name, kind, c_in, c_out in LAYER_PLAN:
         if kind != "conv" or name not in weights:
             continue
         w, b = weights[name]
@@ -349,7 +350,7 @@ def build_vgg19(weights: Mapping[str, tuple[torch.Tensor, torch.Tensor]], last: 
     stop = LAYER_NAMES.index(last) + 1
     plan: list[tuple[str, str]] = []
     convs: list[nn.Conv2d] = []
-    for name, kind, c_in, c_out in _PLAN[:stop]:
+    for name, kind, c_in, c_out in LAYER_PLAN[:stop]:
         plan.append((name, kind))
         if kind == "conv":
             if name not in weights:

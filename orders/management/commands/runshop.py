@@ -28,12 +28,30 @@ class Command(BaseCommand):
         if not no_worker:
             # One process, both queues, one render at a time: the embedded default has one CPU "GPU".
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "picmatix", "worker", "-Q", "render,default",
-                 "--concurrency", "1", "--prefetch-multiplier", "1", "--loglevel", "INFO"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "picmatix",
+                    "worker",
+                    "-Q",
+                    "render,default",
+                    "--concurrency",
+                    "1",
+                    "--prefetch-multiplier",
+                    "1",
+                    "--loglevel",
+                    "INFO",
+                ],
                 env=os.environ.copy(),
             )
-        self.stdout.write(self.style.SUCCESS(f"\npicmatix is running: http://{addrport}/  (admin: http://{addrport}/admin/)"))
-        self.stdout.write(f"data folder: {settings.VAR_DIR}; emails are printed here (PICMATIX_EMAIL={settings.EMAIL_MODE})\n")
+        self.stdout.write(
+            self.style.SUCCESS(f"\npicmatix is running: http://{addrport}/  (admin: http://{addrport}/admin/)")
+        )
+        self.stdout.write(
+            f"data folder: {settings.VAR_DIR}; emails are printed here (PICMATIX_EMAIL={settings.EMAIL_MODE})\n"
+        )
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:

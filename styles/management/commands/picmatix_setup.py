@@ -45,4 +45,6 @@ class Command(BaseCommand):
             path.chmod(0o600)
             self.stdout.write(self.style.SUCCESS(f"staff account: {username} / {password} (also in {path})"))
         else:
-            self.stdout.write(f"staff account {username} exists (password in {settings.VAR_DIR / 'admin-password.txt'})")
+            self.stdout.write(
+                f"staff account {username} exists (password in {settings.VAR_DIR / 'admin-password.txt'})"
+            )

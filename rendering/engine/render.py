@@ -1,0 +1,282 @@
+"""A whole render: the recipe's passes, post-processing, the watermarked preview and the upscaled HD."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from PIL import Image
+
+from .errors import EngineError, ImageError, RecipeError, RenderCancelled
+from .images import resize_longest, tensor_to_pil
+from .losses import LossTerms
+from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
+from .postprocess import post_process
+from .recipe import Recipe, Upscale
+from .transfer import PassOutcome, pass_sizes, run_pass
+from .vgg import default_source, vgg19_features
+from .watermark import apply_watermark
+
+__all__ = ["PREVIEW_SIDE", "Progress", "RenderResult", "render", "resolve_device", "upscale_image"]
+
+#: The preview's longest side at most (web size).
+PREVIEW_SIDE = 1024
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One loss evaluation of a render.
+
+    ``pass_index`` counts from 0 (an index into ``recipe.passes``); ``iteration`` from 1 to
+    ``iterations`` (evaluations done in this pass). ``eta_s`` covers the remaining passes (scaled by
+    their pixels x iterations), not post-processing or the upscale. ``image`` is the current image
+    every ``save_every`` iterations, else None.
+    """
+
+    pass_index: int
+    pass_count: int
+    iteration: int
+    iterations: int
+    loss: float
+    content_loss: float
+    style_loss: float
+    tv_loss: float
+    elapsed_s: float
+    eta_s: float
+    peak_memory_bytes: int
+    image: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """``hd``: post-processed and upscaled, no watermark. ``preview``: the post-processed image at web size
+    (longest side at most 1024 px), watermarked. ``stats``: per-pass seconds, iterations, final losses,
+    peak memory, and the whole render's timings."""
+
+    hd: Image.Image
+    preview: Image.Image
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[Progress], "bool | None"]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` -> CUDA when present, else the CPU; asking for CUDA without one is an EngineError."""
+    if str(device) == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise EngineError(f"unknown device {device!r}; use auto, cpu or cuda") from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise EngineError("CUDA was asked for but no CUDA device is available; use --device cpu or auto")
+        # Gatys losses are smooth sums over millions of terms: TF32's precision is plenty, and fast.
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    elif resolved.type != "cpu":
+        raise EngineError(f"unsupported device {device!r}; use auto, cpu or cuda")
+    return resolved
+
+
+def upscale_image(
+    image: Image.Image,
+    spec: Upscale,
+    *,
+    model_dir: str | os.PathLike[str] | None = None,
+    device: torch.device | str = "cpu",
+) -> Image.Image:
+    """Enlarge as ``spec`` says. Lanczos only when asked: missing waifu2x models raise, never fall back."""
+    if spec.method == "none":
+        return image
+    if spec.method == "lanczos":
+        return image.resize((image.width * spec.scale, image.height * spec.scale), Image.Resampling.LANCZOS)
+    from .waifu2x import upscale_2x  # written alongside; imported only when a recipe upscales with it
+
+    for step in range(int(math.log2(spec.scale))):
+        # Denoise once: a second pass would smear what the first one restored.
+        image = upscale_2x(image, noise=spec.noise if step == 0 else None, model_dir=model_dir, device=device)
+    return image
+
+
+def _require_waifu2x_models(spec: Upscale, model_dir: str | os.PathLike[str] | None) -> None:
+    """Fail before the passes, not after them, when the upscale's model files are missing."""
+    from .waifu2x import model_files
+
+    model_files(spec.noise, model_dir)
+    if spec.scale > 2:
+        model_files(None, model_dir)
+
+
+def _rgb(image: object, what: str) -> Image.Image:
+    if not isinstance(image, Image.Image):
+        raise ImageError(f"{what} must be a PIL image (got {type(image).__name__}); use load_image()")
+    if min(image.size) < 1:
+        raise ImageError(f"{what} is empty ({image.width}x{image.height})")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+class _Clock:
+    """Elapsed time and an ETA over passes weighted by pixels x iterations."""
+
+    def __init__(self, recipe: Recipe, pixels: Sequence[int]) -> None:
+        self.started = time.perf_counter()
+        self.work = [p * spec.iterations for p, spec in zip(pixels, recipe.passes, strict=True)]
+        self.pass_started = self.started
+
+    def start_pass(self) -> None:
+        self.pass_started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def eta(self, index: int, iteration: int, iterations: int) -> float:
+        per_iteration = (time.perf_counter() - self.pass_started) / max(1, iteration)
+        per_unit = per_iteration * iterations / max(1, self.work[index])
+        later = sum(self.work[index + 1 :])
+        return per_iteration * (iterations - iteration) + per_unit * later
+
+
+def render(
+    content: Image.Image,
+    styles: Sequence[Image.Image],
+    recipe: Recipe,
+    *,
+    device: str = "auto",
+    weights: str | None = None,
+    progress: ProgressCallback | None = None,
+    save_every: int = 0,
+    waifu2x_dir: str | os.PathLike[str] | None = None,
+    memory_limit_bytes: int | None = None,
+) -> RenderResult:
+    """Render ``content`` in the style of ``styles`` as ``recipe`` says.
+
+    Everything checkable is checked before the first pass: images, recipe against the images, device,
+    memory, weights. ``progress`` is called after every loss evaluation; returning False (or raising
+    RenderCancelled) stops the render with RenderCancelled.
+    """
+    began = time.perf_counter()
+    if not isinstance(recipe, Recipe):
+        raise RecipeError("", f"recipe must be a Recipe (got {type(recipe).__name__}); see Recipe.from_dict")
+    photo = _rgb(content, "the content image")
+    if isinstance(styles, Image.Image) or not styles:
+        raise ImageError("at least one style image is needed (a sequence of PIL images)")
+    paintings = [_rgb(s, f"style image {i + 1}") for i, s in enumerate(styles)]
+    if save_every < 0:
+        raise EngineError(f"save_every must be 0 (never) or a positive number of iterations, not {save_every}")
+    for i, spec in enumerate(recipe.passes):
+        blend = spec.style_blend_weights
+        if blend is not None and len(blend) != len(paintings):
+            raise RecipeError(
+                f"passes[{i}].style_blend_weights",
+                f"has {len(blend)} weight(s) for {len(paintings)} style image(s)",
+            )
+    sizes = [pass_sizes(spec, photo, paintings) for spec in recipe.passes]
+    dev = resolve_device(device)
+    for i, (spec, ((w, h), style_dims)) in enumerate(zip(recipe.passes, sizes, strict=True)):
+        needed = estimate_pass_bytes(
+            h,
+            w,
+            content_layers=spec.content_layers,
+            style_layers=spec.style_layers,
+            style_sizes=[(sh, sw) for sw, sh in style_dims],
+            optimizer=spec.optimizer,
+            lbfgs_history=spec.lbfgs_history,
+        )
+        require_memory(needed, dev, limit=memory_limit_bytes, what=f"pass {i + 1} at {w}x{h} px")
+
+    if recipe.upscale.method == "waifu2x":
+        _require_waifu2x_models(recipe.upscale, waifu2x_dir)
+
+    source = weights or default_source()
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    net, weight_source = vgg19_features(layers, source=source, device=dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+
+    clock = _Clock(recipe, [w * h for (w, h), _ in sizes])
+    pass_stats: list[dict[str, Any]] = []
+    previous: torch.Tensor | None = None
+    count = len(recipe.passes)
+    for index, spec in enumerate(recipe.passes):
+        clock.start_pass()
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
+
+        def report(iteration: int, terms: LossTerms, rgb: Callable[[], torch.Tensor], index: int = index) -> None:
+            if progress is None:
+                return
+            iterations = recipe.passes[index].iterations
+            snapshot = tensor_to_pil(rgb()) if save_every and iteration % save_every == 0 else None
+            answer = progress(
+                Progress(
+                    pass_index=index,
+                    pass_count=count,
+                    iteration=iteration,
+                    iterations=iterations,
+                    loss=float(terms.total.detach()),
+                    content_loss=float(terms.content),
+                    style_loss=float(terms.style),
+                    tv_loss=float(terms.tv),
+                    elapsed_s=clock.elapsed(),
+                    eta_s=clock.eta(index, iteration, iterations),
+                    peak_memory_bytes=peak_memory_bytes(dev),
+                    image=snapshot,
+                )
+            )
+            if answer is False:
+                raise RenderCancelled(f"render cancelled by its progress callback at pass {index + 1}, iteration {iteration}")
+
+        outcome: PassOutcome = run_pass(
+            net,
+            weight_source,
+            spec,
+            content=photo,
+            styles=paintings,
+            previous=previous,
+            device=dev,
+            on_iteration=report,
+        )
+        previous = outcome.image
+        (w, h), _ = sizes[index]
+        pass_stats.append(
+            {
+                "size": [w, h],
+                "iterations": outcome.iterations,
+                "seconds": round(outcome.seconds, 3),
+                "loss": outcome.loss,
+                "content_loss": outcome.content_loss,
+                "style_loss": outcome.style_loss,
+                "tv_loss": outcome.tv_loss,
+                "peak_memory_bytes": peak_memory_bytes(dev),
+            }
+        )
+    assert previous is not None
+    del net
+
+    finishing = time.perf_counter()
+    finished = post_process(tensor_to_pil(previous), recipe.post, dev)
+    preview = apply_watermark(resize_longest(finished, min(PREVIEW_SIDE, max(finished.size))), recipe.watermark)
+    post_seconds = time.perf_counter() - finishing
+    upscaling = time.perf_counter()
+    hd = upscale_image(finished, recipe.upscale, model_dir=waifu2x_dir, device=dev)
+    upscale_seconds = time.perf_counter() - upscaling
+    stats: dict[str, Any] = {
+        "device": str(dev),
+        "weights": source,
+        "passes": pass_stats,
+        "post_seconds": round(post_seconds, 3),
+        "upscale_seconds": round(upscale_seconds, 3),
+        "total_seconds": round(time.perf_counter() - began, 3),
+        "peak_memory_bytes": peak_memory_bytes(dev),
+        "hd_size": list(hd.size),
+        "preview_size": list(preview.size),
+    }
+    return RenderResult(hd=hd, preview=preview, stats=stats)

@@ -1,0 +1,78 @@
+"""Fixtures for the engine's tests: tiny real images from ../shared, a tiny stand-in for VGG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from rendering.engine.images import resize_longest
+from rendering.engine.vgg import FeatureNet
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SHARED = Path(os.environ.get("PICMATIX_SHARED_DIR") or REPO_ROOT.parent / "shared")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def require_shared(path: Path) -> Path:
+    """``path`` under ../shared; skip (fail in CI, where ../shared is always there) when it is absent."""
+    if not path.exists():
+        message = f"{path} is absent: the engine tests read images and models from ../shared in place"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return require_shared(SHARED)
+
+
+def _tiny(path: Path, side: int) -> Image.Image:
+    with Image.open(path) as image:
+        return resize_longest(image.convert("RGB"), side)
+
+
+@pytest.fixture(scope="session")
+def photo(shared_dir: Path) -> Image.Image:
+    """tubingen.jpg at 64 px (4:3)."""
+    return _tiny(require_shared(shared_dir / "images/content/tubingen.jpg"), 64)
+
+
+@pytest.fixture(scope="session")
+def painting(shared_dir: Path) -> Image.Image:
+    """starry_night.jpg at 64 px."""
+    return _tiny(require_shared(shared_dir / "images/styles/starry_night.jpg"), 64)
+
+
+@pytest.fixture(scope="session")
+def second_painting(shared_dir: Path) -> Image.Image:
+    return _tiny(require_shared(shared_dir / "images/styles/the_scream.jpg"), 64)
+
+
+@pytest.fixture(scope="session")
+def waifu2x_dir(shared_dir: Path) -> Path:
+    return require_shared(shared_dir / "models/waifu2x/upconv_7_photo")
+
+
+@pytest.fixture
+def tiny_net() -> FeatureNet:
+    """A two-block float64 conv net named like VGG's first layers: a cheap, exact stand-in for it."""
+    generator = torch.Generator().manual_seed(0)
+    convs = []
+    for c_in, c_out in ((3, 4), (4, 5)):
+        conv = nn.Conv2d(c_in, c_out, kernel_size=3, padding=1).double()
+        with torch.no_grad():
+            conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=torch.float64) * 0.5)
+            conv.bias.copy_(torch.randn(conv.bias.shape, generator=generator, dtype=torch.float64) * 0.1)
+        convs.append(conv)
+    plan = [("conv1_1", "conv"), ("relu1_1", "relu"), ("pool1", "pool"), ("conv2_1", "conv"), ("relu2_1", "relu")]
+    return FeatureNet(plan, convs)

@@ -1,0 +1,181 @@
+"""One Gatys pass: optimise an image so that its VGG features match the photo's content and the
+paintings' style, with jcjohnson/neural-style's (neural_style.lua) settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .errors import ImageError
+from .images import MIN_SIDE, match_luminance, pil_to_tensor, resize_longest, scaled_size, style_side
+from .losses import GatysObjective, LossTerms, content_targets, style_targets
+from .recipe import PassSpec
+from .vgg import FeatureNet, WeightSource
+
+__all__ = ["PassOutcome", "initial_image", "pass_sizes", "run_pass"]
+
+
+@dataclass(frozen=True)
+class PassOutcome:
+    """What a pass produced: the image as (1, 3, H, W) RGB in [0, 1] on the device, and its numbers."""
+
+    image: torch.Tensor
+    iterations: int
+    seconds: float
+    loss: float
+    content_loss: float
+    style_loss: float
+    tv_loss: float
+
+
+#: Called after every loss evaluation with (iteration, losses, a function giving the current RGB image).
+IterationCallback = Callable[[int, LossTerms, Callable[[], torch.Tensor]], None]
+
+
+def _checked_size(image: Image.Image, longest: int, what: str) -> tuple[int, int]:
+    width, height = scaled_size(image.size, longest)
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(
+            f"{what} is {image.width}x{image.height}: at {longest} px it would be {width}x{height}, "
+            f"and its shorter side must be at least {MIN_SIDE} px; use a less elongated image"
+        )
+    return width, height
+
+
+def pass_sizes(
+    spec: PassSpec, content: Image.Image, styles: Sequence[Image.Image]
+) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+    """(width, height) of the content and of each style image in a pass; ImageError when too thin."""
+    content_size = _checked_size(content, spec.size, "the content image")
+    side = style_side(spec.size, spec.style_scale)
+    style_dims = [_checked_size(s, side, f"style image {i + 1}") for i, s in enumerate(styles)]
+    return content_size, style_dims
+
+
+def initial_image(
+    spec: PassSpec,
+    content: torch.Tensor,
+    previous: torch.Tensor | None,
+    source: WeightSource,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """The starting point in network space: the photo, noise (randn * 0.001 as neural_style.lua), or the
+    previous pass's RGB result resized bilinearly to this pass's size."""
+    if spec.init == "image":
+        return source.preprocess(content)
+    if spec.init == "random":
+        noise = torch.randn(content.shape, generator=generator, device=content.device, dtype=content.dtype)
+        return noise.mul_(0.001)
+    if previous is None:
+        raise ValueError("init 'previous' needs the previous pass's image")
+    resized = F.interpolate(previous.to(content), size=content.shape[-2:], mode="bilinear", align_corners=False)
+    return source.preprocess(resized.clamp_(0.0, 1.0))
+
+
+def _generator(seed: int | None, device: torch.device) -> torch.Generator:
+    generator = torch.Generator(device=device)
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+def run_pass(
+    net: FeatureNet,
+    source: WeightSource,
+    spec: PassSpec,
+    *,
+    content: Image.Image,
+    styles: Sequence[Image.Image],
+    previous: torch.Tensor | None = None,
+    device: torch.device | str = "cpu",
+    on_iteration: IterationCallback | None = None,
+) -> PassOutcome:
+    """Optimise one pass. Content and style targets are computed once, here, at this pass's size."""
+    started = time.perf_counter()
+    device = torch.device(device)
+    (width, height), style_dims = pass_sizes(spec, content, styles)
+    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    photo = pil_to_tensor(resize_longest(content, spec.size), device)
+
+    def network_input(rgb: torch.Tensor) -> torch.Tensor:
+        return source.preprocess(rgb).contiguous(memory_format=memory_format)
+
+    content_goal = content_targets(net, network_input(photo), spec.content_layers)
+    style_goal = style_targets(
+        net,
+        [network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), device)) for s, d in zip(styles, style_dims)],
+        spec.style_layers,
+        spec.style_blend_weights,
+    )
+    objective = GatysObjective(
+        net,
+        content=content_goal,
+        style=style_goal,
+        content_weight=spec.content_weight,
+        style_weight=spec.style_weight,
+        tv_weight=spec.tv_weight,
+        normalize_gradients=spec.normalize_gradients,
+    )
+    start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
+    x = start.contiguous(memory_format=memory_format).detach().requires_grad_(True)
+
+    optimizer: torch.optim.Optimizer
+    if spec.optimizer == "lbfgs":
+        # neural_style.lua's optim.lbfgs config: maxIter = iterations, tolX = tolFun = -1 (never stop
+        # early), no line search, learning rate 1. Each iteration then costs one evaluation.
+        optimizer = torch.optim.LBFGS(
+            [x],
+            lr=1.0,
+            max_iter=spec.iterations,
+            tolerance_grad=-1.0,
+            tolerance_change=-1.0,
+            history_size=spec.lbfgs_history,
+            line_search_fn=None,
+        )
+    else:
+        optimizer = torch.optim.Adam([x], lr=spec.learning_rate)
+
+    evaluations = 0
+    last: LossTerms | None = None
+
+    def current_rgb() -> torch.Tensor:
+        return source.deprocess(x.detach()).clamp(0.0, 1.0)
+
+    def closure() -> torch.Tensor:
+        nonlocal evaluations, last
+        optimizer.zero_grad(set_to_none=False)
+        terms = objective(x)
+        terms.total.backward()
+        evaluations += 1
+        last = terms
+        if on_iteration is not None:
+            on_iteration(evaluations, terms, current_rgb)
+        return terms.total.detach()
+
+    if isinstance(optimizer, torch.optim.LBFGS):
+        optimizer.step(closure)
+    else:
+        for _ in range(spec.iterations):
+            optimizer.step(closure)
+
+    with torch.no_grad():
+        rgb = current_rgb().contiguous()
+        if spec.original_colors:
+            rgb = match_luminance(rgb, photo).clamp_(0.0, 1.0)
+    assert last is not None
+    return PassOutcome(
+        image=rgb,
+        iterations=evaluations,
+        seconds=time.perf_counter() - started,
+        loss=float(last.total.detach()),
+        content_loss=float(last.content),
+        style_loss=float(last.style),
+        tv_loss=float(last.tv),
+    )

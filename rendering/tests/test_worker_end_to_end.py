@@ -1,0 +1,154 @@
+"""An order rendered by a real Celery worker process on the embedded (filesystem) transport."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.conf import settings as django_settings
+from PIL import Image, ImageChops, ImageStat
+
+from conftest import shared_path
+from orders.images import photo_clean
+from orders.models import Order, RenderJob
+from orders.services import order_create
+from rendering.engine.recipe import recipe_preset
+from styles.models import Style
+from styles.services import style_set_image
+
+pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(var_dir: Path, media: Path, db_name: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "picmatix.settings",
+        "PICMATIX_VAR_DIR": str(var_dir),
+        "MEDIA_ROOT": str(media),
+        "DATABASE_URL": f"sqlite:///{db_name}",
+        "CELERY_BROKER_URL": "filesystem://",
+        "PICMATIX_EMAIL": "file",
+        "PICMATIX_RENDER_PROGRESS_EVERY_SECONDS": "0",
+        "PICMATIX_RENDER_DEVICE": "cpu",
+        "PICMATIX_WAIFU2X_DIR": str(shared_path("models", "waifu2x", "upconv_7_photo")),
+    }
+    env.pop("CELERY_BROKER_TRANSPORT_OPTIONS", None)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "picmatix",
+        "worker",
+        "-Q",
+        "render,default",
+        "--concurrency",
+        "1",
+        "--prefetch-multiplier",
+        "1",
+        "--pool",
+        "solo",
+        "--loglevel",
+        "INFO",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def publisher(var_dir: Path) -> Celery:
+    """What the web process does: publish to the same broker folder the worker reads."""
+    queue = var_dir / "broker" / "queue"
+    (var_dir / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    queue.mkdir(parents=True, exist_ok=True)
+    return Celery(
+        set_as_current=False,
+        broker="filesystem://",
+        broker_transport_options={
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(var_dir / "broker" / "processed"),
+        },
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, mocker):
+    db_name = django_settings.DATABASES["default"]["NAME"]
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("this test covers the embedded default (SQLite + filesystem broker)")
+    style_photo = Image.open(shared_path("images", "styles", "starry_night.jpg")).convert("RGB")
+    style_photo.thumbnail((128, 128))
+    import io
+
+    buffer = io.BytesIO()
+    style_photo.save(buffer, "JPEG")
+    style = Style.objects.create(
+        slug="starry", name_en="Starry", name_es="Estrellada", active=True, recipe=recipe_preset("tiny").to_dict()
+    )
+    style_set_image(style=style, image_bytes=buffer.getvalue())
+    content = Image.open(shared_path("images", "content", "tubingen.jpg")).convert("RGB")
+    content.thumbnail((120, 120))
+    buffer = io.BytesIO()
+    content.save(buffer, "JPEG")
+    photo = photo_clean(io.BytesIO(buffer.getvalue()), size=len(buffer.getvalue()), max_bytes=10**7, max_pixels=10**7)
+    mocker.patch("orders.services._enqueue_render")  # published below, to the worker's broker
+    order = order_create(email="ana@example.com", style=style, photo=photo, language="es")
+    job = order.jobs.get()
+
+    var_dir = tmp_path / "worker-var"
+    worker = start_worker(var_dir, media, db_name)
+    started = time.monotonic()
+    try:
+        app = publisher(var_dir)
+        # The same message twice, as a broker redelivery would: it must render once.
+        for _ in range(2):
+            app.send_task("rendering.tasks.render_job_run", args=[job.pk], queue="render")
+        deadline = started + 240
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            order.refresh_from_db()
+            if job.status in (RenderJob.Status.DONE, RenderJob.Status.FAILED) and order.preview_email_sent_at:
+                break
+            if worker.poll() is not None:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        try:
+            output = worker.communicate(timeout=30)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0].decode(errors="replace")
+    elapsed = time.monotonic() - started
+    print(f"worker rendered the order in {elapsed:.1f} s")
+    assert job.status == RenderJob.Status.DONE, output[-4000:]
+    assert job.attempts == 1
+    assert order.status == Order.Status.PREVIEW_READY
+    assert list(order.events.values_list("kind", flat=True)) == [
+        "order_created",
+        "render_claimed",
+        "render_done",
+        "preview_email_sent",
+    ]
+    assert job.progress["iteration"] == job.progress["iterations"] and job.progress["passes"] == 2
+
+    preview = Image.open(media / job.preview.name)
+    hd = Image.open(media / job.hd.name)
+    assert hd.size[0] > preview.size[0]  # the HD image is the 2x upscale
+    # The watermark: the preview differs from the (unmarked) HD image scaled to the same size.
+    plain = hd.convert("RGB").resize(preview.size, Image.Resampling.LANCZOS)
+    difference = ImageStat.Stat(ImageChops.difference(preview.convert("RGB"), plain).convert("L")).mean[0]
+    assert difference > 3, difference
+
+    mails = list((var_dir / "mail").glob("*.log"))
+    assert len(mails) == 1
+    assert f"/es/orders/{order.token}/" in mails[0].read_text()
