@@ -42,8 +42,16 @@ format: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy .
 
+# Queue, locking and concurrency tests run against the real PostgreSQL and Redis (CI has both on
+# 127.0.0.1); the rest of the suite runs on the embedded default (SQLite).
+PG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/picmatix
+REDIS_TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+REDIS_TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
+
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not pg" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
+		REDIS_URL=$(REDIS_TEST_CACHE_URL) $(BIN)/pytest -m pg $(PYTEST_ARGS)
 
 test: install lint typecheck pytest
 

@@ -10,6 +10,44 @@ import pytest
 from PIL import Image
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
+# moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.
+pytest_plugins = ["picmatix.tests.s3server"]
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `pg` need the real PostgreSQL and Redis: skip elsewhere, fail in CI."""
+    if item.get_closest_marker("pg") is None:
+        return
+    from django.conf import settings
+
+    problems = []
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    elif not _reachable(f"//{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}", 5432):
+        problems.append("PostgreSQL is not reachable")
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis://"):
+        problems.append("PICMATIX_TEST_BROKER_URL does not point at Redis")
+    elif not _reachable(broker, 6379):
+        problems.append("Redis is not reachable")
+    if problems:
+        message = "; ".join(problems) + ". Run `make test`, which runs these against 127.0.0.1 (see Makefile)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def shared_path(*parts: str) -> Path:

@@ -122,7 +122,7 @@ ES: dict[str, str] = {
     "Pass": "Pasada",
     "of": "de",
     "Step": "Paso",
-    "About %(minutes)s min left": "Quedan unos %(minutes)s min",
+    "About MINUTES min left": "Quedan unos MINUTES min",
     "Almost done": "Casi listo",
     "Turn your photo into a painting": "Convierte tu foto en un cuadro",
     "Upload a photo, choose a style, and we email you a preview of your painting. "
@@ -133,6 +133,129 @@ ES: dict[str, str] = {
     "No styles are available yet.": "Todavía no hay estilos disponibles.",
     "Example of the style %(name)s": "Ejemplo del estilo %(name)s",
     "Paint my photo": "Pintar mi foto",
+    "We could not paint your photo": "No hemos podido pintar tu foto",
+    "We are sorry: we tried several times to paint your photo in the style %(name)s, and it did not work. "
+    "The fault is ours, not your photo's.": (
+        "Lo sentimos: hemos intentado varias veces pintar tu foto en el estilo %(name)s y no lo hemos "
+        "conseguido. La culpa es nuestra, no de tu foto."
+    ),
+    "Our staff have been told and will look into it. You have not been charged anything.": (
+        "Nuestro equipo ya lo sabe y lo revisará. No se te ha cobrado nada."
+    ),
+    "Your order:": "Tu pedido:",
+    # payments (issue 5)
+    "Paid": "Pagado",
+    "Refunded": "Reembolsado",
+    "needs attention": "requiere atención",
+    "Yes": "Sí",
+    "Re-send the HD download email": "Reenviar el correo de descarga en alta resolución",
+    "Download emails queued: %(count)d.": "Correos de descarga en cola: %(count)d.",
+    "Orders not paid, nothing sent: %(count)d.": "Pedidos sin pagar, no se ha enviado nada: %(count)d.",
+    "Please enter an amount, for example %(example)s.": "Escribe un importe, por ejemplo %(example)s.",
+    "Please enter an amount.": "Escribe un importe, por favor.",
+    "Please check the amount.": "Revisa el importe, por favor.",
+    "The minimum price is %(minimum)s.": "El precio mínimo es %(minimum)s.",
+    "Amounts in %(currency)s are whole numbers.": "Los importes en %(currency)s son números enteros.",
+    "Amounts in %(currency)s have at most two decimals.": (
+        "Los importes en %(currency)s tienen como mucho dos decimales."
+    ),
+    "That amount is too large to pay by card.": "Ese importe es demasiado alto para pagarlo con tarjeta.",
+    "Your price": "Tu precio",
+    "amount": "importe",
+    "payment": "pago",
+    "payments": "pagos",
+    "suggested price": "precio sugerido",
+    "minimum price": "precio mínimo",
+    "offered": "a la venta",
+    "price": "precio",
+    "prices": "precios",
+    "The amount must be more than zero.": "El importe debe ser mayor que cero.",
+    "This currency has no such small units.": "Esta moneda no tiene unidades tan pequeñas.",
+    "The minimum cannot be above the suggested price.": "El mínimo no puede ser mayor que el precio sugerido.",
+    "Waiting for payment": "Esperando el pago",
+    "Succeeded": "Completado",
+    "Canceled": "Cancelado",
+    "Stripe PaymentIntent": "PaymentIntent de Stripe",
+    "refunded": "reembolsado",
+    "last asked Stripe": "última consulta a Stripe",
+    "Payments are off.": "Los pagos están desactivados.",
+    "Too many attempts in a short time. Please try again later.": (
+        "Demasiados intentos en poco tiempo. Inténtalo de nuevo más tarde, por favor."
+    ),
+    "We could not reach our payment provider. Please try again in a moment.": (
+        "No hemos podido contactar con nuestro proveedor de pagos. Inténtalo de nuevo en un momento, por favor."
+    ),
+    "Buy the full-resolution painting": "Comprar el cuadro en alta resolución",
+    "Paid, thank you! The download link for the full-resolution painting is in your email.": (
+        "¡Pagado, gracias! El enlace para descargar el cuadro en alta resolución está en tu correo."
+    ),
+    "Buy your painting": "Compra tu cuadro",
+    "Back to your painting": "Volver a tu cuadro",
+    "Payments are not configured on this shop yet, so the full-resolution painting cannot be bought here for now.": (
+        "Los pagos todavía no están configurados en esta tienda, así que por ahora el cuadro en alta "
+        "resolución no se puede comprar aquí."
+    ),
+    "Pay what you want for the full-resolution painting, without the watermark. We email you the download "
+    "link as soon as the payment is confirmed.": (
+        "Paga lo que quieras por el cuadro en alta resolución, sin marca de agua. Te enviamos por correo el "
+        "enlace de descarga en cuanto se confirme el pago."
+    ),
+    "Your last payment attempt did not go through. You can try again.": (
+        "Tu último intento de pago no se ha completado. Puedes volver a intentarlo."
+    ),
+    "Suggested: %(suggested)s. Minimum: %(minimum)s.": "Sugerido: %(suggested)s. Mínimo: %(minimum)s.",
+    "Loading the secure payment form from Stripe…": "Cargando el formulario de pago seguro de Stripe…",
+    "The secure payment form from Stripe could not be loaded. Please check your connection (and any blocker "
+    "for this page), then reload it.": (
+        "El formulario de pago seguro de Stripe no se ha podido cargar. Comprueba tu conexión (y cualquier "
+        "bloqueador en esta página) y vuelve a cargarla."
+    ),
+    "Paying needs JavaScript: your card details go from your browser straight to Stripe.": (
+        "Para pagar hace falta JavaScript: los datos de tu tarjeta van de tu navegador directamente a Stripe."
+    ),
+    "Pay": "Pagar",
+    "Card details go straight from your browser to Stripe; this shop never sees or stores them.": (
+        "Los datos de la tarjeta van directamente de tu navegador a Stripe; esta tienda nunca los ve ni los guarda."
+    ),
+    "Something went wrong. Please try again.": "Algo ha fallado. Inténtalo de nuevo, por favor.",
+    "Your purchase": "Tu compra",
+    "Thank you! Your payment is confirmed. We have emailed the download link for the full-resolution "
+    "painting to %(email)s.": (
+        "¡Gracias! Tu pago está confirmado. Hemos enviado el enlace para descargar el cuadro en alta "
+        "resolución a %(email)s."
+    ),
+    "This purchase has been refunded.": "Esta compra se ha reembolsado.",
+    "Your payment did not go through.": "Tu pago no se ha completado.",
+    "Try again": "Volver a intentarlo",
+    "Thank you! We are confirming your payment of %(amount)s with Stripe. This page updates by itself, and "
+    "the download link will also arrive by email.": (
+        "¡Gracias! Estamos confirmando con Stripe tu pago de %(amount)s. Esta página se actualiza sola, y el "
+        "enlace de descarga también te llegará por correo."
+    ),
+    "This link has expired": "Este enlace ha caducado",
+    "Download links work for a limited time. Reply to the email that brought you here and we will send you "
+    "a new one.": (
+        "Los enlaces de descarga funcionan durante un tiempo limitado. Responde al correo que te trajo aquí y "
+        "te enviaremos uno nuevo."
+    ),
+    "Your %(name)s painting in full resolution": "Tu cuadro %(name)s en alta resolución",
+    "Thank you for your purchase! Download your painting in full resolution here:": (
+        "¡Gracias por tu compra! Descarga tu cuadro en alta resolución aquí:"
+    ),
+    "Download my painting": "Descargar mi cuadro",
+    "The link works until %(date)s.": "El enlace funciona hasta el %(date)s.",
+    "If it has expired, reply to this email and we will send you a new one.": (
+        "Si ha caducado, responde a este correo y te enviaremos uno nuevo."
+    ),
+    "Your order page:": "La página de tu pedido:",
+    "Your photo did not arrive. Please choose it again.": "Tu foto no ha llegado. Elígela de nuevo, por favor.",
+    "Your photo is uploaded. Choose another file only to replace it.": (
+        "Tu foto ya está subida. Elige otro archivo solo si quieres cambiarla."
+    ),
+    "If you do not buy your painting, we delete your photo and its preview %(days)s days after your order.": (
+        "Si no compras tu cuadro, borramos tu foto y su vista previa %(days)s días después de tu pedido."
+    ),
+    "Your order page": "La página de tu pedido",
 }
 
 

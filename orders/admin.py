@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderEvent, RenderJob
+from payments.admin import PaymentAttentionFilter, PaymentInline, resend_hd_email
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -41,7 +42,7 @@ class OrderEventInline(ReadOnlyInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("id", "email", "style", "status", "language", "country", "created_at")
-    list_filter = ("status", "style", "language", "created_at")
+    list_filter = ("status", PaymentAttentionFilter, "style", "language", "currency", "created_at")
     search_fields = ("email", "token")
     date_hierarchy = "created_at"
     readonly_fields = (
@@ -57,11 +58,14 @@ class OrderAdmin(admin.ModelAdmin):
         "gallery_consent",
         "status",
         "preview_email_sent_at",
+        "paid_at",
+        "hd_email_sent_at",
         "created_at",
         "updated_at",
     )
     exclude = ("content_image",)
-    inlines = (RenderJobInline, OrderEventInline)
+    inlines = (RenderJobInline, PaymentInline, OrderEventInline)
+    actions = (resend_hd_email,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from customers

@@ -46,3 +46,9 @@ def preview_email(order: Order) -> RenderedEmail:
     with translation.override(order.language):
         context = {"order": order, "style_name": order.style.name, "order_url": order_absolute_url(order)}
     return email_render("preview-ready", language=order.language, context=context)
+
+
+def render_failed_email(order: Order) -> RenderedEmail:
+    with translation.override(order.language):
+        context = {"order": order, "style_name": order.style.name, "order_url": order_absolute_url(order)}
+    return email_render("render-failed", language=order.language, context=context)

@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from orders.direct_upload import direct_upload_take
 from orders.images import CleanPhoto, photo_clean
 from styles.models import Style
 
@@ -16,7 +18,9 @@ class StyleChoiceField(forms.ModelChoiceField):
 
 
 class OrderForm(forms.Form):
+    # Not required by itself: with direct upload the photo may arrive as `upload` (a token) instead.
     photo = forms.FileField(
+        required=False,
         label=_("Your photo"),
         help_text=_("JPEG, PNG, WebP or HEIC, up to 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}),
@@ -34,6 +38,8 @@ class OrderForm(forms.Form):
     gallery_consent = forms.BooleanField(
         label=_("My painting may appear in the public gallery"), required=False, initial=False
     )
+    # Set by the page's script after the browser sent the photo to S3 (orders/direct_upload.py).
+    upload = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,9 +48,13 @@ class OrderForm(forms.Form):
 
             self.fields["captcha"] = ReCaptchaField(label=_("Are you human?"))
         self.clean_photo_result: CleanPhoto | None = None
+        if not settings.DIRECT_UPLOAD:
+            del self.fields["upload"]
 
-    def clean_photo(self) -> CleanPhoto:
+    def clean_photo(self) -> CleanPhoto | None:
         upload = self.cleaned_data["photo"]
+        if upload is None:
+            return None
         photo = photo_clean(
             upload,
             size=upload.size,
@@ -52,3 +62,23 @@ class OrderForm(forms.Form):
             max_pixels=settings.UPLOAD_MAX_PIXELS,
         )
         return photo
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("photo") is not None or "photo" in self.errors:
+            return cleaned
+        token = cleaned.get("upload")
+        if not token:
+            self.add_error("photo", self.fields["photo"].error_messages["required"])
+        elif not self.errors:
+            # Fetched only once the rest of the form is right: while the customer corrects their
+            # email, the uploaded photo waits in S3 and the page keeps its token.
+            try:
+                cleaned["photo"] = direct_upload_take(
+                    token=token, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS
+                )
+            except ValidationError as error:
+                self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+                self.data["upload"] = ""  # type: ignore[index]  # the object is gone: the page must not offer it again
+                self.add_error("photo", error)
+        return cleaned

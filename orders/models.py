@@ -18,6 +18,11 @@ class Order(models.Model):
         RENDERING = "rendering", _("Painting")
         PREVIEW_READY = "preview_ready", _("Preview ready")
         FAILED = "failed", _("Failed")
+        # Payment state that decides delivery lives here, beside the render state, because one
+        # guarded UPDATE of this column must decide "deliver exactly once". Each Stripe
+        # PaymentIntent (amounts, refunds, flags for staff) is a payments.Payment row.
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
 
     token = models.CharField(max_length=64, unique=True, default=new_order_token, editable=False)
     email = models.EmailField(_("email"))
@@ -31,6 +36,8 @@ class Order(models.Model):
     gallery_consent = models.BooleanField(_("may appear in the public gallery"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RENDERING)
     preview_email_sent_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    hd_email_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +67,8 @@ class RenderJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     recipe = models.JSONField(default=dict, help_text=_("Snapshot of the style's recipe when the order was placed."))
     attempts = models.PositiveIntegerField(default=0)
+    # When the last Celery message for this job was sent: the reaper re-sends one that is overdue.
+    enqueued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     worker = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

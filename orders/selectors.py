@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import statistics
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Min
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import Order, RenderJob
 
@@ -14,6 +20,9 @@ def order_progress(order: Order) -> dict[str, Any]:
     if job is None:
         return data
     progress = dict(job.progress or {})
+    if settings.REDIS_URL and job.status == RenderJob.Status.RUNNING:
+        # Workers on other hosts publish every update to the shared cache, the database less often.
+        progress = cache.get(f"picmatix:render-progress:{job.pk}") or progress
     data.update(
         {
             "pass": progress.get("pass"),
@@ -30,6 +39,31 @@ def order_progress(order: Order) -> dict[str, Any]:
     if job.status == RenderJob.Status.RUNNING and job.progress_image:
         # The name changes with every new image, so the browser refetches exactly when needed.
         data["image_url"] = reverse("orders:progress_image", kwargs=kwargs) + "?v=" + job.progress_image.name[-12:]
-    if job.status == RenderJob.Status.DONE:
+    if job.status == RenderJob.Status.DONE and job.preview:  # no preview once retention deleted it
         data["preview_url"] = reverse("orders:preview_image", kwargs=kwargs)
     return data
+
+
+def queue_metrics(*, now: datetime | None = None, sample: int = 200) -> dict[str, Any]:
+    """Numbers an autoscaler needs: how much work waits, since when, and how long a render takes."""
+    now = now or timezone.now()
+    queued = RenderJob.objects.filter(status=RenderJob.Status.QUEUED)
+    oldest = queued.aggregate(oldest=Min("created_at"))["oldest"]
+    recent = RenderJob.objects.filter(status=RenderJob.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
+    durations = sorted(
+        (finished - started).total_seconds()
+        for started, finished in recent.order_by("-finished_at").values_list("started_at", "finished_at")[:sample]
+    )
+    return {
+        "queued": queued.count(),
+        "oldest_queued_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
+        "running": RenderJob.objects.filter(status=RenderJob.Status.RUNNING).count(),
+        "median_render_seconds": round(statistics.median(durations), 1) if durations else None,
+        "p95_render_seconds": round(durations[min(len(durations) - 1, int(0.95 * len(durations)))], 1)
+        if durations
+        else None,
+        "failed_last_24h": RenderJob.objects.filter(
+            status=RenderJob.Status.FAILED, finished_at__gte=now - timedelta(hours=24)
+        ).count(),
+        "measured_at": now.isoformat(),
+    }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -36,8 +37,11 @@ def order_event(
 
 
 def _enqueue_render(job_id: int) -> None:
+    """Send the "job N may be ready" message. Runs after commit, outside any transaction."""
     from rendering.tasks import render_job_run
 
+    # Stamp first: if sending fails, the reaper sees an overdue job and sends again.
+    RenderJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
     render_job_run.delay(job_id)
 
 
@@ -45,6 +49,12 @@ def _enqueue_preview_email(order_id: int) -> None:
     from orders.tasks import order_preview_email_send
 
     order_preview_email_send.delay(order_id)
+
+
+def _enqueue_failure_notices(order_id: int) -> None:
+    from orders.tasks import order_render_failed_notify
+
+    order_render_failed_notify.delay(order_id)
 
 
 def order_create(
@@ -80,7 +90,7 @@ def order_create(
     except BaseException:
         default_storage.delete(name)
         raise
-    logger.info("order %s created, job %s queued", order.pk, job.pk)
+    logger.info("order %s created, job %s queued", order.pk, job.pk, extra={"order_id": order.pk, "job_id": job.pk})
     return order
 
 
@@ -168,9 +178,11 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
         # Another worker owns the job now (our lease ran out): our files are not the order's.
         default_storage.delete(preview)
         default_storage.delete(hd)
-        logger.warning("job %s: finished by %s but no longer owned by it; output dropped", job_id, worker)
+        logger.warning(
+            "job %s: finished by %s but no longer owned by it; output dropped", job_id, worker, extra={"job_id": job_id}
+        )
         return False
-    logger.info("job %s done", job_id)
+    logger.info("job %s done", job_id, extra={"order_id": job.order_id, "job_id": job_id})
     return True
 
 
@@ -205,7 +217,15 @@ def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) ->
             transaction.on_commit(lambda: _enqueue_render(job_id))
         else:
             Order.objects.filter(pk=job.order_id).update(status=Order.Status.FAILED, updated_at=now)
-    logger.log(logging.WARNING if retry else logging.ERROR, "job %s failed (retry=%s): %s", job_id, retry, error)
+            transaction.on_commit(lambda: _enqueue_failure_notices(job.order_id))
+    logger.log(
+        logging.WARNING if retry else logging.ERROR,
+        "job %s failed (retry=%s): %s",
+        job_id,
+        retry,
+        error,
+        extra={"order_id": job.order_id, "job_id": job_id},
+    )
     job.refresh_from_db()
     return job
 
@@ -219,3 +239,83 @@ def order_mark_preview_email_sent(*, order_id: int) -> bool:
     if changed:
         order_event(order=order_id, kind="preview_email_sent", actor="system")
     return changed == 1
+
+
+def render_job_release(*, job_id: int, worker: str, reason: str) -> bool:
+    """running -> queued by its own worker (shutting down): another worker takes it at once.
+
+    A release is not a failed attempt, so the attempt it used is given back.
+    """
+    with transaction.atomic():
+        changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(
+            status=RenderJob.Status.QUEUED,
+            worker="",
+            attempts=F("attempts") - 1,
+            lease_expires_at=None,
+            updated_at=timezone.now(),
+        )
+        if changed != 1:
+            return False
+        order_id = RenderJob.objects.values_list("order_id", flat=True).get(pk=job_id)
+        order_event(order=order_id, job=job_id, kind="render_released", actor=f"worker:{worker}", reason=reason)
+        transaction.on_commit(lambda: _enqueue_render(job_id))
+    logger.warning("job %s released by %s: %s", job_id, worker, reason, extra={"order_id": order_id, "job_id": job_id})
+    return True
+
+
+@dataclass
+class ReapReport:
+    expired_requeued: list[int]
+    expired_failed: list[int]
+    resent: list[int]
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"expired_requeued": self.expired_requeued, "expired_failed": self.expired_failed, "resent": self.resent}
+
+
+def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
+    """Recover jobs whose worker died (lease expired) and queued jobs whose message got lost."""
+    now = now or timezone.now()
+    report = ReapReport([], [], [])
+    expired = RenderJob.objects.filter(status=RenderJob.Status.RUNNING, lease_expires_at__lt=now)
+    for job in expired.only("id", "order_id", "attempts", "worker", "lease_expires_at"):
+        out_of_attempts = job.attempts >= settings.RENDER_MAX_ATTEMPTS
+        with transaction.atomic():
+            # Same lease in the condition: a worker that renewed it meanwhile keeps its job.
+            changed = RenderJob.objects.filter(
+                pk=job.pk, status=RenderJob.Status.RUNNING, lease_expires_at=job.lease_expires_at
+            ).update(
+                status=RenderJob.Status.FAILED if out_of_attempts else RenderJob.Status.QUEUED,
+                worker=job.worker if out_of_attempts else "",
+                lease_expires_at=None,
+                error=f"lease expired on {job.worker} (attempt {job.attempts})",
+                finished_at=now if out_of_attempts else None,
+                updated_at=now,
+            )
+            if changed != 1:
+                continue
+            order_event(
+                order=job.order_id,
+                job=job.pk,
+                kind="lease_expired",
+                actor="reaper",
+                worker=job.worker,
+                attempt=job.attempts,
+                failed=out_of_attempts,
+            )
+            if out_of_attempts:
+                Order.objects.filter(pk=job.order_id).update(status=Order.Status.FAILED, updated_at=now)
+                transaction.on_commit(partial(_enqueue_failure_notices, job.order_id))
+                report.expired_failed.append(job.pk)
+            else:
+                transaction.on_commit(partial(_enqueue_render, job.pk))
+                report.expired_requeued.append(job.pk)
+    overdue = RenderJob.objects.filter(status=RenderJob.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - timedelta(seconds=settings.RENDER_REQUEUE_AFTER_SECONDS))
+    )
+    for job_id in overdue.exclude(pk__in=report.expired_requeued).values_list("pk", flat=True):
+        _enqueue_render(job_id)
+        report.resent.append(job_id)
+    if report.expired_requeued or report.expired_failed or report.resent:
+        logger.warning("reaper: %s", report.as_dict())
+    return report

@@ -35,4 +35,47 @@ def order_preview_email_send(order_id: int) -> None:
         return
     email_send(preview_email(order), to=order.email)
     order_mark_preview_email_sent(order_id=order_id)
-    logger.info("order %s: preview email sent", order_id)
+    logger.info("order %s: preview email sent", order_id, extra={"order_id": order_id})
+
+
+@shared_task(autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
+def order_render_failed_notify(order_id: int) -> None:
+    """Tell staff, and tell the customer honestly, that an order could not be painted."""
+    from django.core.mail import mail_admins
+
+    from orders.emails import render_failed_email
+    from orders.services import order_event
+
+    order = Order.objects.select_related("style").filter(pk=order_id).first()
+    if order is None or order.events.filter(kind="failure_email_sent").exists():
+        return
+    job = order.current_job
+    mail_admins(
+        f"Render failed: order {order.pk}",
+        f"Order {order.pk} ({order.email}, style {order.style.slug}) failed after "
+        f"{job.attempts if job else 0} attempts.\nLast error: {job.error if job else '-'}\n",
+        fail_silently=True,
+    )
+    email_send(render_failed_email(order), to=order.email)
+    order_event(order=order, kind="failure_email_sent", actor="system")
+
+
+@shared_task
+def render_jobs_reap() -> dict[str, list[int]]:
+    from orders.services import render_jobs_reap as reap
+
+    return reap().as_dict()
+
+
+@shared_task
+def storage_reconcile() -> dict[str, object]:
+    from orders.reconcile import reconcile
+
+    return reconcile(fix=True).as_dict()
+
+
+@shared_task
+def retention_purge_run() -> dict[str, object]:
+    from orders.retention import retention_purge
+
+    return retention_purge().as_dict()

@@ -9,6 +9,7 @@ TOKEN = "<str:token>"
 
 urlpatterns = [
     path("", views.upload, name="upload"),
+    path("upload/policy", views.upload_policy, name="upload_policy"),
     path(f"orders/{TOKEN}/", views.detail, name="detail"),
     path(f"orders/{TOKEN}/progress.json", views.progress, name="progress"),
     path(f"orders/{TOKEN}/progress.jpg", views.progress_image, name="progress_image"),

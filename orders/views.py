@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from orders.direct_upload import direct_upload_policy
+from orders.files import private_file_response
 from orders.forms import OrderForm
 from orders.models import Order, RenderJob
-from orders.selectors import order_progress
+from orders.selectors import order_progress, queue_metrics
 from orders.services import order_create
+from payments.selectors import locality_for_new_order
 from styles.models import Style
 
 
@@ -44,16 +48,32 @@ def upload(request: HttpRequest) -> HttpResponse:
         if limited:
             form.add_error(None, _("Too many photos from your network in a short time. Please try again later."))
         elif form.is_valid():
+            locality = locality_for_new_order(request)
             order = order_create(
                 email=form.cleaned_data["email"],
                 style=form.cleaned_data["style"],
                 photo=form.cleaned_data["photo"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
+                country=locality.country,
+                currency=locality.currency,
                 gallery_consent=form.cleaned_data["gallery_consent"],
             )
             return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": order.token}))
     styles = Style.objects.active()
     return render(request, "orders/upload.html", {"form": form, "styles": styles}, status=429 if limited else 200)
+
+
+@require_POST
+def upload_policy(request: HttpRequest) -> JsonResponse:
+    """Direct upload: a presigned POST to S3 for one new key (orders/direct_upload.py)."""
+    if not settings.DIRECT_UPLOAD:
+        raise Http404
+    if is_ratelimited(request, group="upload_policy", key="ip", rate=settings.UPLOAD_RATE, increment=True):
+        return JsonResponse({"error": "rate_limited"}, status=429)
+    policy = direct_upload_policy(max_bytes=settings.UPLOAD_MAX_BYTES, expire=settings.DIRECT_UPLOAD_EXPIRE)
+    response = JsonResponse(policy.as_dict())
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _order(token: str) -> Order:
@@ -70,25 +90,22 @@ def progress(request: HttpRequest, token: str) -> JsonResponse:
     return JsonResponse(order_progress(_order(token)))
 
 
-def _stream(name: str, content_type: str) -> FileResponse:
-    if not name or not default_storage.exists(name):
-        raise Http404
-    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=0, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @never_cache
-def progress_image(request: HttpRequest, token: str) -> FileResponse:
+def progress_image(request: HttpRequest, token: str) -> HttpResponseBase:
     job = _order(token).current_job
     if job is None or job.status != RenderJob.Status.RUNNING:
         raise Http404
-    return _stream(job.progress_image.name, "image/jpeg")
+    return private_file_response(job.progress_image.name, "image/jpeg")
 
 
-def preview_image(request: HttpRequest, token: str) -> FileResponse:
+def preview_image(request: HttpRequest, token: str) -> HttpResponseBase:
     job = _order(token).current_job
     if job is None or job.status != RenderJob.Status.DONE:
         raise Http404
-    return _stream(job.preview.name, "image/jpeg")
+    return private_file_response(job.preview.name, "image/jpeg")
+
+
+@staff_member_required
+@never_cache
+def queue_metrics_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(queue_metrics())

@@ -7,4 +7,5 @@ def shop(request: HttpRequest) -> dict[str, object]:
     return {
         "recaptcha_mode": settings.RECAPTCHA_MODE,
         "email_mode": settings.EMAIL_MODE,
+        "retention_unpaid_days": settings.RETENTION_UNPAID_DAYS,
     }

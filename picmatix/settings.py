@@ -7,13 +7,17 @@ reCAPTCHA off and payments not configured. Each production part is switched on e
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from payments.money import MINOR_UNITS
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
+from picmatix.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICMATIX_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -33,11 +37,20 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Rotation: the old key stays here for as long as links signed with it must keep working.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Absolute base for links in emails (the worker has no request to build them from).
 SITE_URL = env_str("PICMATIX_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Behind a load balancer or CDN that ends TLS (deploy/): believe its X-Forwarded-Proto, send
+# cookies over HTTPS only and tell browsers to stay on HTTPS. /healthz and /readyz stay plain HTTP.
+if env_bool("PICMATIX_HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("PICMATIX_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("PICMATIX_HSTS_SECONDS", 3600, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_recaptcha",
+    "djstripe",
     "styles",
     "orders",
     "payments",
@@ -55,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
+    "picmatix.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,7 +149,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 # --- Files ------------------------------------------------------------------------------------
-STATIC_URL = "/static/"
+# A CDN in front of the web tier: PICMATIX_STATIC_URL=https://cdn.example.com/static/ (origin: whitenoise).
+STATIC_URL = env_str("PICMATIX_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "picmatix" / "static"]
@@ -144,19 +161,35 @@ STORAGE_BACKEND = env_choice("PICMATIX_STORAGE", "local", ("local", "s3"))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # No MEDIA_URL on purpose: photos and renders are private and reach a browser only through views
 # that check the order's token (orders/views.py).
+_default_storage: dict[str, object]
 if STORAGE_BACKEND == "s3":
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
-            "region_name": env_str("AWS_S3_REGION_NAME") or None,
-            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300, minimum=10),
-            "file_overwrite": False,
-        },
+    _s3_options: dict[str, object] = {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300, minimum=10),
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+        "addressing_style": env_choice("AWS_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
     }
+    if not _s3_options["bucket_name"]:
+        raise ImproperlyConfigured("PICMATIX_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    # django-storages builds plain, unsigned URLs for a custom domain unless it can sign them for
+    # CloudFront: every private photo would be public to anyone holding its link, for ever.
+    if env_str("AWS_S3_CUSTOM_DOMAIN"):
+        if not (env_str("AWS_CLOUDFRONT_KEY_ID") and env_str("AWS_CLOUDFRONT_KEY")):
+            raise ImproperlyConfigured(
+                "AWS_S3_CUSTOM_DOMAIN turns presigned URLs off: set AWS_CLOUDFRONT_KEY_ID and AWS_CLOUDFRONT_KEY "
+                "(a CloudFront key pair, so links are signed and expire) or leave AWS_S3_CUSTOM_DOMAIN unset"
+            )
+        _s3_options.update(
+            custom_domain=env_str("AWS_S3_CUSTOM_DOMAIN"),
+            cloudfront_key_id=env_str("AWS_CLOUDFRONT_KEY_ID"),
+            cloudfront_key=env_str("AWS_CLOUDFRONT_KEY").replace("\\n", "\n").encode(),
+        )
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -166,6 +199,15 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if env_bool("PICMATIX_STATIC_MANIFEST", False):
+    # Hashed, compressed names that a CDN may cache for ever; needs `collectstatic` before start.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+# Browsers upload photos straight to S3 with a presigned POST (orders/direct_upload.py); the web
+# tier then fetches and checks them. Off by default: the normal upload through the form works too.
+DIRECT_UPLOAD = env_bool("PICMATIX_DIRECT_UPLOAD", False)
+if DIRECT_UPLOAD and STORAGE_BACKEND != "s3":
+    raise ImproperlyConfigured("PICMATIX_DIRECT_UPLOAD=1 needs PICMATIX_STORAGE=s3")
+DIRECT_UPLOAD_EXPIRE = env_int("PICMATIX_DIRECT_UPLOAD_EXPIRE", 600, minimum=10)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
@@ -202,15 +244,36 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Renders go to GPU workers (`-Q render`); emails and housekeeping to the light `default` queue.
-CELERY_TASK_ROUTES = {"rendering.tasks.*": {"queue": "render"}}
+CELERY_TASK_ROUTES = {"rendering.tasks.render_job_run": {"queue": "render"}}
 # A render takes minutes: a worker must not reserve messages it cannot start, or they wait behind
-# it while another GPU idles.
+# it while another GPU idles. Render workers also run one task at a time (`-c 1`, one per GPU).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Early acknowledgement: the database row owns the job (claim + lease in orders/services.py), so a
-# message lost with a dead worker is recovered from the row, never by broker redelivery.
+# Early acknowledgement plus the lease reaper, not late acknowledgement: with Redis, an unacked
+# message comes back after the visibility timeout even while its render is still running, so a
+# render longer than that timeout would run twice (celery issues 5935, 3430). Here the database
+# row owns the job: a claim is a conditional UPDATE, a worker renews its lease while rendering,
+# and `render_jobs_reap` re-queues a job whose worker died or whose message the broker lost.
 CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Time limits: short tasks (emails, housekeeping) are killed after 5 minutes. Render workers run
+# the solo pool (the SIGTERM grace logic needs the task in the main process), where Celery cannot
+# enforce limits, so the render's own limit is checked in its progress callback.
+CELERY_TASK_TIME_LIMIT = env_int("PICMATIX_TASK_TIME_LIMIT", 300, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Redis keeps a message "unacked" only until acknowledged, which is at once here (early ack); the
+# visibility timeout matters only for the short default-queue tasks, so the default (1 h) is fine.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "render-jobs-reap": {
+        "task": "orders.tasks.render_jobs_reap",
+        "schedule": float(env_int("PICMATIX_REAP_EVERY_SECONDS", 60, minimum=1)),
+    },
+    "storage-reconcile": {"task": "orders.tasks.storage_reconcile", "schedule": 24 * 3600.0},
+    # A payment whose webhook never came is found by asking Stripe (payments/tasks.py).
+    "payments-recover": {"task": "payments.tasks.payments_recover", "schedule": 300.0},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- reCAPTCHA --------------------------------------------------------------------------------
@@ -231,21 +294,96 @@ UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
 # Client IP for rate limits; behind a proxy set PICMATIX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR.
 TRUSTED_PROXY_HEADER = env_str("PICMATIX_TRUSTED_PROXY_HEADER")
+# The proxies in front of the shop, outermost first, one entry per hop (an IP, a CIDR network or an
+# IP prefix, as django-ipware matches them). Without any, only the socket's address is believed:
+# anyone can write an X-Forwarded-For header.
+TRUSTED_PROXIES = env_list("PICMATIX_TRUSTED_PROXIES", [])
+
+# --- Payments (Stripe, through dj-stripe) -----------------------------------------------------
+# Off unless both API keys are set; card data only ever goes from Stripe.js to Stripe.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY or STRIPE_PUBLISHABLE_KEY)
+if PAYMENTS_ENABLED:
+    # The key format dj-stripe accepts: (sk|rk|pk)_(test|live)_ and at least 24 letters or digits.
+    if not (
+        re.fullmatch(r"(sk|rk)_(test|live)_[A-Za-z0-9]{24,}", STRIPE_SECRET_KEY)
+        and re.fullmatch(r"pk_(test|live)_[A-Za-z0-9]{24,}", STRIPE_PUBLISHABLE_KEY)
+    ):
+        raise ImproperlyConfigured("Stripe needs both STRIPE_SECRET_KEY (sk_…) and STRIPE_PUBLISHABLE_KEY (pk_…)")
+    if ("_live_" in STRIPE_SECRET_KEY) != ("_live_" in STRIPE_PUBLISHABLE_KEY):
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are from different modes (test/live)")
+if STRIPE_WEBHOOK_SECRET and not STRIPE_WEBHOOK_SECRET.startswith("whsec_"):
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret (whsec_…)")
+# dj-stripe's own names. Live mode follows the key, so a test key can never run a "live" shop.
+STRIPE_LIVE_MODE = "_live_" in STRIPE_SECRET_KEY
+if env_bool("STRIPE_LIVE_MODE", STRIPE_LIVE_MODE) != STRIPE_LIVE_MODE:
+    raise ImproperlyConfigured("STRIPE_LIVE_MODE disagrees with the mode of STRIPE_SECRET_KEY")
+STRIPE_PUBLIC_KEY = STRIPE_PUBLISHABLE_KEY
+# dj-stripe 2.11 keeps each webhook's signing secret on its WebhookEndpoint row (ours follows
+# STRIPE_WEBHOOK_SECRET, payments/services.py) and always uses native JSON fields: it no longer reads
+# DJSTRIPE_WEBHOOK_SECRET or DJSTRIPE_USE_NATIVE_JSONFIELD, so they are not set here.
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# Suggested when neither the IP nor the browser's region points to a currency staff have priced.
+PAYMENTS_DEFAULT_CURRENCY = env_choice(
+    "PICMATIX_DEFAULT_CURRENCY", "usd", tuple(code.lower() for code in MINOR_UNITS)
+).upper()
+PAYMENTS_BUY_RATE = env_str("PICMATIX_BUY_RATE", "30/h")
+# A payment still pending after this long is looked up at Stripe (a webhook may have been lost),
+# for as long as the window lasts; abandoned payments are then left alone.
+PAYMENTS_RECOVER_AFTER_SECONDS = env_int("PICMATIX_PAYMENTS_RECOVER_AFTER_SECONDS", 600, minimum=60)
+PAYMENTS_RECOVER_WINDOW_HOURS = env_int("PICMATIX_PAYMENTS_RECOVER_WINDOW_HOURS", 72, minimum=1)
+# The HD download link in the email; in S3 mode it redirects to a presigned URL this short-lived.
+HD_LINK_MAX_AGE_DAYS = env_int("PICMATIX_HD_LINK_DAYS", 7, minimum=1)
+HD_PRESIGNED_SECONDS = env_int("PICMATIX_HD_PRESIGNED_SECONDS", 60, minimum=10)
 
 # --- Rendering --------------------------------------------------------------------------------
 RENDER_DEVICE = env_choice("PICMATIX_RENDER_DEVICE", "auto", ("auto", "cpu", "cuda"))
-RENDER_LEASE_SECONDS = env_int("PICMATIX_RENDER_LEASE_SECONDS", 120, minimum=10)
+RENDER_LEASE_SECONDS = env_int("PICMATIX_RENDER_LEASE_SECONDS", 120, minimum=2)
 RENDER_MAX_ATTEMPTS = env_int("PICMATIX_RENDER_MAX_ATTEMPTS", 3, minimum=1)
+# A job still queued this long after its message was sent is sent again (the broker may have lost
+# it); duplicates are harmless because the claim decides.
+RENDER_REQUEUE_AFTER_SECONDS = env_int("PICMATIX_RENDER_REQUEUE_AFTER_SECONDS", 600, minimum=1)
+# Longest a render may run before it is failed; on SIGTERM a worker finishes the current job only if
+# its estimated time left is below the grace period, else it hands the job back at once.
+RENDER_TIME_LIMIT_SECONDS = env_int("PICMATIX_RENDER_TIME_LIMIT_SECONDS", 4 * 3600, minimum=10)
+RENDER_SHUTDOWN_GRACE_SECONDS = env_int("PICMATIX_RENDER_SHUTDOWN_GRACE_SECONDS", 60, minimum=0)
 RENDER_PROGRESS_EVERY_SECONDS = env_int("PICMATIX_RENDER_PROGRESS_EVERY_SECONDS", 2, minimum=0)
 RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10, minimum=0)
 # The recipe new styles start from; `quick` keeps the embedded default under a few minutes on a CPU.
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "quick")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- Retention --------------------------------------------------------------------------------
+# Photos and renders of unpaid orders are deleted this many days after the order (the upload page
+# says so); paid orders keep their files, the HD image included, this long after payment.
+RETENTION_UNPAID_DAYS = env_int("PICMATIX_RETENTION_UNPAID_DAYS", 30, minimum=1)
+RETENTION_PAID_DAYS = env_int("PICMATIX_RETENTION_PAID_DAYS", 365, minimum=1)
+CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "orders.tasks.retention_purge_run", "schedule": 6 * 3600.0}
+
+# --- Logs and errors --------------------------------------------------------------------------
+# Console always (journald, `docker logs`); json in production; an optional file per process.
+LOGGING = logging_config(
+    fmt=env_choice("PICMATIX_LOG_FORMAT", "plain", ("plain", "json")),
+    level=env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper(),
+    file=env_str("PICMATIX_LOG_FILE"),
+    file_max_bytes=env_int("PICMATIX_LOG_FILE_MAX_MB", 50, minimum=0) * 1024 * 1024,
+    file_backups=env_int("PICMATIX_LOG_FILE_BACKUPS", 5, minimum=1),
+)
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.celery import CeleryIntegration
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError:
+        raise ImproperlyConfigured("SENTRY_DSN is set but sentry-sdk is not installed: pip install '.[prod]'") from None
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        # Customers' emails and IPs stay out of the error tracker.
+        send_default_pii=False,
+    )

@@ -11,8 +11,9 @@ from picmatix.settings import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tasks queued by the code under test go nowhere unless a test starts a worker on purpose.
-CELERY_BROKER_URL = "memory://"
+# Tasks queued by the code under test go nowhere unless a test starts a worker on purpose; the
+# PostgreSQL + Redis run (`pytest -m pg`, see Makefile) points this at a real Redis.
+CELERY_BROKER_URL = os.environ.get("PICMATIX_TEST_BROKER_URL", "memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a real worker process started by a test sees the same data.

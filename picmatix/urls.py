@@ -8,6 +8,11 @@ urlpatterns = [
     path("", order_views.root, name="root"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # dj-stripe's webhook view: /stripe/webhook/<uuid>/ (signature verified, events de-duplicated).
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("ops/queue.json", order_views.queue_metrics_view, name="queue_metrics"),
     path("", include("styles.urls")),
 ]
-urlpatterns += i18n_patterns(path("", include("orders.urls")), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    path("", include("orders.urls")), path("", include("payments.urls")), prefix_default_language=True
+)

@@ -86,11 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         styles = [load_image(path) for path in args.styles]
 
         total = sum(spec.iterations for spec in recipe.passes)
-        bar = tqdm(total=total, unit="it", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
         done = [0] * len(recipe.passes)
 
         def on_progress(p: Progress) -> None:
-            assert bar is not None
+            nonlocal bar
+            if bar is None:  # opened on the first iteration: errors found up front stay one line
+                bar = tqdm(total=total, unit="it", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
             done[p.pass_index] = p.iteration
             bar.n = sum(done)
             bar.set_description(f"pass {p.pass_index + 1}/{p.pass_count}", refresh=False)
@@ -109,8 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             save_every=args.save_every,
             waifu2x_dir=args.waifu2x_dir,
         )
-        bar.close()
-        bar = None
+        if bar is not None:
+            bar.close()
+            bar = None
         result.hd.save(output)
         if preview_path is not None:
             result.preview.save(preview_path)

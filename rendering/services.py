@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from orders.models import RenderJob
@@ -24,6 +25,7 @@ from orders.services import (
     render_job_fail,
     render_job_finish,
     render_job_heartbeat,
+    render_job_release,
     render_job_set_progress_image,
 )
 
@@ -34,6 +36,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 PROGRESS_IMAGE_SIDE = 384
+# Set when this worker process is asked to stop (SIGTERM: a spot machine being reclaimed).
+SHUTDOWN_REQUESTED = threading.Event()
+# With Redis configured, progress goes to the shared cache every callback and to the database only
+# this often, so a busy fleet does not hammer PostgreSQL.
+DB_PROGRESS_EVERY_SECONDS_WITH_CACHE = 30.0
+
+
+def progress_cache_key(job_id: int) -> str:
+    return f"picmatix:render-progress:{job_id}"
 
 
 def worker_name() -> str:
@@ -62,25 +73,45 @@ class LeaseKeeper(threading.Thread):
             connection.close()
 
 
+class RenderTimeLimit(Exception):
+    pass
+
+
 class ProgressReporter:
-    """The engine's progress callback: publishes progress at most every few seconds."""
+    """The engine's progress callback: publishes progress, enforces the time limit, and hands the
+    job back when the worker is told to stop and the render would not finish within the grace."""
 
     def __init__(self, *, job_id: int, worker: str, keeper: LeaseKeeper) -> None:
         self.job_id = job_id
         self.worker = worker
         self.keeper = keeper
         self.last_write = 0.0
+        self.last_db_write = 0.0
+        self.released = False
 
     def __call__(self, progress: Progress) -> bool:
         if self.keeper.lost.is_set():
             return False  # the engine stops with RenderCancelled
+        if progress.elapsed_s > settings.RENDER_TIME_LIMIT_SECONDS:
+            raise RenderTimeLimit(f"render ran past its limit of {settings.RENDER_TIME_LIMIT_SECONDS} s")
+        if SHUTDOWN_REQUESTED.is_set() and (progress.eta_s or 0) > settings.RENDER_SHUTDOWN_GRACE_SECONDS:
+            self.released = render_job_release(
+                job_id=self.job_id, worker=self.worker, reason=f"worker stopping, {progress.eta_s:.0f} s left"
+            )
+            return False
         if progress.image is not None:
             render_job_set_progress_image(job_id=self.job_id, worker=self.worker, jpeg=_small_jpeg(progress.image))
         now = time.monotonic()
         last = progress.iteration >= progress.iterations
         if now - self.last_write >= settings.RENDER_PROGRESS_EVERY_SECONDS or last:
             self.last_write = now
-            if not render_job_heartbeat(job_id=self.job_id, worker=self.worker, progress=progress_dict(progress)):
+            data = progress_dict(progress)
+            if settings.REDIS_URL:
+                cache.set(progress_cache_key(self.job_id), data, timeout=settings.RENDER_LEASE_SECONDS * 2)
+                if now - self.last_db_write < DB_PROGRESS_EVERY_SECONDS_WITH_CACHE and not last:
+                    return True
+            self.last_db_write = now
+            if not render_job_heartbeat(job_id=self.job_id, worker=self.worker, progress=data):
                 self.keeper.lost.set()
                 return False
         return True
@@ -130,6 +161,7 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
 
     keeper = LeaseKeeper(job_id=job_id, worker=worker)
     keeper.start()
+    reporter = ProgressReporter(job_id=job_id, worker=worker, keeper=keeper)
     try:
         recipe = engine.Recipe.from_dict(job.recipe)
         content = _open_image(job.order.content_image)
@@ -139,14 +171,22 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
             [style],
             recipe,
             device=settings.RENDER_DEVICE,
-            progress=ProgressReporter(job_id=job_id, worker=worker, keeper=keeper),
+            progress=reporter,
             save_every=settings.RENDER_PROGRESS_IMAGE_EVERY,
             waifu2x_dir=settings.WAIFU2X_DIR or None,
         )
     except engine.RenderCancelled:
+        if reporter.released:
+            return "released"
         logger.warning("job %s: lease lost by %s, render abandoned", job_id, worker)
         return "lost"
-    except (engine.RecipeError, engine.ImageError, engine.InsufficientMemory, engine.WeightsNotFound) as exc:
+    except (
+        engine.RecipeError,
+        engine.ImageError,
+        engine.InsufficientMemory,
+        engine.WeightsNotFound,
+        RenderTimeLimit,
+    ) as exc:
         # Retrying cannot cure these: staff must fix the recipe, the photo or the worker's setup.
         render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=False)
         return "failed"

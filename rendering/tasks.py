@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
-from rendering.services import render_job_execute, worker_name
+from celery import shared_task
+from celery.signals import worker_shutting_down
+
+from rendering.services import SHUTDOWN_REQUESTED, render_job_execute, worker_name
+
+
+@worker_shutting_down.connect
+def _note_shutdown(**kwargs: Any) -> None:
+    # Celery's warm shutdown waits for the running task; the render sees this flag in its progress
+    # callback and either finishes within the grace period or hands its job back (solo pool: the
+    # task runs in this very process, so the flag reaches it).
+    SHUTDOWN_REQUESTED.set()
 
 
 # Thin on purpose: the job row decides whether there is anything to do, so a duplicate or late

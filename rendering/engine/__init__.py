@@ -3,12 +3,22 @@
     from rendering.engine import load_image, recipe_preset, render
     result = render(load_image("photo.jpg"), [load_image("painting.jpg")], recipe_preset("quick"))
     result.hd.save("hd.png"); result.preview.save("preview.jpg")
+
+Recipes and errors import without torch (the web tier validates recipes); ``render``, ``Progress``,
+``RenderResult`` and ``load_image`` load the rendering stack on first use.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import EngineError, ImageError, InsufficientMemory, RecipeError, RenderCancelled, WeightsNotFound
-from .images import load_image
 from .recipe import PRESETS, PassSpec, PostProcess, Recipe, Upscale, Watermark, recipe_preset
-from .render import Progress, RenderResult, render
+
+if TYPE_CHECKING:
+    from .images import load_image
+    from .pipeline import Progress, RenderResult, render
 
 __all__ = [
     "PRESETS",
@@ -29,3 +39,13 @@ __all__ = [
     "recipe_preset",
     "render",
 ]
+
+_LAZY = {"render": "pipeline", "Progress": "pipeline", "RenderResult": "pipeline", "load_image": "images"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

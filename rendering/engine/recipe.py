@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import RecipeError
-from .vgg import LAYER_NAMES
+from .layers import LAYER_NAMES
 
 __all__ = [
     "PRESETS",
@@ -262,7 +264,8 @@ class Recipe:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (lists, not tuples); ``Recipe.from_dict(r.to_dict()) == r``."""
-        return _plain(dataclasses.asdict(self))  # type: ignore[no-any-return]
+        plain: dict[str, Any] = _plain(dataclasses.asdict(self))  # type: ignore[assignment]
+        return plain
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Recipe:
@@ -357,15 +360,17 @@ def _quick() -> Recipe:
 
 
 def _waifu2x_models_present() -> bool:
-    try:
-        from .waifu2x import Waifu2xModelsMissing, model_files
-    except ImportError:
-        return False
-    try:
-        model_files(2, None, download=False)
-    except (Waifu2xModelsMissing, OSError, ValueError):
-        return False
-    return True
+    """Whether waifu2x's noise-2 model is where rendering.engine.waifu2x looks without downloading:
+    $PICMATIX_WAIFU2X_DIR, else the model cache. Checked here by file name so that recipes stay
+    importable without torch (the web tier validates them)."""
+    configured = os.environ.get("PICMATIX_WAIFU2X_DIR") or None
+    if configured is not None:
+        folder = Path(configured).expanduser()
+    else:
+        cache = os.environ.get("PICMATIX_MODEL_CACHE") or "~/.cache/picmatix"
+        folder = Path(cache).expanduser() / "waifu2x" / "upconv_7_photo"
+    name = "noise2_scale2.0x_model"
+    return (folder / f"{name}.param").is_file() and (folder / f"{name}.bin").is_file()
 
 
 def _tiny() -> Recipe:

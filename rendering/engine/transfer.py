@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .errors import ImageError
-from .images import MIN_SIDE, match_luminance, pil_to_tensor, resize_longest, scaled_size, style_side
+from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
 from .losses import GatysObjective, LossTerms, content_targets, style_targets
 from .recipe import PassSpec
 from .vgg import FeatureNet, WeightSource
@@ -102,7 +102,7 @@ def run_pass(
     device = torch.device(device)
     (width, height), style_dims = pass_sizes(spec, content, styles)
     memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
-    photo = pil_to_tensor(resize_longest(content, spec.size), device)
+    photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
 
     def network_input(rgb: torch.Tensor) -> torch.Tensor:
         return source.preprocess(rgb).contiguous(memory_format=memory_format)
@@ -110,7 +110,10 @@ def run_pass(
     content_goal = content_targets(net, network_input(photo), spec.content_layers)
     style_goal = style_targets(
         net,
-        [network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), device)) for s, d in zip(styles, style_dims)],
+        [
+            network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), device))
+            for s, d in zip(styles, style_dims, strict=True)
+        ],
         spec.style_layers,
         spec.style_blend_weights,
     )

@@ -35,7 +35,7 @@ def watermark_tile(spec: Watermark, height_px: int) -> Image.Image:
     font = _font(height_px)
     stroke = max(1, height_px // 12)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    left, top, right, bottom = probe.textbbox((0, 0), spec.text, font=font, stroke_width=stroke)
+    left, top, right, bottom = (round(v) for v in probe.textbbox((0, 0), spec.text, font=font, stroke_width=stroke))
     tile = Image.new("RGBA", (right - left + 2, bottom - top + 2), (0, 0, 0, 0))
     ImageDraw.Draw(tile).text(
         (1 - left, 1 - top),

@@ -43,6 +43,10 @@ class Command(BaseCommand):
                     "1",
                     "--loglevel",
                     "INFO",
+                    # The periodic tasks (CELERY_BEAT_SCHEDULE: reaper, payment recovery) run in it too.
+                    "--beat",
+                    "--schedule",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),
                 ],
                 env=os.environ.copy(),
             )

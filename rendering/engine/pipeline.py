@@ -232,7 +232,9 @@ def render(
                 )
             )
             if answer is False:
-                raise RenderCancelled(f"render cancelled by its progress callback at pass {index + 1}, iteration {iteration}")
+                raise RenderCancelled(
+                    f"render cancelled by its progress callback at pass {index + 1}, iteration {iteration}"
+                )
 
         outcome: PassOutcome = run_pass(
             net,

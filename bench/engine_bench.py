@@ -1,0 +1,498 @@
+"""Benchmark the rendering engine against pastiche (a peer), on whatever machine runs it.
+
+    python bench/engine_bench.py passes [--sizes 350 960] [--iterations 8 3] [--skip-pastiche]
+    python bench/engine_bench.py recipes [--recipes seed quick] [--iteration-scale 1.0]
+    python bench/engine_bench.py sweep [--size 960] [--iterations 60] [--histories 5 10 20 50 100]
+    python bench/engine_bench.py peak
+
+Every measured configuration runs in a fresh subprocess, so that its peak RSS is its own. Seconds per
+iteration are steady-state: the mean over iterations 2..N (the first one pays for kernel selection).
+Not part of the test suite: numbers go to bench/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "images"
+OUT = REPO / "bench" / "out"
+DEFAULT_CONTENT = SHARED / "content" / "tubingen.jpg"
+DEFAULT_STYLE = SHARED / "styles" / "starry_night.jpg"
+PAIRS = [
+    (SHARED / "content" / "tubingen.jpg", SHARED / "styles" / "starry_night.jpg"),
+    (SHARED / "content" / "golden_gate.jpg", SHARED / "styles" / "the_scream.jpg"),
+]
+CONTENT_LAYERS = ["relu4_2"]
+STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT = 5.0, 100.0, 1e-3
+
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers shared by parent and child processes
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+def anon_rss_bytes() -> int:
+    """Resident anonymous memory now (Linux): the process's own data, without the shared libraries."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class AnonSampler:
+    """Peak of RssAnon, sampled every few milliseconds in a thread (the kernel keeps no such high-water).
+
+    torch's CUDA-enabled wheel maps ~450 MB of libraries (file-backed RSS) at import, which VmHWM
+    counts although it is shared and evictable; the anonymous peak is what a pass really allocates."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        import threading
+
+        self.peak = anon_rss_bytes()
+        self._stop = threading.Event()
+        self._interval = interval
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, anon_rss_bytes())
+            time.sleep(self._interval)
+
+    def __enter__(self) -> AnonSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, anon_rss_bytes())
+
+
+def conv_flops(height: int, width: int, last: str = "relu5_1") -> int:
+    """FLOPs of one loss evaluation's convolutions: forward + backward to the input (weights are fixed),
+    2 * C_in * C_out * 9 per output pixel each way, counted analytically from VGG-19's layer table."""
+    from rendering.engine.layers import LAYER_NAMES, LAYER_PLAN
+
+    h, w, total = height, width, 0
+    for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+        elif kind == "conv":
+            total += 2 * (2 * c_in * c_out * 9 * h * w)
+    return total
+
+
+def matmul_peak_gflops(n: int = 4096, repeats: int = 3) -> float:
+    """Measured fp32 matmul throughput (best of ``repeats``) on the default device."""
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    torch.mm(a, b)  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        torch.mm(a, b)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
+    model = platform.processor() or "?"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def _steady(stamps: list[float], started: float) -> tuple[float, float]:
+    """(seconds per iteration over iterations 2..N, seconds of the first iteration incl. setup)."""
+    first = stamps[0] - started
+    if len(stamps) < 2:
+        return first, first
+    return (stamps[-1] - stamps[0]) / (len(stamps) - 1), first
+
+
+# --------------------------------------------------------------------------------------------------
+# Child processes: one measured configuration each, printing one JSON line
+
+
+def child_ours(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from rendering.engine.images import load_image
+    from rendering.engine.pipeline import resolve_device
+    from rendering.engine.recipe import PassSpec
+    from rendering.engine.transfer import run_pass
+    from rendering.engine.vgg import vgg19_features
+
+    device = resolve_device(args.device)
+    started = time.perf_counter()
+    net, source = vgg19_features(CONTENT_LAYERS + STYLE_LAYERS, source="pastiche", device=device)
+    if device.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    load_s = time.perf_counter() - started
+    content, style = load_image(args.content), load_image(args.style)
+    rss_before = peak_rss_bytes()
+    spec = PassSpec(
+        size=args.size,
+        iterations=args.iterations,
+        content_layers=tuple(CONTENT_LAYERS),
+        style_layers=tuple(STYLE_LAYERS),
+        content_weight=CONTENT_WEIGHT,
+        style_weight=STYLE_WEIGHT,
+        tv_weight=TV_WEIGHT,
+        lbfgs_history=args.history,
+        seed=0,
+    )
+    stamps: list[float] = []
+    losses: list[float] = []
+
+    def tick(iteration: int, terms: Any, rgb: Any) -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        stamps.append(time.perf_counter())
+        losses.append(float(terms.total.detach()))
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    anon_before = anon_rss_bytes()
+    begin = time.perf_counter()
+    with AnonSampler() as sampler:
+        outcome = run_pass(net, source, spec, content=content, styles=[style], device=device, on_iteration=tick)
+    per_it, first = _steady(stamps, begin)
+    height, width = outcome.image.shape[-2:]
+    if args.save:
+        from rendering.engine.images import tensor_to_pil
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        tensor_to_pil(outcome.image).save(OUT / f"pass_ours_{args.size}_h{args.history}.png")
+    return {
+        "engine": "ours",
+        "size": [int(width), int(height)],
+        "history": args.history,
+        "iterations": len(stamps),
+        "s_per_it": per_it,
+        "first_it_s": first,
+        "load_s": load_s,
+        "losses": losses,
+        "final_loss": outcome.loss,
+        "flops_per_it": conv_flops(int(height), int(width)),
+        "peak_rss": peak_rss_bytes(),
+        "rss_before_pass": rss_before,
+        "peak_anon": sampler.peak,
+        "anon_before_pass": anon_before,
+        "cuda_peak": torch.cuda.max_memory_allocated() if device.type == "cuda" else None,
+    }
+
+
+def child_pastiche(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+    from pastiche.pastiche import PasticheArtist
+
+    device = "cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
+    torch.manual_seed(0)
+    rss_before = peak_rss_bytes()
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    anon_before = anon_rss_bytes()
+    sampler = AnonSampler().__enter__()
+    begin = time.perf_counter()
+    artist = PasticheArtist(
+        str(args.content),
+        [str(args.style)],
+        device=device,
+        content_layers=["block4_relu2"],
+        style_layers=["block1_relu1", "block2_relu1", "block3_relu1", "block4_relu1", "block5_relu1"],
+        content_weight=CONTENT_WEIGHT,
+        style_weights=[STYLE_WEIGHT],
+        tv_weight=TV_WEIGHT,
+        size=args.size,
+        style_size=args.size,
+    )
+    setup_done = time.perf_counter()
+    sampler.__exit__()
+    setup_peak = sampler.peak
+    # The optimisation alone: pastiche's setup peak includes dequantising through Python lists.
+    sampler = AnonSampler().__enter__()
+    stamps: list[float] = []
+    losses: list[float] = []
+    for _ in range(args.iterations):
+        artist.draw()  # one L-BFGS step = one loss evaluation (its optimiser has max_iter=1)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        stamps.append(time.perf_counter())
+        losses.append(artist.loss)
+    sampler.__exit__()
+    # pastiche evaluates at the start of each draw; intervals between draws are whole iterations.
+    per_it = (stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 1 else stamps[0] - setup_done
+    height, width = artist.content_size
+    return {
+        "engine": "pastiche",
+        "size": [int(width), int(height)],
+        "history": 100,
+        "iterations": len(stamps),
+        "s_per_it": per_it,
+        "first_it_s": stamps[0] - setup_done,
+        "load_s": setup_done - begin,
+        "losses": losses,
+        "final_loss": artist.loss,
+        "flops_per_it": conv_flops(int(height), int(width)),
+        "peak_rss": peak_rss_bytes(),
+        "rss_before_pass": rss_before,
+        "peak_anon": sampler.peak,
+        "peak_anon_setup": setup_peak,
+        "anon_before_pass": anon_before,
+        "cuda_peak": torch.cuda.max_memory_allocated() if device == "cuda" else None,
+    }
+
+
+def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from rendering.engine import load_image, recipe_preset, render
+
+    recipe = recipe_preset(args.recipe)
+    if args.iteration_scale != 1.0:
+        passes = tuple(replace(p, iterations=max(2, round(p.iterations * args.iteration_scale))) for p in recipe.passes)
+        recipe = replace(recipe, passes=passes)
+    content, style = Path(args.content), Path(args.style)
+    result = render(load_image(content), [load_image(style)], recipe, device=args.device, waifu2x_dir=args.waifu2x_dir)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = f"{args.recipe}_{content.stem}_{style.stem}"
+    result.hd.save(OUT / f"{stem}_hd.png")
+    result.preview.save(OUT / f"{stem}_preview.jpg", quality=90)
+    return {
+        "recipe": args.recipe,
+        "iteration_scale": args.iteration_scale,
+        "pair": [content.name, style.name],
+        "stats": result.stats,
+        "peak_rss": peak_rss_bytes(),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Parent: spawn children, aggregate, print
+
+
+def run_child(kind: str, **options: Any) -> dict[str, Any]:
+    command = [sys.executable, __file__, "_child", kind]
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        command.append(f"--{key.replace('_', '-')}")
+        if value is not True:
+            command.append(str(value))
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"child {kind} {options} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def mb(n: float | None) -> str:
+    return "-" if n is None else f"{n / 2**20:.0f} MB"
+
+
+def cmd_passes(args: argparse.Namespace) -> None:
+    peak = matmul_peak_gflops()
+    print(json.dumps({"machine": machine(), "matmul_peak_gflops": round(peak, 1)}))
+    rows = []
+    for size, iterations in zip(args.sizes, args.iterations, strict=True):
+        results: dict[str, list[dict[str, Any]]] = {"ours": [], "pastiche": []}
+        for _ in range(args.repeats):  # interleaved, so that a busy neighbour hurts both alike
+            for engine in ("ours", "pastiche"):
+                if engine == "pastiche" and args.skip_pastiche:
+                    continue
+                opts = {"size": size, "iterations": iterations, "device": args.device, "content": args.content}
+                opts["style"] = args.style
+                if engine == "ours":
+                    opts["history"] = args.history
+                results[engine].append(run_child(engine, **opts))
+        for engine, runs in results.items():
+            if not runs:
+                continue
+            best = min(runs, key=lambda r: r["s_per_it"])
+            gflops = best["flops_per_it"] / best["s_per_it"] / 1e9
+            row = {
+                "engine": engine,
+                "size": best["size"],
+                "iterations": best["iterations"],
+                "s_per_it": round(best["s_per_it"], 3),
+                "s_per_it_all_runs": [round(r["s_per_it"], 3) for r in runs],
+                "gflop_per_it": round(best["flops_per_it"] / 1e9, 1),
+                "gflops": round(gflops, 1),
+                "share_of_matmul_peak": round(gflops / peak, 3),
+                "peak_rss": mb(best["peak_rss"]),
+                "rss_before_pass": mb(best["rss_before_pass"]),
+                "peak_anon": mb(best["peak_anon"]),
+                "anon_before_pass": mb(best["anon_before_pass"]),
+                "cuda_peak": mb(best["cuda_peak"]),
+                "first_loss": best["losses"][0],
+                "final_loss": best["final_loss"],
+            }
+            rows.append(row)
+            print(json.dumps(row))
+        if results["ours"] and results["pastiche"]:
+            ratio = min(r["s_per_it"] for r in results["ours"]) / min(r["s_per_it"] for r in results["pastiche"])
+            print(json.dumps({"size": size, "ratio_ours_over_pastiche": round(ratio, 3)}))
+
+
+def cmd_recipes(args: argparse.Namespace) -> None:
+    for recipe in args.recipes:
+        for content, style in PAIRS:
+            result = run_child(
+                "recipe",
+                recipe=recipe,
+                content=content,
+                style=style,
+                device=args.device,
+                iteration_scale=args.iteration_scale,
+                waifu2x_dir=args.waifu2x_dir,
+            )
+            stats = result["stats"]
+            print(
+                json.dumps(
+                    {
+                        "recipe": recipe,
+                        "iteration_scale": args.iteration_scale,
+                        "pair": result["pair"],
+                        "total_s": stats["total_seconds"],
+                        "passes_s": [p["seconds"] for p in stats["passes"]],
+                        "iterations": [p["iterations"] for p in stats["passes"]],
+                        "upscale_s": stats["upscale_seconds"],
+                        "hd_size": stats["hd_size"],
+                        "peak_rss": mb(result["peak_rss"]),
+                    }
+                )
+            )
+
+
+def cmd_sweep(args: argparse.Namespace) -> None:
+    finals: dict[int, float] = {}
+    for history in args.histories:
+        result = run_child(
+            "ours",
+            size=args.size,
+            iterations=args.iterations,
+            history=history,
+            device=args.device,
+            content=args.content,
+            style=args.style,
+            save=args.save,
+        )
+        finals[history] = result["final_loss"]
+        print(
+            json.dumps(
+                {
+                    "history": history,
+                    "size": result["size"],
+                    "iterations": result["iterations"],
+                    "final_loss": result["final_loss"],
+                    "s_per_it": round(result["s_per_it"], 3),
+                    "peak_rss": mb(result["peak_rss"]),
+                    "peak_anon": mb(result["peak_anon"]),
+                }
+            )
+        )
+    reference = finals[max(finals)]
+    within = sorted(h for h, loss in finals.items() if loss <= reference * 1.02)
+    print(json.dumps({"reference_history": max(finals), "smallest_within_2_percent": within[0] if within else None}))
+
+
+def cmd_peak(args: argparse.Namespace) -> None:
+    print(json.dumps({"machine": machine(), "matmul_peak_gflops": round(matmul_peak_gflops(), 1)}))
+
+
+def main() -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    common.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    common.add_argument("--style", type=Path, default=DEFAULT_STYLE)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    passes = sub.add_parser("passes", parents=[common], help="one pass per size, ours vs pastiche")
+    passes.add_argument("--sizes", type=int, nargs="+", default=[350, 960])
+    passes.add_argument("--iterations", type=int, nargs="+", default=[8, 3], help="one count per size")
+    passes.add_argument("--history", type=int, default=100, help="our L-BFGS history (pastiche's is 100)")
+    passes.add_argument("--repeats", type=int, default=1)
+    passes.add_argument("--skip-pastiche", action="store_true")
+
+    recipes = sub.add_parser(
+        "recipes", parents=[common], help="whole recipes on two content/style pairs, images to bench/out/"
+    )
+    recipes.add_argument("--recipes", nargs="+", default=["quick", "seed"])
+    recipes.add_argument("--iteration-scale", type=float, default=1.0, help="multiply every pass's iterations")
+    recipes.add_argument(
+        "--waifu2x-dir",
+        default=os.environ.get("PICMATIX_WAIFU2X_DIR") or str(REPO.parent / "shared/models/waifu2x/upconv_7_photo"),
+    )
+
+    sweep = sub.add_parser(
+        "sweep", parents=[common], help="L-BFGS history sweep: smallest history within 2%% of the largest's loss"
+    )
+    sweep.add_argument("--size", type=int, default=960)
+    sweep.add_argument("--iterations", type=int, default=60)
+    sweep.add_argument("--histories", type=int, nargs="+", default=[5, 10, 20, 50, 100])
+    sweep.add_argument("--save", action="store_true", help="save each result to bench/out/")
+
+    sub.add_parser("peak", parents=[common], help="measured fp32 matmul peak only")
+
+    child = sub.add_parser("_child", parents=[common])
+    child.add_argument("kind", choices=("ours", "pastiche", "recipe"))
+    child.add_argument("--size", type=int)
+    child.add_argument("--iterations", type=int)
+    child.add_argument("--history", type=int, default=100)
+    child.add_argument("--recipe")
+    child.add_argument("--iteration-scale", type=float, default=1.0)
+    child.add_argument("--waifu2x-dir")
+    child.add_argument("--save", action="store_true")
+
+    args = parser.parse_args()
+    if args.command == "_child":
+        handler = {"ours": child_ours, "pastiche": child_pastiche, "recipe": child_recipe}[args.kind]
+        print(json.dumps(handler(args)))
+        return
+    {"passes": cmd_passes, "recipes": cmd_recipes, "sweep": cmd_sweep, "peak": cmd_peak}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

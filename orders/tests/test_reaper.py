@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from orders.models import Order, RenderJob
+from orders.services import render_job_claim, render_jobs_reap
+from orders.tasks import order_render_failed_notify
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(style):
+    order = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg", language="es")
+    return RenderJob.objects.create(order=order, enqueued_at=timezone.now())
+
+
+def expire(job: RenderJob) -> None:
+    RenderJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=5))
+
+
+def test_an_expired_lease_puts_the_job_back_in_the_queue(job, django_capture_on_commit_callbacks, mocker):
+    send = mocker.patch("rendering.tasks.render_job_run.delay")
+    render_job_claim(job_id=job.pk, worker="dead")
+    expire(job)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = render_jobs_reap()
+    assert report.expired_requeued == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.worker, job.attempts) == ("queued", "", 1)
+    send.assert_called_once_with(job.pk)
+    assert "lease_expired" in job.order.events.values_list("kind", flat=True)
+
+
+def test_a_live_lease_is_left_alone(job, mocker):
+    mocker.patch("rendering.tasks.render_job_run.delay")
+    render_job_claim(job_id=job.pk, worker="alive")
+    assert render_jobs_reap().as_dict() == {"expired_requeued": [], "expired_failed": [], "resent": []}
+
+
+def test_the_last_attempt_fails_the_order_and_tells_everyone(job, settings, django_capture_on_commit_callbacks, mocker):
+    settings.RENDER_MAX_ATTEMPTS = 1
+    settings.ADMINS = [("staff", "staff@example.com")]
+    notify = mocker.patch("orders.tasks.order_render_failed_notify.delay")
+    render_job_claim(job_id=job.pk, worker="dead")
+    expire(job)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert render_jobs_reap().expired_failed == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "failed" and job.order.status == Order.Status.FAILED
+    notify.assert_called_once_with(job.order_id)
+    order_render_failed_notify(job.order_id)
+    order_render_failed_notify(job.order_id)  # a repeated message sends nothing more
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == ["No hemos podido pintar tu foto", f"[Django] Render failed: order {job.order_id}"]
+    customer = next(m for m in mail.outbox if m.to == ["a@example.com"])
+    assert "La culpa es nuestra" in customer.body
+
+
+def test_a_queued_job_whose_message_is_overdue_is_sent_again(job, settings, mocker):
+    send = mocker.patch("rendering.tasks.render_job_run.delay")
+    settings.RENDER_REQUEUE_AFTER_SECONDS = 60
+    assert render_jobs_reap().resent == []
+    RenderJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - timedelta(seconds=61))
+    assert render_jobs_reap().resent == [job.pk]
+    send.assert_called_once_with(job.pk)
+    job.refresh_from_db()
+    assert job.enqueued_at > timezone.now() - timedelta(seconds=5)

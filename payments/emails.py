@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+from orders.emails import RenderedEmail, email_render, order_absolute_url
+from orders.models import Order
+from payments.links import hd_link_url
+
+
+def hd_email(order: Order) -> RenderedEmail:
+    with translation.override(order.language):
+        context = {
+            "order": order,
+            "style_name": order.style.name,
+            "download_url": hd_link_url(order),
+            "order_url": order_absolute_url(order),
+            "expires": timezone.now() + timedelta(days=settings.HD_LINK_MAX_AGE_DAYS),
+        }
+    return email_render("hd-ready", language=order.language, context=context)

@@ -1,0 +1,326 @@
+"""Payments: start a PaymentIntent, reconcile it with Stripe, mark the order paid, deliver the HD file.
+
+A webhook, the recovery task and a staff re-check all end in `payment_intent_sync`, which asks
+Stripe for the PaymentIntent as it is now and moves our rows forward with guarded UPDATEs. The
+event that triggered it only says "look again": a duplicate, late or out-of-order event re-reads
+the same truth and finds nothing left to change. Only the preview_ready -> paid UPDATE of the
+order queues the HD email, so an order is delivered at most once whatever arrives how often.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import Order
+from orders.services import order_event
+from payments import stripe_api
+from payments.models import Payment
+from payments.money import MoneyError, from_minor, to_minor
+
+logger = logging.getLogger(__name__)
+
+# The local id of the webhook endpoint configured from STRIPE_WEBHOOK_SECRET (dj-stripe keeps one
+# row per endpoint; this one is never synced from Stripe, so it needs no real Stripe id).
+WEBHOOK_ENDPOINT_ID = "we_picmatix_settings"
+WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"]
+
+
+class PaymentUnavailable(Exception):
+    """Stripe could not be reached or refused the request; the customer may try again later."""
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    client_secret: str
+
+
+def _enqueue_hd_email(order_id: int, resend: bool = False) -> None:
+    from payments.tasks import order_hd_email_send
+
+    order_hd_email_send.delay(order_id, resend)
+
+
+def _enqueue_sync(intent_id: str, actor: str) -> None:
+    from payments.tasks import payment_intent_sync_task
+
+    payment_intent_sync_task.delay(intent_id, actor)
+
+
+def payment_idempotency_key(*, order: Order, amount: Decimal, currency: str) -> str:
+    """Same order, same amount -> same PaymentIntent (a double click, a reload after a timeout)."""
+    # A digest of the token, not the bare id, keeps two installs (a laptop and staging sharing a
+    # Stripe test account) from colliding on "order 1"; the token itself stays out of the header.
+    digest = hashlib.sha256(order.token.encode()).hexdigest()[:16]
+    return f"picmatix-order-{order.pk}-{digest}-{to_minor(amount, currency)}-{currency.lower()}"
+
+
+def payment_start(*, order: Order, amount: Decimal, currency: str) -> PaymentStart:
+    """Create (or find again) the PaymentIntent for this amount and record it. Call outside transactions."""
+    minor = to_minor(amount, currency)
+    try:
+        intent = stripe_api.payment_intent_create(
+            amount=minor,
+            currency=currency,
+            metadata={"order_token": order.token, "order_id": str(order.pk)},
+            description=f"picmatix order #{order.pk}",
+            idempotency_key=payment_idempotency_key(order=order, amount=amount, currency=currency),
+        )
+    except stripe_api.StripeError as error:
+        logger.error("order %s: PaymentIntent not created: %s", order.pk, error)
+        raise PaymentUnavailable(str(error)) from error
+    payment, created = Payment.objects.get_or_create(
+        stripe_id=intent.id,
+        defaults={"order": order, "amount": amount, "currency": currency, "livemode": intent.livemode},
+    )
+    if created:
+        order_event(
+            order=order,
+            kind="payment_started",
+            actor="customer",
+            payment=intent.id,
+            amount=str(amount),
+            currency=currency,
+        )
+    return PaymentStart(payment=payment, client_secret=intent.client_secret)
+
+
+def payment_sync_later(*, intent_id: str, actor: str) -> None:
+    """Queue a look at Stripe once the current transaction (a webhook's) has committed."""
+    transaction.on_commit(lambda: _enqueue_sync(intent_id, actor))
+
+
+def payment_intent_sync(*, intent_id: str, actor: str) -> Payment | None:
+    """Ask Stripe for the intent and apply what it says. Raises stripe_api.StripeError to retry."""
+    intent = stripe_api.payment_intent_retrieve(intent_id)
+    return payment_apply(intent=intent, actor=actor)
+
+
+def _mismatch(payment: Payment, intent: stripe_api.Intent) -> str:
+    if intent.metadata.get("order_token") != payment.order.token:
+        return "the PaymentIntent's metadata names another order"
+    if intent.currency != payment.currency:
+        return f"paid in {intent.currency}, the order asked for {payment.currency}"
+    if intent.amount != to_minor(payment.amount, payment.currency):
+        return f"amount {intent.amount} (minor units), the order asked for {to_minor(payment.amount, payment.currency)}"
+    return ""
+
+
+def _payment_unknown(intent: stripe_api.Intent, actor: str) -> Payment | None:
+    """An intent we have no row for: ours only if its metadata names one of our orders."""
+    order = Order.objects.filter(token=intent.metadata.get("order_token") or "-").first()
+    if order is None:
+        logger.info("PaymentIntent %s is not for this shop; ignored", intent.id)
+        return None
+    try:
+        amount = from_minor(intent.amount, intent.currency)
+    except MoneyError:
+        amount = Decimal(0)
+    reason = "a PaymentIntent this shop did not create (or did not record)"
+    with transaction.atomic():
+        payment, created = Payment.objects.get_or_create(
+            stripe_id=intent.id,
+            defaults={
+                "order": order,
+                "amount": amount,
+                "currency": intent.currency,
+                "livemode": intent.livemode,
+                "flag": reason,
+            },
+        )
+        if created:
+            order_event(order=order, kind="payment_flagged", actor=actor, payment=intent.id, reason=reason)
+    logger.error("order %s: payment %s flagged: %s", order.pk, intent.id, reason)
+    return Payment.objects.select_related("order").get(pk=payment.pk)
+
+
+def _payment_flag(payment: Payment, reason: str, actor: str) -> None:
+    """Set the flag once (inside the caller's transaction); staff see it on the order and the payment."""
+    if Payment.objects.filter(pk=payment.pk, flag="").update(flag=reason[:300], updated_at=timezone.now()):
+        order_event(
+            order=payment.order_id, kind="payment_flagged", actor=actor, payment=payment.stripe_id, reason=reason
+        )
+        logger.error("order %s: payment %s flagged: %s", payment.order_id, payment.stripe_id, reason)
+    payment.flag = payment.flag or reason[:300]
+
+
+def payment_apply(*, intent: stripe_api.Intent, actor: str) -> Payment | None:
+    """Move our rows to match the intent Stripe reported. Repeatable: a second call changes nothing."""
+    payment = Payment.objects.select_related("order").filter(stripe_id=intent.id).first()
+    if payment is None:
+        payment = _payment_unknown(intent, actor)
+        if payment is None:
+            return None
+    now = timezone.now()
+    Payment.objects.filter(pk=payment.pk).update(checked_at=now)
+    mismatch = _mismatch(payment, intent)
+    with transaction.atomic():
+        if mismatch:
+            _payment_flag(payment, mismatch, actor)
+        if intent.status == "succeeded" and intent.refunded:
+            _payment_refunded(payment, intent, actor)
+        elif intent.status == "succeeded":
+            _payment_succeeded(payment, intent, actor)
+        elif intent.status == "canceled":
+            _payment_move(payment, Payment.Status.CANCELED, "payment_canceled", actor)
+        elif intent.status == "requires_payment_method" and intent.failure:
+            # Not final: the customer may try another card on the same intent, which then succeeds.
+            _payment_move(payment, Payment.Status.FAILED, "payment_failed", actor, reason=intent.failure[:300])
+    payment.refresh_from_db()
+    return payment
+
+
+def _payment_move(payment: Payment, status: str, kind: str, actor: str, **data: Any) -> bool:
+    now = timezone.now()
+    moved = Payment.objects.filter(pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]).exclude(
+        status=status
+    )
+    if not moved.update(status=status, updated_at=now):
+        return False
+    order_event(order=payment.order_id, kind=kind, actor=actor, payment=payment.stripe_id, **data)
+    return True
+
+
+def _payment_succeeded(payment: Payment, intent: stripe_api.Intent, actor: str) -> None:
+    refunded = from_minor(intent.amount_refunded, payment.currency) if intent.amount_refunded else Decimal(0)
+    if refunded and Payment.objects.filter(pk=payment.pk).exclude(amount_refunded=refunded).update(
+        amount_refunded=refunded
+    ):
+        order_event(
+            order=payment.order_id,
+            kind="payment_partly_refunded",
+            actor=actor,
+            payment=payment.stripe_id,
+            refunded=str(refunded),
+        )
+    data = {"amount": str(payment.amount), "currency": payment.currency}
+    if not _payment_move(payment, Payment.Status.SUCCEEDED, "payment_succeeded", actor, **data):
+        return  # already succeeded (a duplicate), or refunded/canceled: nothing to deliver
+    if payment.flag:
+        return  # money arrived, but not as we asked: staff decide, nothing is delivered
+    if not order_mark_paid(order_id=payment.order_id, payment=payment, actor=actor):
+        status = Order.objects.values_list("status", flat=True).get(pk=payment.order_id)
+        _payment_flag(payment, f"paid while the order was {status}: refund one payment", actor)
+
+
+def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -> None:
+    now = timezone.now()
+    refunded = from_minor(intent.amount_refunded or intent.amount, payment.currency)
+    changed = (
+        Payment.objects.filter(pk=payment.pk)
+        .exclude(status=Payment.Status.REFUNDED)
+        .update(status=Payment.Status.REFUNDED, amount_refunded=refunded, updated_at=now)
+    )
+    if not changed:
+        return
+    order_event(order=payment.order_id, kind="payment_refunded", actor=actor, payment=payment.stripe_id)
+    # The order is refunded when no good payment is left (a second, flagged payment refunded by
+    # staff leaves the first one's delivery alone).
+    still_paid = Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED, flag="")
+    if not still_paid.exists() and Order.objects.filter(pk=payment.order_id, status=Order.Status.PAID).update(
+        status=Order.Status.REFUNDED, updated_at=now
+    ):
+        order_event(order=payment.order_id, kind="order_refunded", actor=actor, payment=payment.stripe_id)
+
+
+def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
+    """preview_ready -> paid, once; only this transition queues the HD email."""
+    now = timezone.now()
+    changed = Order.objects.filter(pk=order_id, status=Order.Status.PREVIEW_READY).update(
+        status=Order.Status.PAID, paid_at=now, updated_at=now
+    )
+    if changed != 1:
+        return False
+    order_event(
+        order=order_id,
+        kind="order_paid",
+        actor=actor,
+        payment=payment.stripe_id,
+        amount=str(payment.amount),
+        currency=payment.currency,
+    )
+    transaction.on_commit(lambda: _enqueue_hd_email(order_id))
+    logger.info("order %s paid (%s %s)", order_id, payment.amount, payment.currency)
+    return True
+
+
+def payments_due_for_check(*, now: datetime | None = None) -> list[str]:
+    """Intents still open after a while, within the window: their webhook may never come."""
+    now = now or timezone.now()
+    quiet = now - timedelta(seconds=settings.PAYMENTS_RECOVER_AFTER_SECONDS)
+    return list(
+        Payment.objects.filter(
+            status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
+            created_at__lt=quiet,
+            created_at__gte=now - timedelta(hours=settings.PAYMENTS_RECOVER_WINDOW_HOURS),
+        )
+        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=quiet))
+        .order_by("created_at")
+        .values_list("stripe_id", flat=True)[:200]
+    )
+
+
+def payments_recover() -> int:
+    """Ask Stripe about each payment due for a check; returns how many were looked at."""
+    checked = 0
+    for intent_id in payments_due_for_check():
+        try:
+            payment_intent_sync(intent_id=intent_id, actor="system:recovery")
+        except stripe_api.StripeError as error:
+            logger.warning("payment %s: Stripe not reachable for recovery: %s", intent_id, error)
+            continue
+        checked += 1
+    return checked
+
+
+def order_mark_hd_email_sent(*, order_id: int, resend: bool, actor: str) -> None:
+    now = timezone.now()
+    if resend:
+        Order.objects.filter(pk=order_id).update(hd_email_sent_at=now, updated_at=now)
+    elif not Order.objects.filter(pk=order_id, hd_email_sent_at__isnull=True).update(
+        hd_email_sent_at=now, updated_at=now
+    ):
+        return
+    order_event(order=order_id, kind="hd_email_sent", actor=actor, resend=resend)
+
+
+def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
+    """Staff send the download link again (a fresh signature); only to a paid order."""
+    if not Order.objects.filter(pk=order_id, status=Order.Status.PAID).exists():
+        return False
+    with transaction.atomic():
+        order_event(order=order_id, kind="hd_email_resend_requested", actor=actor)
+        transaction.on_commit(lambda: _enqueue_hd_email(order_id, resend=True))
+    return True
+
+
+def stripe_webhook_endpoint_sync() -> str:
+    """Keep dj-stripe's endpoint row for our settings; returns the URL to register at Stripe ('' if off).
+
+    The URL holds a random UUID (dj-stripe's design: unguessable, so strangers cannot fill the
+    trigger table); it is chosen once and kept. The signing secret comes from STRIPE_WEBHOOK_SECRET.
+    """
+    from djstripe.models import WebhookEndpoint
+
+    if not settings.PAYMENTS_ENABLED:
+        return ""
+    endpoint, _created = WebhookEndpoint.objects.get_or_create(
+        id=WEBHOOK_ENDPOINT_ID,
+        defaults={"enabled_events": WEBHOOK_EVENTS, "status": "enabled", "url": "", "api_version": ""},
+    )
+    url = settings.SITE_URL + reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint.djstripe_uuid})
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        secret=settings.STRIPE_WEBHOOK_SECRET, livemode=settings.STRIPE_LIVE_MODE, url=url
+    )
+    return url

@@ -1,0 +1,60 @@
+"""/healthz (the process answers) and /readyz (database, broker and storage answer)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_healthz_answers_without_touching_the_database(client):
+    # No django_db mark: pytest-django fails any database access here.
+    response = client.get("/healthz", HTTP_HOST="10.0.3.7")  # probes use the container's IP
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_broker_and_storage(client, media):
+    response = client.get("/readyz", HTTP_HOST="10.0.3.7")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "broker", "storage"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_broker_is_down(client, media, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["broker"]["ok"] is False and "error" in checks["broker"]
+    assert checks["database"]["ok"] is True and checks["storage"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_media_folder_is_gone(client, media, tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "missing")},
+        },
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == {"ok": False, "error": "OSError", "ms": pytest.approx(0, abs=1e3)}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_s3_bucket(client, s3, settings):
+    assert client.get("/readyz").json()["checks"]["storage"]["ok"] is True
+    settings.STORAGES = {**settings.STORAGES, "default": s3.storage_settings(bucket_name="no-such-bucket")}
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"]["ok"] is False
+
+
+def test_other_paths_go_through_the_normal_stack(client):
+    assert client.get("/healthz/extra").status_code == 404

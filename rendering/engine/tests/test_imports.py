@@ -1,0 +1,69 @@
+"""The engine is a library someone could pip-install alone: no Django, only torch, Pillow and numpy."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO_ROOT
+
+ENGINE = REPO_ROOT / "rendering" / "engine"
+ALLOWED = {"torch", "torchvision", "PIL", "numpy"}
+
+
+def test_importing_the_engine_and_the_cli_loads_no_django_module() -> None:
+    code = (
+        "import sys, rendering.engine, rendering.__main__, rendering.engine.pipeline\n"
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_engine_modules_import_only_torch_pillow_numpy_and_the_standard_library() -> None:
+    sources = [p for p in ENGINE.glob("*.py")]
+    assert len(sources) > 5
+    for path in sources:
+        foreign = _imported_roots(path) - ALLOWED - set(sys.stdlib_module_names) - {"__future__"}
+        assert not foreign, f"{path.name} imports {sorted(foreign)}"
+    assert _imported_roots(REPO_ROOT / "rendering" / "__init__.py") == set()
+
+
+def test_recipes_and_errors_import_without_torch() -> None:
+    # The web tier validates recipes (styles/recipes.py) and need not install torch.
+    code = (
+        "import sys\n"
+        "from rendering.engine import PRESETS, Recipe, RecipeError, recipe_preset\n"
+        "Recipe.from_dict(recipe_preset('seed').to_dict())\n"
+        "assert 'torch' not in sys.modules and 'PIL' not in sys.modules, 'the recipe module loaded torch or PIL'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,88 @@
+"""Start real Celery processes (workers, beat) for tests, against the test's own database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def process_env(var_dir: Path, media: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "picmatix.settings",
+        "PICMATIX_VAR_DIR": str(var_dir),
+        "MEDIA_ROOT": str(media),
+        "DATABASE_URL": database_url(),
+        "PICMATIX_EMAIL": "file",
+        "PICMATIX_RENDER_DEVICE": "cpu",
+        "PICMATIX_RENDER_PROGRESS_EVERY_SECONDS": "0",
+        # One torch thread per worker: several workers share this machine's two cores.
+        "OMP_NUM_THREADS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+def start_worker(env: dict[str, str], *, name: str, queues: str = "render,default") -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "celery", "-A", "picmatix", "worker", "-Q", queues, "-n", f"{name}@%h",
+        "--pool", "solo", "--concurrency", "1", "--prefetch-multiplier", "1", "--loglevel", "INFO",
+        "--without-heartbeat", "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def start_beat(env: dict[str, str], schedule: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "celery", "-A", "picmatix", "beat", "-s", str(schedule), "--loglevel", "INFO"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes], *, timeout: float = 30) -> str:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        output = process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate()[0]
+    return (output or b"").decode(errors="replace")
+
+
+@contextmanager
+def running(*processes: subprocess.Popen[bytes]) -> Iterator[list[str]]:
+    """Stop the processes on the way out; their output is appended to the yielded list."""
+    outputs: list[str] = []
+    try:
+        yield outputs
+    finally:
+        for process in processes:
+            outputs.append(stop(process))
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
