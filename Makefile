@@ -11,7 +11,7 @@ else
 export PICMATIX_ALLOW_DOWNLOADS ?= 1
 endif
 
-.PHONY: install run test lint format typecheck pytest messages makemessages bench clean
+.PHONY: install run test lint format typecheck pytest messages makemessages bench bench-queue clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ test: install lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/engine_bench.py
+
+bench-queue: install
+	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
+		$(BIN)/pytest bench/queue_bench.py -o python_files=queue_bench.py -s -q -p no:cacheprovider
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

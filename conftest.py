@@ -70,6 +70,14 @@ def jpeg_bytes(size: tuple[int, int] = (96, 72), colour: tuple[int, int, int] = 
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits and cached progress live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def media(settings, tmp_path: Path) -> Path:
     """Each test stores its files in a fresh folder, so file counts are exact."""

@@ -260,7 +260,7 @@ ES: dict[str, str] = {
 
 
 def main() -> int:
-    import polib  # a development tool only: `pip install polib`
+    import polib  # type: ignore[import-untyped]  # a development tool only: `pip install polib`
 
     path = Path(__file__).parent / "es" / "LC_MESSAGES" / "django.po"
     catalogue = polib.pofile(str(path))

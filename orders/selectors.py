@@ -50,10 +50,8 @@ def queue_metrics(*, now: datetime | None = None, sample: int = 200) -> dict[str
     queued = RenderJob.objects.filter(status=RenderJob.Status.QUEUED)
     oldest = queued.aggregate(oldest=Min("created_at"))["oldest"]
     recent = RenderJob.objects.filter(status=RenderJob.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
-    durations = sorted(
-        (finished - started).total_seconds()
-        for started, finished in recent.order_by("-finished_at").values_list("started_at", "finished_at")[:sample]
-    )
+    spans = recent.order_by("-finished_at").values_list("started_at", "finished_at")[:sample]
+    durations = sorted((finished - started).total_seconds() for started, finished in spans if started and finished)
     return {
         "queued": queued.count(),
         "oldest_queued_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0,

@@ -169,7 +169,10 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
         )
         if changed == 1:
             job = RenderJob.objects.get(pk=job_id)
-            Order.objects.filter(pk=job.order_id).update(status=Order.Status.PREVIEW_READY, updated_at=now)
+            # A re-render of a paid order must not send it back to "preview ready".
+            Order.objects.filter(pk=job.order_id, status__in=[Order.Status.RENDERING, Order.Status.FAILED]).update(
+                status=Order.Status.PREVIEW_READY, updated_at=now
+            )
             order_event(
                 order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats
             )

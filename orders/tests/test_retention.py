@@ -133,3 +133,10 @@ def test_purged_orders_are_not_reported_as_missing_files_by_reconcile(s3, style,
     retention_purge(now=NOW)
     report = reconcile(fix=False)
     assert old.jobs.get().pk not in report.jobs_missing_output
+
+
+@pytest.mark.parametrize(("language", "sentence"), [("en", "14 days after your order"), ("es", "14 días después")])
+def test_the_upload_page_states_how_long_unpaid_photos_are_kept(client, settings, language, sentence):
+    settings.RETENTION_UNPAID_DAYS = 14
+    page = client.get(f"/{language}/").content.decode()
+    assert sentence in page

@@ -19,14 +19,13 @@ import json
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from werkzeug.formparser import parse_form_data
-from werkzeug.serving import make_server
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -112,6 +111,8 @@ class S3Rules:
                 return _error(start_response, "403 Forbidden", "AccessDenied", "Request has expired")
         content_type = environ.get("CONTENT_TYPE", "")
         if environ["REQUEST_METHOD"] == "POST" and content_type.startswith("multipart/form-data"):
+            from werkzeug.formparser import parse_form_data
+
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             _, form, files = parse_form_data({**environ, "wsgi.input": io.BytesIO(body)})
             upload = files.get("file")
@@ -162,14 +163,13 @@ def s3_server() -> Iterator[str]:
     """moto's S3 on a free port of 127.0.0.1, for the whole session; yields its endpoint URL."""
     pytest.importorskip("moto.moto_server.werkzeug_app", reason="pip install 'moto[server]' (the dev extra)")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     saved = {name: os.environ.get(name) for name in AWS_ENV}
     os.environ.update(AWS_ENV)
     app = S3Rules(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    import threading
-
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="moto-s3")
     thread.start()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -41,8 +42,6 @@ def test_the_compose_file_is_valid(tmp_path):
         env={**os.environ, "PICMATIX_ENV_FILE": str(tmp_path / "absent.env")},
     )
     assert result.returncode == 0, result.stderr
-    import json
-
     config = json.loads(result.stdout)
     services = config["services"]
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "worker-default", "beat"}

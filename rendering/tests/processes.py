@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+
+from conftest import jpeg_bytes
+from orders.images import photo_clean
+from orders.models import Order, RenderJob
+from orders.services import order_create
+from styles.models import Style
+from styles.services import style_set_image
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,17 +76,6 @@ def stop(process: subprocess.Popen[bytes], *, timeout: float = 30) -> str:
     return (output or b"").decode(errors="replace")
 
 
-@contextmanager
-def running(*processes: subprocess.Popen[bytes]) -> Iterator[list[str]]:
-    """Stop the processes on the way out; their output is appended to the yielded list."""
-    outputs: list[str] = []
-    try:
-        yield outputs
-    finally:
-        for process in processes:
-            outputs.append(stop(process))
-
-
 def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -86,3 +83,34 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float =
             return True
         time.sleep(interval)
     return condition()
+
+
+def recipe(*, size: int, iterations: int) -> dict[str, Any]:
+    from rendering.engine.recipe import recipe_preset
+
+    data = recipe_preset("tiny").to_dict()
+    data["passes"] = [dict(data["passes"][0], size=size, iterations=iterations, init="image")]
+    data["upscale"] = {"method": "none", "noise": None, "scale": 2}
+    return data
+
+
+def make_style(data: dict[str, Any]) -> Style:
+    style = Style.objects.create(slug="q", name_en="Q", name_es="Q", active=True, recipe=data)
+    return style_set_image(style=style, image_bytes=jpeg_bytes((64, 64), (30, 60, 150)))
+
+
+def place_orders(style: Style, count: int) -> list[Order]:
+    data = jpeg_bytes((80, 64))
+    orders = []
+    for n in range(count):
+        photo = photo_clean(io.BytesIO(data), size=len(data), max_bytes=10**7, max_pixels=10**7)
+        orders.append(order_create(email=f"c{n}@example.com", style=style, photo=photo, language="en"))
+    return orders
+
+
+def statuses(orders: list[Order]) -> list[str]:
+    return list(RenderJob.objects.filter(order__in=orders).values_list("status", flat=True))
+
+
+def all_done(orders: list[Order]) -> bool:
+    return statuses(orders).count(RenderJob.Status.DONE) == len(orders)

@@ -5,35 +5,31 @@ Run by `make test` in its second pytest pass (`-m pg`); with CI=true a missing s
 
 from __future__ import annotations
 
-import io
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
 
-from conftest import jpeg_bytes, stored_files
-from orders.images import photo_clean
+from conftest import stored_files
 from orders.models import Order, OrderEvent, RenderJob
-from orders.services import order_create
-from rendering.tests.processes import process_env, start_beat, start_worker, stop, wait_for
-from styles.models import Style
-from styles.services import style_set_image
+from rendering.tests.processes import (
+    all_done,
+    make_style,
+    place_orders,
+    process_env,
+    recipe,
+    start_beat,
+    start_worker,
+    statuses,
+    stop,
+    wait_for,
+)
 
 pytest.importorskip("torch")
 pytestmark = [pytest.mark.pg, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def recipe(*, size: int, iterations: int) -> dict[str, Any]:
-    from rendering.engine.recipe import recipe_preset
-
-    data = recipe_preset("tiny").to_dict()
-    data["passes"] = [dict(data["passes"][0], size=size, iterations=iterations, init="image")]
-    data["upscale"] = {"method": "none", "noise": None, "scale": 2}
-    return data
 
 
 @pytest.fixture
@@ -54,28 +50,6 @@ def env(tmp_path: Path, media: Path, clean_redis: None):
         return process_env(tmp_path / "var", media, **{**base, **overrides})
 
     return make
-
-
-def make_style(data: dict[str, Any]) -> Style:
-    style = Style.objects.create(slug="q", name_en="Q", name_es="Q", active=True, recipe=data)
-    return style_set_image(style=style, image_bytes=jpeg_bytes((64, 64), (30, 60, 150)))
-
-
-def place_orders(style: Style, count: int) -> list[Order]:
-    data = jpeg_bytes((80, 64))
-    orders = []
-    for n in range(count):
-        photo = photo_clean(io.BytesIO(data), size=len(data), max_bytes=10**7, max_pixels=10**7)
-        orders.append(order_create(email=f"c{n}@example.com", style=style, photo=photo, language="en"))
-    return orders
-
-
-def statuses(orders: list[Order]) -> list[str]:
-    return list(RenderJob.objects.filter(order__in=orders).values_list("status", flat=True))
-
-
-def all_done(orders: list[Order]) -> bool:
-    return statuses(orders).count(RenderJob.Status.DONE) == len(orders)
 
 
 def kinds(order: Order) -> list[str]:

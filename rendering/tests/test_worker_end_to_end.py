@@ -91,9 +91,9 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, 
 
     buffer = io.BytesIO()
     style_photo.save(buffer, "JPEG")
-    style = Style.objects.create(
-        slug="starry", name_en="Starry", name_es="Estrellada", active=True, recipe=recipe_preset("tiny").to_dict()
-    )
+    recipe = recipe_preset("tiny").to_dict()
+    recipe["upscale"] = {"method": "waifu2x", "noise": 2, "scale": 2}  # whatever this process's environment
+    style = Style.objects.create(slug="starry", name_en="Starry", name_es="Estrellada", active=True, recipe=recipe)
     style_set_image(style=style, image_bytes=buffer.getvalue())
     content = Image.open(shared_path("images", "content", "tubingen.jpg")).convert("RGB")
     content.thumbnail((120, 120))

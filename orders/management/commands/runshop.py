@@ -37,8 +37,9 @@ class Command(BaseCommand):
                     "worker",
                     "-Q",
                     "render,default",
-                    "--concurrency",
-                    "1",
+                    # solo: the render runs in the worker's own process, where it sees SIGTERM.
+                    "--pool",
+                    "solo",
                     "--prefetch-multiplier",
                     "1",
                     "--loglevel",
