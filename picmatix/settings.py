@@ -244,7 +244,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Renders go to GPU workers (`-Q render`); emails and housekeeping to the light `default` queue.
-CELERY_TASK_ROUTES = {"rendering.tasks.render_job_run": {"queue": "render"}}
+CELERY_TASK_ROUTES = {
+    "rendering.tasks.render_job_run": {"queue": "render"},
+    # Staff test renders of a style on the sample photos need the same GPU workers.
+    "rendering.tasks.style_trial_run": {"queue": "render"},
+}
 # A render takes minutes: a worker must not reserve messages it cannot start, or they wait behind
 # it while another GPU idles. Render workers also run one task at a time (`-c 1`, one per GPU).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,7 +5,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_shutting_down
 
-from rendering.services import SHUTDOWN_REQUESTED, render_job_execute, worker_name
+from rendering.services import SHUTDOWN_REQUESTED, render_job_execute, style_trial_execute, worker_name
 
 
 @worker_shutting_down.connect
@@ -21,3 +21,9 @@ def _note_shutdown(**kwargs: Any) -> None:
 @shared_task(ignore_result=True)
 def render_job_run(job_id: int) -> str:
     return render_job_execute(job_id=job_id, worker=worker_name())
+
+
+@shared_task(ignore_result=True)
+def style_trial_run(trial_id: int) -> str:
+    """A staff test render of a style on the sample photos (styles.services.style_trial_start)."""
+    return style_trial_execute(trial_id=trial_id, worker=worker_name())

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from styles.models import Style
+from styles.forms import RecipeField
+from styles.models import SamplePhoto, Style
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
-from styles.services import style_set_image
+from styles.services import sample_photo_add, sample_photo_delete, style_set_active, style_set_image
+from styles.trials import TrialAdminMixin
 
 
 class StyleAdminForm(forms.ModelForm):
@@ -22,6 +24,11 @@ class StyleAdminForm(forms.ModelForm):
         label=_("start from preset"),
         required=False,
         help_text=_("Replaces the recipe below with a named preset."),
+    )
+    recipe = RecipeField(
+        label=_("render recipe"),
+        required=False,
+        help_text=_("Checked against the engine's recipe schema. Try it on the sample photos with a test render."),
     )
 
     class Meta:
@@ -50,18 +57,32 @@ class StyleAdminForm(forms.ModelForm):
         return cleaned
 
 
+@admin.action(description=_("Activate (show to customers)"), permissions=["change"])
+def activate_styles(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Style]) -> None:
+    changed = style_set_active(styles=queryset, active=True)
+    modeladmin.message_user(request, _("Styles activated: %(count)d.") % {"count": changed}, messages.SUCCESS)
+
+
+@admin.action(description=_("Deactivate (hide from customers)"), permissions=["change"])
+def deactivate_styles(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Style]) -> None:
+    changed = style_set_active(styles=queryset, active=False)
+    modeladmin.message_user(request, _("Styles deactivated: %(count)d.") % {"count": changed}, messages.SUCCESS)
+
+
 @admin.register(Style)
-class StyleAdmin(admin.ModelAdmin):
+class StyleAdmin(TrialAdminMixin, admin.ModelAdmin):
     form = StyleAdminForm
-    list_display = ("preview", "name_en", "name_es", "slug", "active", "position")
+    actions = (activate_styles, deactivate_styles)
+    list_display = ("preview", "name_en", "name_es", "slug", "active", "position", "test_renders_link")
     list_display_links = ("preview", "name_en")
     list_editable = ("active", "position")
     list_filter = ("active",)
     search_fields = ("slug", "name_en", "name_es")
     prepopulated_fields = {"slug": ("name_en",)}
-    readonly_fields = ("preview_large",)
+    readonly_fields = ("preview_large", "test_renders_link")
     fields = (
         "preview_large",
+        "test_renders_link",
         "upload",
         "slug",
         ("name_en", "name_es"),
@@ -91,11 +112,59 @@ class StyleAdmin(admin.ModelAdmin):
         if upload:
             style_set_image(style=obj, image_bytes=upload.read())
 
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "recipe" and field is not None:
-            field.widget = forms.Textarea(attrs={"rows": 18, "cols": 90, "style": "font-family: monospace"})
-            field.help_text = _("JSON; checked against the engine's recipe schema. Presets: %(names)s") % {
-                "names": json.dumps(recipe_preset_names())
-            }
-        return field
+    @admin.display(description=_("test renders"))
+    def test_renders_link(self, style: Style) -> SafeString | str:
+        if not style.pk:
+            return "—"
+        url = reverse("admin:styles_style_test_renders", args=[style.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Try on the sample photos"))
+
+
+class SamplePhotoForm(forms.ModelForm):
+    upload = forms.ImageField(
+        label=_("photo"), required=False, help_text=_("A photo that tests a style: a small face, a landscape, flowers.")
+    )
+
+    class Meta:
+        model = SamplePhoto
+        fields = ("title", "active", "position")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["upload"].required = not self.instance.pk
+
+
+@admin.register(SamplePhoto)
+class SamplePhotoAdmin(admin.ModelAdmin):
+    form = SamplePhotoForm
+    list_display = ("preview", "title", "width", "height", "active", "position")
+    list_display_links = ("preview", "title")
+    list_editable = ("active", "position")
+    readonly_fields = ("preview",)
+
+    @admin.display(description=_("photo"))
+    def preview(self, sample: SamplePhoto) -> SafeString | str:
+        if not sample.pk:
+            return "—"
+        url = reverse("admin:styles_samplephoto_image", args=[sample.pk])
+        return format_html('<img src="{}" alt="{}" style="height:64px;border-radius:4px">', url, str(sample))
+
+    def save_model(self, request: HttpRequest, obj: SamplePhoto, form: forms.ModelForm, change: bool) -> None:
+        upload = form.cleaned_data.get("upload")
+        if change or not upload:
+            super().save_model(request, obj, form, change)
+            return
+        added = sample_photo_add(image_bytes=upload.read(), title=obj.title, position=obj.position, active=obj.active)
+        obj.pk, obj.image, obj.width, obj.height = added.pk, added.image, added.width, added.height
+        obj._state.adding = False
+
+    def get_fields(self, request: HttpRequest, obj: SamplePhoto | None = None) -> Any:
+        # A sample's photo is fixed once stored (test renders refer to it): add a new one instead.
+        return ("preview", "title", "active", "position") if obj else ("upload", "title", "active", "position")
+
+    def delete_model(self, request: HttpRequest, obj: SamplePhoto) -> None:
+        sample_photo_delete(sample=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SamplePhoto]) -> None:
+        for sample in queryset:
+            sample_photo_delete(sample=sample)

@@ -46,3 +46,74 @@ class Style(models.Model):
         if translation.get_language() == "es" and self.description_es:
             return self.description_es
         return self.description_en
+
+
+class SamplePhoto(models.Model):
+    """A photo staff keep for test renders: the cases that make or break a style (small faces,
+    landscapes, flowers). Stored privately like customers' photos."""
+
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    image = models.FileField(_("photo"), upload_to="samples/", max_length=200)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(_("used in test renders"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("sample photo")
+        verbose_name_plural = _("sample photos")
+
+    def __str__(self) -> str:
+        return self.title or f"sample {self.pk}"
+
+
+class StyleTrial(models.Model):
+    """A test render: one recipe of one style painted on the sample photos at a small size."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="trials", verbose_name=_("style"))
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    # The recipe as staff wrote it (what "use this recipe" copies to the style); the worker paints it
+    # with the passes scaled down to `max_size` (styles.services.trial_recipe).
+    recipe = models.JSONField(_("render recipe"), default=dict)
+    max_size = models.PositiveIntegerField(_("largest side (px)"), default=384)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = _("test render")
+        verbose_name_plural = _("test renders")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.label}".strip()
+
+
+class StyleTrialImage(models.Model):
+    """One sample photo painted by a test render (empty until the worker gets to it)."""
+
+    trial = models.ForeignKey(StyleTrial, on_delete=models.CASCADE, related_name="images")
+    sample = models.ForeignKey(SamplePhoto, on_delete=models.SET_NULL, null=True, related_name="+")
+    image = models.FileField(upload_to="trials/", blank=True, max_length=200)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"test render {self.trial_id}, sample {self.sample_id}"

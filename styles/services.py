@@ -5,14 +5,21 @@ import secrets
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageOps
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from styles.models import Style
+from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
 
 THUMBNAIL_SIZE = (480, 480)
+# Test renders paint at most 1024 px, so a larger sample would only cost storage and decoding.
+SAMPLE_MAX_SIDE = 1024
 
 
 def _jpeg(image: Image.Image, *, quality: int = 88) -> bytes:
@@ -61,3 +68,136 @@ def style_create(
         position=position,
     )
     return style_set_image(style=style, image_bytes=image_bytes)
+
+
+def style_set_active(*, styles: QuerySet[Style], active: bool) -> int:
+    """Publish or withdraw styles; returns how many changed."""
+    return styles.exclude(active=active).update(active=active, updated_at=timezone.now())
+
+
+def style_set_recipe(*, style: Style, recipe: dict[str, Any]) -> Style:
+    style.recipe = recipe_validate(recipe)
+    style.save(update_fields=["recipe", "updated_at"])
+    return style
+
+
+# --------------------------------------------------------------------------------------------------
+# Sample photos and test renders
+
+
+def sample_photo_add(
+    *, image_bytes: bytes, title: str = "", position: int | None = None, active: bool = True
+) -> SamplePhoto:
+    """Store a sample photo upright, without metadata, at most SAMPLE_MAX_SIDE px."""
+    try:
+        with Image.open(io.BytesIO(image_bytes)) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("This file is not an image we can read."), code="not_an_image") from exc
+    image.thumbnail((SAMPLE_MAX_SIDE, SAMPLE_MAX_SIDE), Image.Resampling.LANCZOS)
+    name = default_storage.save(f"samples/{secrets.token_hex(16)}.jpg", ContentFile(_jpeg(image, quality=90)))
+    if position is None:
+        position = SamplePhoto.objects.count()
+    try:
+        return SamplePhoto.objects.create(
+            title=title, image=name, width=image.width, height=image.height, position=position, active=active
+        )
+    except BaseException:
+        default_storage.delete(name)
+        raise
+
+
+def sample_photo_delete(*, sample: SamplePhoto) -> None:
+    name = sample.image.name
+    sample.delete()
+    if name:
+        transaction.on_commit(partial(default_storage.delete, name))
+
+
+def trial_recipe(recipe: dict[str, Any], *, max_size: int) -> dict[str, Any]:
+    """What a test render paints: the recipe with every pass scaled down in proportion so that the
+    largest paints at most `max_size` px, without the preview's watermark and without the upscale
+    (staff judge the painting itself, and quickly)."""
+    data = recipe_validate(recipe)
+    largest = max(spec["size"] for spec in data["passes"])
+    factor = min(1.0, max_size / largest)
+    for spec in data["passes"]:
+        spec["size"] = max(16, round(spec["size"] * factor))
+    data["watermark"]["enabled"] = False
+    data["upscale"] = {"method": "none", "noise": None, "scale": 2}
+    return recipe_validate(data)
+
+
+def _enqueue_trial(trial_id: int) -> None:
+    from rendering.tasks import style_trial_run
+
+    style_trial_run.delay(trial_id)
+
+
+def style_trial_start(
+    *, style: Style, recipe: dict[str, Any], max_size: int, actor: str, label: str = ""
+) -> StyleTrial:
+    """Queue a test render of `recipe` on every sample photo in use; the render queue paints it."""
+    recipe = recipe_validate(recipe)
+    trial_recipe(recipe, max_size=max_size)
+    samples = list(SamplePhoto.objects.filter(active=True))
+    if not samples:
+        raise ValidationError(_("Add a sample photo first (Styles › Sample photos)."), code="no_samples")
+    with transaction.atomic():
+        trial = StyleTrial.objects.create(
+            style=style, recipe=recipe, max_size=max_size, label=label, requested_by=actor
+        )
+        StyleTrialImage.objects.bulk_create([StyleTrialImage(trial=trial, sample=sample) for sample in samples])
+        transaction.on_commit(partial(_enqueue_trial, trial.pk))
+    return trial
+
+
+def style_trial_claim(*, trial_id: int, worker: str) -> StyleTrial | None:
+    """queued -> running for this worker; None if another worker has it or it is over."""
+    changed = StyleTrial.objects.filter(pk=trial_id, status=StyleTrial.Status.QUEUED).update(
+        status=StyleTrial.Status.RUNNING, worker=worker, started_at=timezone.now()
+    )
+    if changed != 1:
+        return None
+    return StyleTrial.objects.select_related("style").get(pk=trial_id)
+
+
+def _running(trial_id: int, worker: str) -> QuerySet[StyleTrial]:
+    return StyleTrial.objects.filter(pk=trial_id, status=StyleTrial.Status.RUNNING, worker=worker)
+
+
+def style_trial_image_store(
+    *, image_id: int, worker: str, jpeg: bytes, width: int, height: int, seconds: float
+) -> bool:
+    """Keep one painted sample; False (and nothing kept) if the trial is no longer this worker's."""
+    item = StyleTrialImage.objects.filter(pk=image_id).first()
+    if item is None or not _running(item.trial_id, worker).exists():
+        return False
+    name = default_storage.save(f"trials/{secrets.token_hex(16)}.jpg", ContentFile(jpeg))
+    changed = StyleTrialImage.objects.filter(pk=image_id, image="").update(
+        image=name, width=width, height=height, seconds=round(seconds, 2), error=""
+    )
+    if not changed:
+        default_storage.delete(name)
+    return changed == 1
+
+
+def style_trial_image_fail(*, image_id: int, error: str) -> None:
+    StyleTrialImage.objects.filter(pk=image_id, image="").update(error=error[:2000])
+
+
+def style_trial_finish(*, trial_id: int, worker: str, error: str = "") -> bool:
+    """running -> done (at least one sample painted) or failed. False if the trial was not ours."""
+    painted = StyleTrialImage.objects.filter(trial_id=trial_id).exclude(image="").exists()
+    if not error and not painted:
+        first = StyleTrialImage.objects.filter(trial_id=trial_id).exclude(error="").values_list("error", flat=True)
+        error = first.first() or "nothing was painted"
+    status = StyleTrial.Status.DONE if painted and not error else StyleTrial.Status.FAILED
+    return _running(trial_id, worker).update(status=status, error=error[:4000], finished_at=timezone.now()) == 1
+
+
+def style_trial_delete(*, trial: StyleTrial) -> None:
+    names = [name for name in trial.images.values_list("image", flat=True) if name]
+    trial.delete()
+    for name in names:
+        transaction.on_commit(partial(default_storage.delete, name))

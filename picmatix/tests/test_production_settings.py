@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 from pathlib import Path
 
@@ -15,6 +16,10 @@ S3 = {"PICMATIX_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "shop-private"}
 @pytest.fixture
 def load(monkeypatch, tmp_path):
     """Evaluate picmatix/settings.py afresh with these variables (the running settings stay as they are)."""
+
+    for name in list(os.environ):
+        if name.startswith(("PICMATIX_", "AWS_", "SENTRY_", "STRIPE_")):
+            monkeypatch.delenv(name)
 
     def load(**env: str) -> dict:
         monkeypatch.setenv("PICMATIX_VAR_DIR", str(tmp_path))

@@ -174,7 +174,7 @@ def stack(tmp_path: Path, s3_server: str) -> Iterator[Stack]:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack):
+def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack: Stack) -> None:
     started = time.monotonic()
     stack.manage("migrate", "--noinput", "--verbosity", "0")
     stack.manage("collectstatic", "--noinput", "--verbosity", "0")
@@ -198,7 +198,6 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack):
         *("--prefetch-multiplier", "1", "--without-mingle", "--without-gossip", "--loglevel", "INFO"),
     )
     stack.start("beat", "celery", "-A", "picmatix", "beat", "--schedule", str(stack.folder / "beat-schedule"))
-    setup_seconds = time.monotonic() - started
 
     http = requests.Session()
     deadline = time.monotonic() + 60
@@ -211,6 +210,7 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack):
             pass
         assert time.monotonic() < deadline, stack.tail("web")
         time.sleep(0.5)
+    setup_seconds = time.monotonic() - started
     ready = http.get(f"{stack.url}/readyz", timeout=10).json()
     assert all(check["ok"] for check in ready["checks"].values()), ready
 
@@ -262,13 +262,15 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack):
     import psycopg
 
     with psycopg.connect(f"{PG}/{stack.database}") as connection:
-        order_id, job_id = connection.execute(
+        row = connection.execute(
             "SELECT o.id, j.id FROM orders_order o JOIN orders_renderjob j ON j.order_id = o.id WHERE o.token = %s",
             [token],
         ).fetchone()
+    assert row is not None
+    order_id, job_id = row
     assert any(line.get("order_id") == order_id for line in stack.log_lines("web"))
     assert any(line.get("job_id") == job_id for line in stack.log_lines("worker"))
     print(
-        f"\nsmoke: migrate + collectstatic + style {migrated:.1f} s, processes up {setup_seconds:.1f} s, "
+        f"\nsmoke: migrate + collectstatic + style {migrated:.1f} s, ready {setup_seconds:.1f} s, "
         f"order painted {painted:.1f} s after it was placed"
     )

@@ -113,8 +113,30 @@ def flipped_weight(conv: nn.Conv2d) -> torch.Tensor:
     return cached
 
 
+@functools.lru_cache(maxsize=1)
+def nnpack_workspace_limit() -> int:
+    """Bytes of Winograd workspace one NNPACK convolution may use: ``$PICMATIX_NNPACK_WORKSPACE_MB``."""
+    raw = os.environ.get("PICMATIX_NNPACK_WORKSPACE_MB", "").strip()
+    try:
+        return int(float(raw) * 2**20) if raw else NNPACK_WORKSPACE_LIMIT
+    except ValueError:
+        raise EngineError(f"PICMATIX_NNPACK_WORKSPACE_MB must be a number of megabytes, not {raw!r}") from None
+
+
+# NNPACK's Winograd F(6x6, 3x3) holds 8x8 transformed tiles per 6x6 output block for the input and the
+# output: about 64/36 of both tensors. At 960 px that is 630 MB for conv1_2; above this limit a conv
+# runs on oneDNN instead (half the speed, no workspace). See bench/README.md for the trade.
+NNPACK_WORKSPACE_LIMIT = 256 * 2**20
+
+
+def nnpack_workspace_bytes(x: torch.Tensor, out_channels: int) -> int:
+    n, c, h, w = x.shape
+    return int(n * (c + out_channels) * h * w * x.element_size() * 64 / 36)
+
+
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)``, through NNPACK where it applies: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape."""
+    """``conv(x)``, through NNPACK where it applies: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape,
+    and a Winograd workspace within :func:`nnpack_workspace_limit`."""
     if (
         x.device.type == "cpu"
         and x.dtype == torch.float32
@@ -128,6 +150,7 @@ def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         and x.is_contiguous()
         and not conv.weight.requires_grad
         and nnpack_usable()
+        and nnpack_workspace_bytes(x, conv.out_channels) <= nnpack_workspace_limit()
     ):
         return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))  # type: ignore[no-any-return]
     return conv(x)
