@@ -11,7 +11,7 @@ else
 export PICMATIX_ALLOW_DOWNLOADS ?= 1
 endif
 
-.PHONY: install run test lint format typecheck pytest messages makemessages bench bench-queue clean
+.PHONY: install run test lint format typecheck pytest messages makemessages bench bench-queue screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ bench: install
 bench-queue: install
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
 		$(BIN)/pytest bench/queue_bench.py -o python_files=queue_bench.py -s -q -p no:cacheprovider
+
+# Re-take docs/screenshots/ (the Spanish phone journey) with the browser tests; every run of the
+# browser tests also leaves all journeys' screenshots in var/screenshots/.
+screenshots: install
+	rm -f docs/screenshots/es-phone-*.png
+	PICMATIX_DOCS_SCREENSHOTS=1 $(BIN)/pytest browser -k es-phone -q -p no:cacheprovider
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

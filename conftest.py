@@ -103,3 +103,52 @@ def style(db, media):
 
     style = Style.objects.create(slug="nocturne", name_en="Nocturne", name_es="Nocturno", active=True, recipe={})
     return style_set_image(style=style, image_bytes=jpeg_bytes((64, 64), (30, 60, 150)))
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    """Log in a staff user who holds only the permissions named ("orders.refund_order", ...)."""
+    from django.contrib.auth.models import Permission
+
+    def login(*perms: str, username: str = "curator"):
+        user = django_user_model.objects.create_user(username, password="pw-123456789", is_staff=True)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def png_bytes(size: tuple[int, int] = (192, 144), colour: tuple[int, int, int] = (90, 40, 140)) -> bytes:
+    image = Image.new("RGB", size, colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def painted_order(style):
+    """An order whose painting is done: a real photo, preview and HD image in storage; the customer
+    agreed to the gallery."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from orders.models import Order, RenderJob
+
+    order = Order.objects.create(
+        email="ana@example.com",
+        style=style,
+        content_image=default_storage.save("uploads/photo.jpg", ContentFile(jpeg_bytes((640, 480)))),
+        status=Order.Status.PREVIEW_READY,
+        currency="EUR",
+        gallery_consent=True,
+    )
+    RenderJob.objects.create(
+        order=order,
+        status=RenderJob.Status.DONE,
+        preview=default_storage.save("renders/p-preview.jpg", ContentFile(jpeg_bytes((96, 72), (10, 90, 30)))),
+        hd=default_storage.save("renders/p-hd.png", ContentFile(png_bytes((800, 600)))),
+    )
+    return order

@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from gallery.admin import GalleryFilter
+from orders.actions import ORDER_ACTIONS, OrderActionPermissions
 from orders.models import Order, OrderEvent, RenderJob
 from payments.admin import PaymentAttentionFilter, PaymentInline, resend_hd_email
 
@@ -40,9 +42,9 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "email", "style", "status", "language", "country", "created_at")
-    list_filter = ("status", PaymentAttentionFilter, "style", "language", "currency", "created_at")
+class OrderAdmin(OrderActionPermissions, admin.ModelAdmin):
+    list_display = ("id", "email", "style", "status", "language", "country", "currency", "created_at")
+    list_filter = ("status", PaymentAttentionFilter, GalleryFilter, "style", "language", "currency", "created_at")
     search_fields = ("email", "token")
     date_hierarchy = "created_at"
     readonly_fields = (
@@ -57,6 +59,7 @@ class OrderAdmin(admin.ModelAdmin):
         "content_height",
         "gallery_consent",
         "status",
+        "data_deleted_at",
         "preview_email_sent_at",
         "paid_at",
         "hd_email_sent_at",
@@ -65,7 +68,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     exclude = ("content_image",)
     inlines = (RenderJobInline, PaymentInline, OrderEventInline)
-    actions = (resend_hd_email,)
+    actions = (resend_hd_email, *ORDER_ACTIONS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from customers

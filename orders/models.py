@@ -38,6 +38,8 @@ class Order(models.Model):
     preview_email_sent_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     hd_email_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when staff deleted the customer's photo, paintings and email at their request.
+    data_deleted_at = models.DateTimeField(_("customer data deleted"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,6 +47,14 @@ class Order(models.Model):
         ordering = ("-created_at",)
         verbose_name = _("order")
         verbose_name_plural = _("orders")
+        # Staff actions on orders, each granted on its own (superusers have them all).
+        permissions = [
+            ("rerender_order", "Can re-render an order"),
+            ("resend_order_email", "Can re-send an order's preview or download email"),
+            ("refund_order", "Can refund an order through Stripe"),
+            ("delete_customer_data", "Can delete a customer's photo, paintings and email"),
+            ("approve_gallery", "Can approve or remove artworks in the public gallery"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.email}"

@@ -90,8 +90,11 @@ def reconcile(*, fix: bool, now: datetime | None = None) -> ReconcileReport:
     for order in Order.objects.filter(active).distinct().only("id", "content_image"):
         if not order.content_image or not default_storage.exists(order.content_image.name):
             report.orders_missing_photo.append(order.pk)
-    # Files deleted by retention (orders/retention.py) are gone on purpose, not missing.
-    done = RenderJob.objects.filter(status=RenderJob.Status.DONE).exclude(order__events__kind="files_purged")
+    # Files deleted by retention (orders/retention.py) or at the customer's request are gone on
+    # purpose, not missing.
+    done = RenderJob.objects.filter(status=RenderJob.Status.DONE).exclude(
+        order__events__kind__in=["files_purged", "data_deleted"]
+    )
     for job in done.only("id", "preview", "hd"):
         if not all(f and default_storage.exists(f.name) for f in (job.preview, job.hd)):
             report.jobs_missing_output.append(job.pk)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Min
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,4 +65,64 @@ def queue_metrics(*, now: datetime | None = None, sample: int = 200) -> dict[str
             status=RenderJob.Status.FAILED, finished_at__gte=now - timedelta(hours=24)
         ).count(),
         "measured_at": now.isoformat(),
+    }
+
+
+def _has_preview() -> Exists:
+    return Exists(RenderJob.objects.filter(order=OuterRef("pk"), status=RenderJob.Status.DONE))
+
+
+def orders_per_day(*, days: int = 14, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Orders placed each day (in the shop's time zone), how many got a preview, how many were paid."""
+    now = now or timezone.now()
+    first = timezone.localdate(now) - timedelta(days=days - 1)
+    counted = (
+        Order.objects.filter(created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"), has_preview=_has_preview())
+        .values("day")
+        .annotate(
+            orders=Count("id"),
+            previews=Count("id", filter=Q(has_preview=True)),
+            paid=Count("id", filter=Q(paid_at__isnull=False)),
+        )
+    )
+    by_day = {row["day"]: row for row in counted}
+    rows = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day, {})
+        rows.append({"day": day, **{k: row.get(k, 0) for k in ("orders", "previews", "paid")}})
+    return rows
+
+
+def preview_conversion(*, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Of the orders of the last `days` days that got a preview, how many were paid (refunds included)."""
+    now = now or timezone.now()
+    with_preview = Order.objects.filter(created_at__gte=now - timedelta(days=days)).filter(_has_preview())
+    previews = with_preview.count()
+    paid = with_preview.filter(paid_at__isnull=False).count()
+    return {
+        "days": days,
+        "previews": previews,
+        "paid": paid,
+        "percent": round(100 * paid / previews, 1) if previews else None,
+    }
+
+
+def render_failures(*, days: int = 7, now: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+    """Failed render jobs of the last `days` days, newest first, and how often each reason occurred."""
+    now = now or timezone.now()
+    failed = RenderJob.objects.filter(status=RenderJob.Status.FAILED, finished_at__gte=now - timedelta(days=days))
+    reasons: dict[str, int] = {}
+    for error in failed.values_list("error", flat=True):
+        # The first line names the error ("InsufficientMemory: pass 2 needs 9.1 GB..."); the rest is detail.
+        lines = (error or "").strip().splitlines()
+        reason = lines[0][:160] if lines else "?"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    jobs = failed.select_related("order__style").order_by("-finished_at")[:limit]
+    return {
+        "days": days,
+        "count": sum(reasons.values()),
+        "reasons": sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
+        "jobs": list(jobs),
     }

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.images import CleanPhoto
 from orders.models import Order, OrderEvent, RenderJob
@@ -45,10 +46,10 @@ def _enqueue_render(job_id: int) -> None:
     render_job_run.delay(job_id)
 
 
-def _enqueue_preview_email(order_id: int) -> None:
+def _enqueue_preview_email(order_id: int, resend: bool = False) -> None:
     from orders.tasks import order_preview_email_send
 
-    order_preview_email_send.delay(order_id)
+    order_preview_email_send.delay(order_id, resend)
 
 
 def _enqueue_failure_notices(order_id: int) -> None:
@@ -233,9 +234,13 @@ def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) ->
     return job
 
 
-def order_mark_preview_email_sent(*, order_id: int) -> bool:
-    """Record the preview email once; False if it had already been recorded."""
+def order_mark_preview_email_sent(*, order_id: int, resend: bool = False) -> bool:
+    """Record the preview email once (a resend by staff every time); False if it had already been recorded."""
     now = timezone.now()
+    if resend:
+        Order.objects.filter(pk=order_id).update(preview_email_sent_at=now, updated_at=now)
+        order_event(order=order_id, kind="preview_email_sent", actor="system", resend=True)
+        return True
     changed = Order.objects.filter(pk=order_id, preview_email_sent_at__isnull=True).update(
         preview_email_sent_at=now, updated_at=now
     )
@@ -322,3 +327,87 @@ def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
     if report.expired_requeued or report.expired_failed or report.resent:
         logger.warning("reaper: %s", report.as_dict())
     return report
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff actions on an order (orders/actions.py puts them in the admin). Each is guarded by the
+# order's state, repeatable, and written to the event log with the staff user as actor.
+
+
+class OrderActionRefused(Exception):
+    """The order's state does not allow this action; the message says why, for staff."""
+
+
+def order_rerender(*, order_id: int, actor: str) -> RenderJob:
+    """Paint the order again (a new job with the style's current recipe), e.g. after staff fixed it."""
+    with transaction.atomic():
+        # The row lock makes two staff clicking at once queue one job, not two.
+        order = Order.objects.select_for_update().select_related("style").get(pk=order_id)
+        if order.data_deleted_at or not order.content_image:
+            raise OrderActionRefused(_("the customer's photo is no longer stored"))
+        if order.status == Order.Status.REFUNDED:
+            raise OrderActionRefused(_("the order was refunded"))
+        if order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]).exists():
+            raise OrderActionRefused(_("it is being painted right now"))
+        job = RenderJob.objects.create(order=order, recipe=order.style.recipe)
+        if order.status in (Order.Status.FAILED, Order.Status.PREVIEW_READY):
+            # A paid order stays paid (render_job_finish leaves it so); others show the painting live again.
+            Order.objects.filter(pk=order.pk).update(status=Order.Status.RENDERING, updated_at=timezone.now())
+        order_event(order=order, job=job, kind="rerender_requested", actor=actor, previous_status=order.status)
+        transaction.on_commit(partial(_enqueue_render, job.pk))
+    logger.info("order %s: re-render queued as job %s by %s", order_id, job.pk, actor, extra={"order_id": order_id})
+    return job
+
+
+def order_preview_email_resend(*, order_id: int, actor: str) -> None:
+    """Send the preview email again, whether or not it went out before."""
+    order = Order.objects.get(pk=order_id)
+    if not order.email:
+        raise OrderActionRefused(_("the customer's email was deleted"))
+    job = order.current_job
+    if job is None or job.status != RenderJob.Status.DONE or not job.preview:
+        raise OrderActionRefused(_("there is no preview yet"))
+    with transaction.atomic():
+        order_event(order=order_id, kind="preview_email_resend_requested", actor=actor)
+        transaction.on_commit(partial(_enqueue_preview_email, order_id, True))
+
+
+def _delete_files(names: list[str], order_id: int) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            # Unreferenced now: the daily reconcile deletes such orphans in uploads/renders/progress.
+            logger.exception("could not delete %s", name, extra={"order_id": order_id})
+
+
+def order_customer_data_delete(*, order_id: int, actor: str) -> list[str]:
+    """At the customer's request: delete their photo, paintings, gallery artwork and email address.
+
+    The order stays, anonymised, with its payments and its event log (the shop's accounts); a render
+    still painting is stopped first, so no worker writes new files afterwards.
+    """
+    from gallery.services import gallery_entry_forget  # the gallery builds on orders, not the reverse
+
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.data_deleted_at:
+            raise OrderActionRefused(_("its data was already deleted"))
+        names = [order.content_image.name] if order.content_image else []
+        for job in order.jobs.all():
+            names += [f.name for f in (job.progress_image, job.preview, job.hd) if f]
+        # A worker still painting finds its job failed, and render_job_finish drops its output.
+        RenderJob.objects.filter(order=order, status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]).update(
+            status=RenderJob.Status.FAILED, error="customer data deleted", lease_expires_at=None, finished_at=now
+        )
+        RenderJob.objects.filter(order=order).update(progress_image="", preview="", hd="", progress={}, updated_at=now)
+        gallery = gallery_entry_forget(order_id=order_id)
+        status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
+        Order.objects.filter(pk=order_id).update(
+            email="", content_image="", gallery_consent=False, status=status, data_deleted_at=now, updated_at=now
+        )
+        order_event(order=order_id, kind="data_deleted", actor=actor, files=len(names) + len(gallery))
+        transaction.on_commit(partial(_delete_files, names, order_id))
+    logger.info("order %s: customer data deleted by %s", order_id, actor, extra={"order_id": order_id})
+    return names + gallery

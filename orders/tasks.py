@@ -29,12 +29,12 @@ TRANSIENT_MAIL_ERRORS = (
     retry_jitter=True,
     max_retries=12,
 )
-def order_preview_email_send(order_id: int) -> None:
+def order_preview_email_send(order_id: int, resend: bool = False) -> None:
     order = Order.objects.select_related("style").filter(pk=order_id).first()
-    if order is None or order.preview_email_sent_at is not None:
-        return
+    if order is None or not order.email or (order.preview_email_sent_at is not None and not resend):
+        return  # gone, anonymised at the customer's request, or already sent
     email_send(preview_email(order), to=order.email)
-    order_mark_preview_email_sent(order_id=order_id)
+    order_mark_preview_email_sent(order_id=order_id, resend=resend)
     logger.info("order %s: preview email sent", order_id, extra={"order_id": order_id})
 
 
@@ -47,7 +47,7 @@ def order_render_failed_notify(order_id: int) -> None:
     from orders.services import order_event
 
     order = Order.objects.select_related("style").filter(pk=order_id).first()
-    if order is None or order.events.filter(kind="failure_email_sent").exists():
+    if order is None or not order.email or order.events.filter(kind="failure_email_sent").exists():
         return
     job = order.current_job
     mail_admins(

@@ -62,7 +62,7 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
-@admin.action(description=_("Re-send the HD download email"))
+@admin.action(description=_("Re-send the HD download email"), permissions=["resend_email"])
 def resend_hd_email(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
     actor = f"staff:{request.user.get_username()}"
     sent = sum(order_hd_email_resend(order_id=order.pk, actor=actor) for order in queryset)

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 
 from orders.models import Order
 from payments.geo import Locality, locality_for_request
 from payments.models import Payment, Price
+from payments.money import amount_step
 
 
 def offered_currencies() -> set[str]:
@@ -25,3 +31,26 @@ def price_for_order(order: Order) -> Price | None:
 
 def payment_latest(order: Order) -> Payment | None:
     return order.payments.order_by("-id").first()
+
+
+def revenue_per_currency(*, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Money received per currency (Decimal, never mixed across currencies): gross, refunded, net."""
+    payments = Payment.objects.filter(status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED])
+    if since is not None:
+        payments = payments.filter(created_at__gte=since)
+    rows = payments.values("currency").annotate(count=Count("id"), gross=Sum("amount"), refunded=Sum("amount_refunded"))
+    result = []
+    for row in rows.order_by("currency"):
+        # SQLite's SUM drops trailing zeros (24.5): show every amount with the currency's minor units.
+        unit = amount_step(row["currency"])
+        gross, refunded = (row[k].quantize(unit) if row[k] is not None else Decimal(0) for k in ("gross", "refunded"))
+        result.append(
+            {
+                "currency": row["currency"],
+                "payments": row["count"],
+                "gross": gross,
+                "refunded": refunded,
+                "net": gross - refunded,
+            }
+        )
+    return result

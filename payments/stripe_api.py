@@ -83,3 +83,20 @@ def payment_intent_retrieve(intent_id: str) -> Intent:
     """The intent as it is now, with its latest charge (refunds live on the charge)."""
     intent = _client().v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
     return _intent(intent)
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str  # pending, succeeded, failed, requires_action or canceled
+    amount: int  # minor units
+
+
+def refund_create(*, payment_intent: str, amount: int, metadata: dict[str, str], idempotency_key: str) -> Refund:
+    """Refund `amount` minor units of the intent's charge; the same key returns the same refund (24 h)."""
+    refund = _client().v1.refunds.create(
+        params={"payment_intent": payment_intent, "amount": amount, "metadata": metadata},
+        options={"idempotency_key": idempotency_key},
+    )
+    data: dict[str, Any] = refund.to_dict()
+    return Refund(id=data["id"], status=str(data.get("status") or ""), amount=int(data["amount"]))

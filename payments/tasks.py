@@ -47,8 +47,8 @@ def payments_recover() -> None:
 )
 def order_hd_email_send(order_id: int, resend: bool = False) -> None:
     order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != Order.Status.PAID:
-        return  # refunded meanwhile, or never paid: no link goes out
+    if order is None or order.status != Order.Status.PAID or not order.email:
+        return  # refunded meanwhile, never paid, or the customer's data deleted: no link goes out
     if order.hd_email_sent_at is not None and not resend:
         return
     email_send(hd_email(order), to=order.email)

@@ -36,7 +36,7 @@ def buy(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return HttpResponseRedirect(reverse("payments:thanks", kwargs={"token": token}))
-    if order.status != Order.Status.PREVIEW_READY:
+    if order.status != Order.Status.PREVIEW_READY or order.data_deleted_at:
         return HttpResponseRedirect(reverse("orders:detail", kwargs={"token": token}))
     price = price_for_order(order)
     enabled = settings.PAYMENTS_ENABLED and price is not None

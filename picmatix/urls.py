@@ -2,11 +2,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from orders import dashboard
 from orders import views as order_views
 
 urlpatterns = [
     path("", order_views.root, name="root"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before admin.site.urls, whose catch-all would answer it; admin_view: staff only, login redirect.
+    path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard), name="staff_dashboard"),
     path("admin/", admin.site.urls),
     # dj-stripe's webhook view: /stripe/webhook/<uuid>/ (signature verified, events de-duplicated).
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
@@ -14,5 +17,8 @@ urlpatterns = [
     path("", include("styles.urls")),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("orders.urls")), path("", include("payments.urls")), prefix_default_language=True
+    path("", include("orders.urls")),
+    path("", include("payments.urls")),
+    path("", include("gallery.urls")),
+    prefix_default_language=True,
 )

@@ -174,19 +174,19 @@ class RecipeWidget(forms.Widget):
     def editor_context(self, name: str, value: Any) -> dict[str, Any]:
         text = value if isinstance(value, str) else json.dumps(value or {}, indent=2)
         recipe: Any = value
-        mode = "form"
+        # Text comes back from the JSON box: stay there, and show it in the table too where it parses.
+        mode = "json" if isinstance(value, str) else "form"
         if isinstance(value, str):
-            # Text from the JSON box: show it in the table too where it parses; else stay in JSON.
             try:
                 recipe = json.loads(value) if value.strip() else {}
             except ValueError:
-                recipe, mode = {}, "json"
+                recipe = {}
         if not isinstance(recipe, dict):
             recipe, mode = {}, "json"
         raw_passes = recipe.get("passes")
         passes = [p for p in raw_passes if isinstance(p, dict)] if isinstance(raw_passes, list) else []
         pass_defaults = _defaults(PassSpec)
-        columns = []
+        columns: list[dict[str, Any]] = []
         for i, spec in enumerate([*passes, None][:MAX_PASSES]):
             values = {**pass_defaults, **(spec or {})}
             if spec is None:

@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import stripe
-from django.conf import settings as django_settings
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -65,7 +64,12 @@ CUSTOMERS = {
 DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     # A phone in CSS pixels; a device scale factor of 1 keeps the screenshots small.
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 1,
+    },
 }
 
 
@@ -233,7 +237,8 @@ class Worker:
 def render_worker(
     django_db_setup, live_server, shop_media: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Worker]:
-    """One worker for a module's journeys, started once (importing torch takes seconds)."""
+    """One worker for a module's journeys, started once (importing torch takes seconds), after the
+    test database exists: its file is the worker's DATABASE_URL."""
     from rendering.tests.processes import process_env, stop
 
     var_dir = tmp_path_factory.mktemp("worker-var")
@@ -253,7 +258,7 @@ def render_worker(
 
 
 @pytest.fixture
-def renders(shop: Shop, render_worker: Worker, mocker) -> Worker:
+def renders(shop: Shop, render_worker: Worker, mocker) -> Iterator[Worker]:
     """Orders placed through the live server are rendered by the worker process."""
     publisher = render_publisher(render_worker.var_dir)
 
@@ -261,5 +266,6 @@ def renders(shop: Shop, render_worker: Worker, mocker) -> Worker:
         publisher.send_task("rendering.tasks.render_job_run", args=[job_id], queue="render")
 
     mocker.patch("orders.services._enqueue_render", side_effect=publish)
-    assert django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    return render_worker
+    assert render_worker.process.poll() is None, render_worker.output()
+    yield render_worker
+    print(f"worker log ({render_worker.log}):\n{render_worker.output()}")  # shown when the test fails

@@ -42,6 +42,7 @@ class FakeStripe(stripe.HTTPClient):
         self.calls: list[Call] = []
         self.intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
         self.idempotent: dict[str, str] = {}
         self.unexpected: list[str] = []
         self.down = False
@@ -89,7 +90,38 @@ class FakeStripe(stripe.HTTPClient):
             return self._answer(body)
         if call.method == "GET" and len(segments) == 3 and segments[1] == "charges" and segments[2] in self.charges:
             return self._answer(self.charges[segments[2]])
+        if call.method == "POST" and call.path == "/v1/refunds":
+            return self._create_refund(call)
         return self._missing(call)
+
+    def _create_refund(self, call: Call) -> tuple[str, int, dict[str, str]]:
+        key = call.headers.get("Idempotency-Key", "")
+        if key and key in self.idempotent:
+            return self._answer(self.refunds[self.idempotent[key]])
+        intent = self.intents.get(call.params.get("payment_intent", ""))
+        if intent is None or not intent["latest_charge"]:
+            return self._missing(call)
+        charge = self.charges[intent["latest_charge"]]
+        amount = int(call.params.get("amount") or charge["amount"] - charge["amount_refunded"])
+        if amount > charge["amount"] - charge["amount_refunded"]:
+            error = {"type": "invalid_request_error", "code": "amount_too_large", "message": "Refund too large"}
+            return self._answer({"error": error}, 400)
+        self.refund(intent["id"], amount=charge["amount_refunded"] + amount)
+        refund_id = f"re_fake{next(self._ids)}"
+        self.refunds[refund_id] = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": amount,
+            "currency": charge["currency"],
+            "charge": charge["id"],
+            "payment_intent": intent["id"],
+            "status": "succeeded",
+            "metadata": {k[len("metadata[") : -1]: v for k, v in call.params.items() if k.startswith("metadata[")},
+            "created": int(time.time()),
+        }
+        if key:
+            self.idempotent[key] = refund_id
+        return self._answer(self.refunds[refund_id])
 
     def _create_intent(self, call: Call) -> dict[str, Any]:
         key = call.headers.get("Idempotency-Key", "")

@@ -92,7 +92,7 @@ class _NnpackConv3x3(torch.autograd.Function):
         flipped: torch.Tensor,
     ) -> torch.Tensor:
         ctx.save_for_backward(flipped)
-        return torch._nnpack_spatial_convolution(x, weight, bias, [1, 1])
+        return _nnpack_conv(x, weight, bias)
 
     @staticmethod
     def backward(
@@ -100,7 +100,7 @@ class _NnpackConv3x3(torch.autograd.Function):
     ) -> tuple[torch.Tensor, None, None, None]:
         (flipped,) = ctx.saved_tensors  # type: ignore[attr-defined]
         zero = grad.new_zeros(flipped.shape[0])
-        return torch._nnpack_spatial_convolution(grad.contiguous(), flipped, zero, [1, 1]), None, None, None
+        return _nnpack_conv(grad.contiguous(), flipped, zero), None, None, None
 
 
 def flipped_weight(conv: nn.Conv2d) -> torch.Tensor:
@@ -113,9 +113,15 @@ def flipped_weight(conv: nn.Conv2d) -> torch.Tensor:
     return cached
 
 
+# NNPACK's Winograd F(6x6, 3x3) holds 8x8 transformed tiles per 6x6 output block for the input and the
+# output: about 64/36 of both tensors, 630 MB for conv1_2 at 960 x 720. Above this limit a convolution
+# runs in horizontal strips (each with one row of context above and below) that fit in it.
+NNPACK_WORKSPACE_LIMIT = 128 * 2**20
+
+
 @functools.lru_cache(maxsize=1)
 def nnpack_workspace_limit() -> int:
-    """Bytes of Winograd workspace one NNPACK convolution may use: ``$PICMATIX_NNPACK_WORKSPACE_MB``."""
+    """Bytes of Winograd workspace one NNPACK call may use: ``$PICMATIX_NNPACK_WORKSPACE_MB`` or 128 MB."""
     raw = os.environ.get("PICMATIX_NNPACK_WORKSPACE_MB", "").strip()
     try:
         return int(float(raw) * 2**20) if raw else NNPACK_WORKSPACE_LIMIT
@@ -123,20 +129,29 @@ def nnpack_workspace_limit() -> int:
         raise EngineError(f"PICMATIX_NNPACK_WORKSPACE_MB must be a number of megabytes, not {raw!r}") from None
 
 
-# NNPACK's Winograd F(6x6, 3x3) holds 8x8 transformed tiles per 6x6 output block for the input and the
-# output: about 64/36 of both tensors. At 960 px that is 630 MB for conv1_2; above this limit a conv
-# runs on oneDNN instead (half the speed, no workspace). See bench/README.md for the trade.
-NNPACK_WORKSPACE_LIMIT = 256 * 2**20
+def nnpack_workspace_bytes(channels: int, out_channels: int, rows: int, width: int) -> int:
+    return int((channels + out_channels) * rows * width * 4 * 64 / 36)
 
 
-def nnpack_workspace_bytes(x: torch.Tensor, out_channels: int) -> int:
-    n, c, h, w = x.shape
-    return int(n * (c + out_channels) * h * w * x.element_size() * 64 / 36)
+def _nnpack_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    _, c, h, w = x.shape
+    c_out = weight.shape[0]
+    per_row = nnpack_workspace_bytes(c, c_out, 1, w)
+    rows = max(8, nnpack_workspace_limit() // max(1, per_row))
+    if rows >= h:
+        return torch._nnpack_spatial_convolution(x, weight, bias, [1, 1])
+    out = x.new_empty(x.shape[0], c_out, h, w)
+    for top in range(0, h, rows):
+        bottom = min(h, top + rows)
+        first, last = max(0, top - 1), min(h, bottom + 1)
+        # Padding 1 on the strip is right at the image's edges; inner context rows are cut away after.
+        strip = torch._nnpack_spatial_convolution(x[:, :, first:last].contiguous(), weight, bias, [1, 1])
+        out[:, :, top:bottom] = strip[:, :, top - first : top - first + bottom - top]
+    return out
 
 
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)``, through NNPACK where it applies: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape,
-    and a Winograd workspace within :func:`nnpack_workspace_limit`."""
+    """``conv(x)``, through NNPACK where it applies: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape."""
     if (
         x.device.type == "cpu"
         and x.dtype == torch.float32
@@ -150,7 +165,6 @@ def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         and x.is_contiguous()
         and not conv.weight.requires_grad
         and nnpack_usable()
-        and nnpack_workspace_bytes(x, conv.out_channels) <= nnpack_workspace_limit()
     ):
         return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))  # type: ignore[no-any-return]
     return conv(x)

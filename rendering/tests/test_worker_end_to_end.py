@@ -66,7 +66,8 @@ def start_worker(var_dir: Path, media: Path, db_name: str) -> subprocess.Popen[b
 def publisher(var_dir: Path) -> Celery:
     """What the web process does: publish to the same broker folder the worker reads."""
     queue = var_dir / "broker" / "queue"
-    (var_dir / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    for folder in ("processed", "control"):
+        (var_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
     queue.mkdir(parents=True, exist_ok=True)
     return Celery(
         set_as_current=False,
@@ -75,6 +76,7 @@ def publisher(var_dir: Path) -> Celery:
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(var_dir / "broker" / "processed"),
+            "control_folder": str(var_dir / "broker" / "control"),
         },
     )
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+
+class GalleryEntryQuerySet(models.QuerySet["GalleryEntry"]):
+    def visible(self) -> GalleryEntryQuerySet:
+        """What the public may see: approved by staff, and the customer's consent still given."""
+        return self.filter(order__gallery_consent=True, order__data_deleted_at__isnull=True)
+
+
+class GalleryEntry(models.Model):
+    """An order's before and after in the public gallery, approved by staff.
+
+    The thumbnails are made at approval (small JPEGs, so the gallery loads quickly) and are
+    deleted with the entry when the customer withdraws consent or staff remove it.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="gallery_entry", verbose_name=_("order"))
+    before = models.FileField(_("photo thumbnail"), upload_to="gallery/", max_length=200)
+    before_width = models.PositiveIntegerField(default=0)
+    before_height = models.PositiveIntegerField(default=0)
+    after = models.FileField(_("painting thumbnail"), upload_to="gallery/", max_length=200)
+    after_width = models.PositiveIntegerField(default=0)
+    after_height = models.PositiveIntegerField(default=0)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), db_index=True)
+
+    objects = GalleryEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-approved_at", "-id")
+        verbose_name = _("gallery entry")
+        verbose_name_plural = _("gallery entries")
+
+    def __str__(self) -> str:
+        return f"gallery entry of order {self.order_id}"

@@ -1,0 +1,62 @@
+"""A customer takes their artwork out of the gallery from their order page, at once."""
+
+import pytest
+
+from gallery.models import GalleryEntry
+from gallery.services import gallery_approve
+from orders.models import OrderEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(painted_order, admin_user):
+    return gallery_approve(order_id=painted_order.pk, user=admin_user)
+
+
+def test_the_order_page_offers_withdrawal_as_a_post_form(client, painted_order):
+    page = client.get(f"/en/orders/{painted_order.token}/").content.decode()
+    assert f'method="post" action="/en/orders/{painted_order.token}/gallery/withdraw/"' in page
+    assert "Remove my painting from the gallery" in page
+
+
+def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order, django_capture_on_commit_callbacks):
+    before, after = approved.before.name, approved.after.name
+    storage = approved.before.storage
+    url = f"/en/gallery/{approved.pk}/after.jpg"
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/en/orders/{painted_order.token}/gallery/withdraw/")
+    assert response.status_code == 303
+    assert response["Location"] == f"/en/orders/{painted_order.token}/?gallery=withdrawn"
+    assert client.get(url).status_code == 404
+    assert client.get("/en/gallery/entries.json").json() == {"entries": []}
+    assert not storage.exists(before) and not storage.exists(after)
+    assert not GalleryEntry.objects.exists()
+    painted_order.refresh_from_db()
+    assert not painted_order.gallery_consent
+    event = OrderEvent.objects.get(kind="gallery_consent_withdrawn")
+    assert event.actor == "customer" and event.data == {"was_shown": True}
+    page = client.get(response["Location"]).content.decode()
+    assert "Your painting is not shown in the gallery any more." in page
+    assert "Remove my painting from the gallery" not in page
+
+
+def test_access_is_refused_even_before_the_files_are_gone(client, approved, painted_order):
+    client.post(f"/en/orders/{painted_order.token}/gallery/withdraw/")  # files go only after commit
+    assert approved.before.storage.exists(approved.before.name)
+    assert client.get(f"/en/gallery/{approved.pk}/before.jpg").status_code == 404
+
+
+def test_a_get_never_withdraws(client, approved, painted_order):
+    assert client.get(f"/en/orders/{painted_order.token}/gallery/withdraw/").status_code == 405
+    painted_order.refresh_from_db()
+    assert painted_order.gallery_consent and GalleryEntry.objects.exists()
+
+
+def test_withdrawing_an_unapproved_order_just_records_the_choice(client, painted_order):
+    client.post(f"/es/orders/{painted_order.token}/gallery/withdraw/")
+    painted_order.refresh_from_db()
+    assert not painted_order.gallery_consent
+    assert OrderEvent.objects.get(kind="gallery_consent_withdrawn").data == {"was_shown": False}
+    assert client.post("/en/orders/not-a-token/gallery/withdraw/").status_code == 404

@@ -1,0 +1,90 @@
+"""On a customer's request staff delete their photo, paintings and email; the order's accounts stay."""
+
+import pytest
+from django.core.files.storage import default_storage
+
+from conftest import stored_files
+from gallery.services import gallery_approve
+from orders.models import Order, OrderEvent, RenderJob
+from orders.services import OrderActionRefused, order_customer_data_delete, render_job_finish
+
+pytestmark = pytest.mark.django_db
+
+
+def customer_files(media):
+    return [path for path in stored_files(media) if "styles" not in path.parts]
+
+
+def delete(client, order, **extra):
+    data = {"action": "delete_customer_data", "_selected_action": [order.pk], **extra}
+    return client.post("/admin/orders/order/", data, follow=True)
+
+
+def test_staff_are_asked_to_confirm_and_nothing_is_deleted_before(admin_client, painted_order, media):
+    response = delete(admin_client, painted_order)
+    assert "Are you sure?" in response.content.decode() and "ana@example.com" in response.content.decode()
+    painted_order.refresh_from_db()
+    assert painted_order.email == "ana@example.com" and painted_order.data_deleted_at is None
+    assert len(customer_files(media)) == 3
+
+
+def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
+    admin_client, admin_user, painted_order, media, django_capture_on_commit_callbacks
+):
+    gallery_approve(order_id=painted_order.pk, user=admin_user)
+    assert len(customer_files(media)) == 5  # photo, preview, HD, two gallery thumbnails
+    with django_capture_on_commit_callbacks(execute=True):
+        response = delete(admin_client, painted_order, post="yes")
+    assert "Customer data deleted for 1 orders." in response.content.decode()
+    assert customer_files(media) == []
+    painted_order.refresh_from_db()
+    assert painted_order.email == "" and not painted_order.content_image and painted_order.data_deleted_at
+    assert not painted_order.gallery_consent and not hasattr(painted_order, "gallery_entry")
+    job = painted_order.jobs.get()
+    assert not job.preview and not job.hd and job.status == RenderJob.Status.DONE
+    event = OrderEvent.objects.get(kind="data_deleted")
+    assert event.actor == "staff:admin" and event.data == {"files": 5}
+    assert list(painted_order.events.values_list("kind", flat=True)) == ["gallery_approved", "data_deleted"]
+    # The customer's page says what happened and offers nothing that needs the deleted files.
+    page = admin_client.get(f"/en/orders/{painted_order.token}/").content.decode()
+    assert "we deleted your photo, your paintings and your email address" in page
+    assert admin_client.get(f"/en/orders/{painted_order.token}/preview.jpg").status_code == 404
+    assert admin_client.get(f"/en/orders/{painted_order.token}/buy/").status_code == 302
+
+
+def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, media, mocker):
+    from orders.services import RenderOutput
+
+    mocker.patch("orders.services._enqueue_preview_email")
+    job = RenderJob.objects.create(order=painted_order, status=RenderJob.Status.RUNNING, worker="w1")
+    order_customer_data_delete(order_id=painted_order.pk, actor="staff:admin")
+    job.refresh_from_db()
+    assert job.status == RenderJob.Status.FAILED and job.error == "customer data deleted"
+    before = stored_files(media / "renders")
+    assert not render_job_finish(job_id=job.pk, worker="w1", output=RenderOutput(b"p", b"h", {}))
+    assert stored_files(media / "renders") == before
+
+
+def test_data_is_deleted_once(painted_order):
+    order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")
+    with pytest.raises(OrderActionRefused):
+        order_customer_data_delete(order_id=painted_order.pk, actor="staff:b")
+    assert OrderEvent.objects.filter(kind="data_deleted").count() == 1
+
+
+def test_no_email_goes_to_an_anonymised_order(painted_order, mailoutbox):
+    from orders.tasks import order_preview_email_send
+
+    order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")
+    order_preview_email_send(painted_order.pk, True)
+    assert mailoutbox == []
+
+
+def test_staff_without_the_permission_cannot_delete_customer_data(staff_client, painted_order, media):
+    client = staff_client("orders.view_order", "orders.change_order", "orders.delete_order")
+    assert 'value="delete_customer_data"' not in client.get("/admin/orders/order/").content.decode()
+    delete(client, painted_order, post="yes")
+    painted_order.refresh_from_db()
+    assert painted_order.email == "ana@example.com" and default_storage.exists(painted_order.content_image.name)
+    assert not OrderEvent.objects.filter(kind="data_deleted").exists()
+    assert Order.objects.count() == 1

@@ -1,0 +1,67 @@
+"""Staff paint an order again from the admin; only with the permission, never twice at once."""
+
+import pytest
+
+from orders.models import Order, OrderEvent, RenderJob
+
+pytestmark = pytest.mark.django_db
+
+
+def rerender(client, order):
+    return client.post("/admin/orders/order/", {"action": "rerender", "_selected_action": [order.pk]}, follow=True)
+
+
+def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
+    admin_client, painted_order, mocker, django_capture_on_commit_callbacks
+):
+    enqueue = mocker.patch("orders.services._enqueue_render")
+    Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.FAILED)
+    painted_order.style.recipe = {"passes": [{"size": 64, "iterations": 2}]}
+    painted_order.style.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rerender(admin_client, painted_order)
+    assert "Re-renders queued: 1." in response.content.decode()
+    job = painted_order.jobs.order_by("-id").first()
+    assert job.status == RenderJob.Status.QUEUED and job.recipe == painted_order.style.recipe
+    enqueue.assert_called_once_with(job.pk)
+    painted_order.refresh_from_db()
+    assert painted_order.status == Order.Status.RENDERING
+    event = OrderEvent.objects.get(kind="rerender_requested")
+    assert event.actor == "staff:admin" and event.job_id == job.pk and event.data["previous_status"] == "failed"
+
+
+def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted_order, mocker):
+    mocker.patch("orders.services._enqueue_render")
+    Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.PAID)
+    rerender(admin_client, painted_order)
+    painted_order.refresh_from_db()
+    assert painted_order.status == Order.Status.PAID
+    assert painted_order.jobs.count() == 2
+
+
+def test_an_order_being_painted_is_not_queued_twice(admin_client, painted_order, mocker):
+    mocker.patch("orders.services._enqueue_render")
+    rerender(admin_client, painted_order)
+    response = rerender(admin_client, painted_order)
+    assert f"Order #{painted_order.pk}: not done, it is being painted right now." in response.content.decode()
+    assert painted_order.jobs.count() == 2
+    assert OrderEvent.objects.filter(kind="rerender_requested").count() == 1
+
+
+def test_staff_without_the_permission_cannot_rerender(staff_client, painted_order, mocker):
+    enqueue = mocker.patch("orders.services._enqueue_render")
+    client = staff_client("orders.view_order", "orders.change_order")
+    listing = client.get("/admin/orders/order/").content.decode()
+    assert 'value="rerender"' not in listing
+    rerender(client, painted_order)
+    assert painted_order.jobs.count() == 1 and not enqueue.called
+    assert not OrderEvent.objects.filter(kind="rerender_requested").exists()
+
+
+def test_staff_with_the_permission_may_rerender(staff_client, painted_order, mocker):
+    mocker.patch("orders.services._enqueue_render")
+    client = staff_client("orders.view_order", "orders.rerender_order", username="fixer")
+    assert 'value="rerender"' in client.get("/admin/orders/order/").content.decode()
+    rerender(client, painted_order)
+    assert painted_order.jobs.count() == 2
+    assert OrderEvent.objects.get(kind="rerender_requested").actor == "staff:fixer"

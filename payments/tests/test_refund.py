@@ -1,0 +1,99 @@
+"""Staff refund an order from the admin through Stripe's API (replaced by FakeStripe)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, OrderEvent
+from payments.models import Payment
+from payments.services import payment_intent_sync, payment_refund
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid(pending_payment, fake_stripe) -> Payment:
+    fake_stripe.succeed(pending_payment.stripe_id)
+    payment_intent_sync(intent_id=pending_payment.stripe_id, actor="test")
+    pending_payment.refresh_from_db()
+    assert pending_payment.order.status == Order.Status.PAID
+    return pending_payment
+
+
+def refund(client, order, **extra):
+    data = {"action": "refund", "_selected_action": [order.pk], **extra}
+    return client.post("/admin/orders/order/", data, follow=True)
+
+
+def refund_calls(fake_stripe):
+    return [call for call in fake_stripe.calls if call.path == "/v1/refunds"]
+
+
+def test_staff_confirm_before_any_money_moves(admin_client, paid, fake_stripe):
+    response = refund(admin_client, paid.order)
+    assert "Refund the full amount" in response.content.decode()
+    assert refund_calls(fake_stripe) == []
+
+
+def test_a_confirmed_refund_goes_through_stripe_and_marks_payment_and_order_refunded(admin_client, paid, fake_stripe):
+    response = refund(admin_client, paid.order, post="yes")
+    assert "Orders refunded: 1." in response.content.decode()
+    [call] = refund_calls(fake_stripe)
+    assert call.params["payment_intent"] == paid.stripe_id and call.params["amount"] == "1400"
+    assert call.headers["Idempotency-Key"] == f"picmatix-refund-{paid.stripe_id}-1400"
+    assert call.params["metadata[requested_by]"] == "staff:admin"
+    paid.refresh_from_db()
+    assert paid.status == Payment.Status.REFUNDED and paid.amount_refunded == Decimal("14.00")
+    assert paid.order.status == Order.Status.REFUNDED
+    events = list(paid.order.events.filter(id__gt=3).values_list("kind", "actor"))
+    assert events == [
+        ("refund_requested", "staff:admin"),
+        ("refund_created", "staff:admin"),
+        ("payment_refunded", "staff:admin"),
+        ("order_refunded", "staff:admin"),
+    ]
+    assert fake_stripe.unexpected == []
+
+
+def test_a_refunded_order_is_not_refunded_twice(admin_client, paid, fake_stripe):
+    refund(admin_client, paid.order, post="yes")
+    response = refund(admin_client, paid.order, post="yes")
+    assert f"Order #{paid.order.pk}: not done, no payment to refund." in response.content.decode()
+    assert len(refund_calls(fake_stripe)) == 1
+
+
+def test_a_retried_refund_reuses_stripes_refund_through_the_idempotency_key(paid, fake_stripe):
+    payment_refund(payment=paid, actor="staff:a")
+    Payment.objects.filter(pk=paid.pk).update(status=Payment.Status.SUCCEEDED, amount_refunded=0)
+    paid.refresh_from_db()
+    payment_refund(payment=paid, actor="staff:a")  # e.g. our sync failed after Stripe refunded
+    assert len(fake_stripe.refunds) == 1
+    assert len(refund_calls(fake_stripe)) == 2
+
+
+def test_stripe_being_down_is_reported_and_logged(admin_client, paid, fake_stripe):
+    fake_stripe.down = True
+    response = refund(admin_client, paid.order, post="yes")
+    assert f"Order #{paid.order.pk}: not done," in response.content.decode()
+    paid.refresh_from_db()
+    assert paid.status == Payment.Status.SUCCEEDED
+    assert OrderEvent.objects.filter(kind="refund_failed", actor="staff:admin").exists()
+
+
+def test_staff_without_the_permission_cannot_refund(staff_client, paid, fake_stripe):
+    client = staff_client("orders.view_order", "orders.change_order", "payments.view_payment")
+    assert 'value="refund"' not in client.get("/admin/orders/order/").content.decode()
+    refund(client, paid.order, post="yes")
+    assert refund_calls(fake_stripe) == []
+    paid.refresh_from_db()
+    assert paid.status == Payment.Status.SUCCEEDED
+
+
+def test_staff_with_the_permission_may_refund(staff_client, paid, fake_stripe):
+    client = staff_client("orders.view_order", "orders.refund_order", username="cashier")
+    refund(client, paid.order, post="yes")
+    paid.refresh_from_db()
+    assert paid.status == Payment.Status.REFUNDED
+    assert OrderEvent.objects.get(kind="refund_requested").actor == "staff:cashier"

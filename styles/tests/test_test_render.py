@@ -1,0 +1,150 @@
+"""A curator tries two recipes of a style on the sample photos and compares them side by side."""
+
+import io
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from conftest import jpeg_bytes
+from styles.models import SamplePhoto, StyleTrial, StyleTrialImage
+from styles.recipes import recipe_preset_dict
+from styles.services import sample_photo_add, style_trial_start, trial_recipe
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def samples(media):
+    return [
+        sample_photo_add(image_bytes=jpeg_bytes((120, 90), (200, 160, 120)), title="Small face"),
+        sample_photo_add(image_bytes=jpeg_bytes((96, 128), (60, 140, 60)), title="Flowers"),
+    ]
+
+
+@pytest.fixture
+def queued(mocker):
+    return mocker.patch("styles.services._enqueue_trial")
+
+
+def painted(trial, colour):
+    """Pretend a worker painted every sample of `trial`."""
+    for item in trial.images.all():
+        name = default_storage.save("trials/t.jpg", ContentFile(jpeg_bytes((64, 48), colour)))
+        StyleTrialImage.objects.filter(pk=item.pk).update(image=name, width=64, height=48, seconds=1.5)
+    StyleTrial.objects.filter(pk=trial.pk).update(status=StyleTrial.Status.DONE)
+
+
+def test_a_test_render_paints_small_without_watermark_or_upscale():
+    recipe = trial_recipe(recipe_preset_dict("seed"), max_size=384)
+    assert [p["size"] for p in recipe["passes"]] == [140, 384]
+    assert [p["iterations"] for p in recipe["passes"]] == [400, 200]
+    assert recipe["watermark"]["enabled"] is False and recipe["upscale"]["method"] == "none"
+    assert [p["size"] for p in trial_recipe(recipe_preset_dict("tiny"), max_size=384)["passes"]] == [32, 48]
+
+
+def test_the_test_render_task_goes_to_the_render_queue():
+    from picmatix.celery import app
+
+    route = app.amqp.router.route({}, "rendering.tasks.style_trial_run", args=(1,), kwargs={})
+    assert route["queue"].name == "render"
+
+
+def test_staff_start_a_test_render_from_the_style(
+    admin_client, style, samples, queued, django_capture_on_commit_callbacks
+):
+    url = f"/admin/styles/style/{style.pk}/test-renders/"
+    assert "Sample photos in use: 2" in admin_client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"label": "A: quick", "preset": "quick", "max_size": "256", "recipe": ""})
+    trial = StyleTrial.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{url}?a={trial.pk}"
+    queued.assert_called_once_with(trial.pk)
+    assert trial.recipe == recipe_preset_dict("quick") and trial.max_size == 256 and trial.label == "A: quick"
+    assert trial.requested_by == "staff:admin" and trial.status == StyleTrial.Status.QUEUED
+    assert sorted(trial.images.values_list("sample__title", flat=True)) == ["Flowers", "Small face"]
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Waiting for the render queue" in page and "window.location.reload" in page
+
+
+def test_a_test_render_needs_sample_photos(admin_client, style, queued, media):
+    url = f"/admin/styles/style/{style.pk}/test-renders/"
+    page = admin_client.post(url, {"preset": "quick", "max_size": "256", "recipe": ""}).content.decode()
+    assert "Add a sample photo first" in page
+    assert not StyleTrial.objects.exists() and not queued.called
+
+
+def test_two_recipes_are_compared_side_by_side_and_the_better_one_adopted(admin_client, style, samples, queued):
+    a = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=256, actor="staff:a", label="A")
+    stronger = recipe_preset_dict("quick")
+    stronger["passes"][0]["style_weight"] = 400.0
+    b = style_trial_start(style=style, recipe=stronger, max_size=256, actor="staff:a", label="B")
+    painted(a, (200, 20, 20))
+    painted(b, (20, 20, 200))
+    url = f"/admin/styles/style/{style.pk}/test-renders/"
+    page = admin_client.get(f"{url}?a={a.pk}&b={b.pk}").content.decode()
+    images = [item.pk for trial in (a, b) for item in trial.images.all()]
+    for pk in images:
+        assert f"/admin/styles/style/test-render-images/{pk}.jpg" in page
+    first_row = page.index("Small face")
+    assert page.index(f"test-render-images/{images[0]}.jpg") > first_row
+    assert '<tr class="differs"><th scope="row">pass 1 · style weight</th><td>100</td><td>400</td></tr>' in page
+    assert "<td>192 → 154</td>" in page  # the recipe's size, and what the test render painted
+    response = admin_client.get(f"/admin/styles/style/test-render-images/{images[2]}.jpg")
+    assert Image.open(io.BytesIO(b"".join(response.streaming_content))).getpixel((10, 10))[2] > 150
+    response = admin_client.post(f"{url}{b.pk}/adopt/")
+    assert response.status_code == 302
+    style.refresh_from_db()
+    assert style.recipe["passes"][0]["style_weight"] == 400.0
+    assert LogEntry.objects.get().get_change_message() == f"Recipe copied from test render #{b.pk}."
+    assert admin_client.get(f"{url}{b.pk}/adopt/").status_code == 405
+
+
+def test_staff_who_may_only_look_cannot_start_or_adopt(staff_client, style, samples, queued):
+    trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
+    client = staff_client("styles.view_style")
+    url = f"/admin/styles/style/{style.pk}/test-renders/"
+    page = client.get(url).content.decode()
+    assert "New test render" not in page and "Use this recipe" not in page
+    assert client.post(url, {"preset": "quick", "max_size": "64", "recipe": ""}).status_code == 403
+    assert client.post(f"{url}{trial.pk}/adopt/").status_code == 403
+    assert StyleTrial.objects.count() == 1
+
+
+def test_test_render_images_and_sample_photos_are_for_staff_only(client, style, samples, queued):
+    trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
+    painted(trial, (1, 2, 3))
+    item = trial.images.first()
+    for path in (
+        f"/admin/styles/style/test-render-images/{item.pk}.jpg",
+        f"/admin/styles/style/sample-photos/{samples[0].pk}.jpg",
+        f"/admin/styles/style/{style.pk}/test-renders/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], path
+
+
+def test_the_render_queue_paints_every_sample_with_the_recipe(style, samples, queued, mocker):
+    pytest.importorskip("torch")
+    from rendering.services import style_trial_execute
+
+    style.recipe = recipe_preset_dict("tiny")
+    style.save()
+    trial = style_trial_start(style=style, recipe=style.recipe, max_size=384, actor="staff:a")
+    SamplePhoto.objects.filter(pk=samples[1].pk).delete()  # deleted after the test render was queued
+    render = mocker.spy(__import__("rendering.engine", fromlist=["render"]), "render")
+    assert style_trial_execute(trial_id=trial.pk, worker="w1") == "done"
+    trial.refresh_from_db()
+    assert trial.status == StyleTrial.Status.DONE and trial.worker == "w1" and trial.finished_at
+    painted_item, missing = trial.images.order_by("id")
+    assert missing.error == "the sample photo was deleted" and not missing.image
+    with painted_item.image.open("rb") as handle:
+        image = Image.open(io.BytesIO(handle.read()))
+    assert image.format == "JPEG" and max(image.size) == 48 and (painted_item.width, painted_item.height) == image.size
+    assert painted_item.seconds > 0
+    used = render.call_args.args[2]
+    assert used.watermark.enabled is False and used.upscale.method == "none"
+    # A redelivered message does nothing.
+    assert style_trial_execute(trial_id=trial.pk, worker="w2") == "skipped"
