@@ -137,10 +137,16 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
+        "load_average": os.getloadavg(),
     }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
+
+
+def _per_iteration(stamps: list[float]) -> float | None:
+    """Mean interval over iterations 2..N (None with a single iteration)."""
+    return (stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 1 else None
 
 
 def _steady(stamps: list[float], started: float) -> tuple[float, float]:
@@ -184,12 +190,14 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         seed=0,
     )
     stamps: list[float] = []
+    cpu_stamps: list[float] = []
     losses: list[float] = []
 
     def tick(iteration: int, terms: Any, rgb: Any) -> None:
         if device.type == "cuda":
             torch.cuda.synchronize()
         stamps.append(time.perf_counter())
+        cpu_stamps.append(time.process_time())
         losses.append(float(terms.total.detach()))
 
     if device.type == "cuda":
@@ -211,6 +219,7 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         "history": args.history,
         "iterations": len(stamps),
         "s_per_it": per_it,
+        "cpu_s_per_it": _per_iteration(cpu_stamps),
         "first_it_s": first,
         "load_s": load_s,
         "losses": losses,
@@ -254,12 +263,14 @@ def child_pastiche(args: argparse.Namespace) -> dict[str, Any]:
     # The optimisation alone: pastiche's setup peak includes dequantising through Python lists.
     sampler = AnonSampler().__enter__()
     stamps: list[float] = []
+    cpu_stamps: list[float] = []
     losses: list[float] = []
     for _ in range(args.iterations):
         artist.draw()  # one L-BFGS step = one loss evaluation (its optimiser has max_iter=1)
         if device == "cuda":
             torch.cuda.synchronize()
         stamps.append(time.perf_counter())
+        cpu_stamps.append(time.process_time())
         losses.append(artist.loss)
     sampler.__exit__()
     # pastiche evaluates at the start of each draw; intervals between draws are whole iterations.
@@ -271,6 +282,7 @@ def child_pastiche(args: argparse.Namespace) -> dict[str, Any]:
         "history": 100,
         "iterations": len(stamps),
         "s_per_it": per_it,
+        "cpu_s_per_it": _per_iteration(cpu_stamps),
         "first_it_s": stamps[0] - setup_done,
         "load_s": setup_done - begin,
         "losses": losses,
@@ -295,6 +307,7 @@ def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
         passes = tuple(replace(p, iterations=max(2, round(p.iterations * args.iteration_scale))) for p in recipe.passes)
         recipe = replace(recipe, passes=passes)
     content, style = Path(args.content), Path(args.style)
+    cpu_started = time.process_time()
     result = render(load_image(content), [load_image(style)], recipe, device=args.device, waifu2x_dir=args.waifu2x_dir)
     OUT.mkdir(parents=True, exist_ok=True)
     stem = f"{args.recipe}_{content.stem}_{style.stem}"
@@ -305,6 +318,7 @@ def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
         "iteration_scale": args.iteration_scale,
         "pair": [content.name, style.name],
         "stats": result.stats,
+        "cpu_s": time.process_time() - cpu_started,
         "peak_rss": peak_rss_bytes(),
     }
 
@@ -357,6 +371,7 @@ def cmd_passes(args: argparse.Namespace) -> None:
                 "iterations": best["iterations"],
                 "s_per_it": round(best["s_per_it"], 3),
                 "s_per_it_all_runs": [round(r["s_per_it"], 3) for r in runs],
+                "cpu_s_per_it_all_runs": [round(r["cpu_s_per_it"] or 0.0, 3) for r in runs],
                 "gflop_per_it": round(best["flops_per_it"] / 1e9, 1),
                 "gflops": round(gflops, 1),
                 "share_of_matmul_peak": round(gflops / peak, 3),
@@ -372,7 +387,19 @@ def cmd_passes(args: argparse.Namespace) -> None:
             print(json.dumps(row))
         if results["ours"] and results["pastiche"]:
             ratio = min(r["s_per_it"] for r in results["ours"]) / min(r["s_per_it"] for r in results["pastiche"])
-            print(json.dumps({"size": size, "ratio_ours_over_pastiche": round(ratio, 3)}))
+            cpu_ratio = min(r["cpu_s_per_it"] or 0.0 for r in results["ours"]) / max(
+                1e-9, min(r["cpu_s_per_it"] or 0.0 for r in results["pastiche"])
+            )
+            print(
+                json.dumps(
+                    {
+                        "size": size,
+                        "ratio_ours_over_pastiche": round(ratio, 3),
+                        "cpu_time_ratio": round(cpu_ratio, 3),
+                        "load_average": os.getloadavg(),
+                    }
+                )
+            )
 
 
 def cmd_recipes(args: argparse.Namespace) -> None:
@@ -395,6 +422,8 @@ def cmd_recipes(args: argparse.Namespace) -> None:
                         "iteration_scale": args.iteration_scale,
                         "pair": result["pair"],
                         "total_s": stats["total_seconds"],
+                        "cpu_s": round(result["cpu_s"], 1),
+                        "load_average": os.getloadavg(),
                         "passes_s": [p["seconds"] for p in stats["passes"]],
                         "iterations": [p["iterations"] for p in stats["passes"]],
                         "upscale_s": stats["upscale_seconds"],

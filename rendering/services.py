@@ -180,14 +180,9 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
             return "released"
         logger.warning("job %s: lease lost by %s, render abandoned", job_id, worker)
         return "lost"
-    except (
-        engine.RecipeError,
-        engine.ImageError,
-        engine.InsufficientMemory,
-        engine.WeightsNotFound,
-        RenderTimeLimit,
-    ) as exc:
-        # Retrying cannot cure these: staff must fix the recipe, the photo or the worker's setup.
+    except (engine.EngineError, RenderTimeLimit) as exc:
+        # The engine's own errors (bad recipe or photo, too little memory, missing VGG or waifu2x
+        # files) are not cured by retrying: staff must fix the recipe, the photo or the worker.
         render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=False)
         return "failed"
     except Exception as exc:

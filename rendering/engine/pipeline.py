@@ -189,6 +189,7 @@ def render(
             style_sizes=[(sh, sw) for sw, sh in style_dims],
             optimizer=spec.optimizer,
             lbfgs_history=spec.lbfgs_history,
+            device_type=dev.type,
         )
         require_memory(needed, dev, limit=memory_limit_bytes, what=f"pass {i + 1} at {w}x{h} px")
 

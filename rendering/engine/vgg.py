@@ -95,9 +95,7 @@ class _NnpackConv3x3(torch.autograd.Function):
         return _nnpack_conv(x, weight, bias)
 
     @staticmethod
-    def backward(
-        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
-    ) -> tuple[torch.Tensor, None, None, None]:
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         (flipped,) = ctx.saved_tensors  # type: ignore[attr-defined]
         zero = grad.new_zeros(flipped.shape[0])
         return _nnpack_conv(grad.contiguous(), flipped, zero), None, None, None

