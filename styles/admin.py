@@ -12,9 +12,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from styles.forms import RecipeField
-from styles.models import SamplePhoto, Style
+from styles.models import SamplePhoto, Style, StyleTrial
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
-from styles.services import sample_photo_add, sample_photo_delete, style_set_active, style_set_image
+from styles.services import (
+    sample_photo_add,
+    sample_photo_delete,
+    style_set_active,
+    style_set_image,
+    style_trial_delete,
+)
 from styles.trials import TrialAdminMixin
 
 
@@ -168,3 +174,32 @@ class SamplePhotoAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SamplePhoto]) -> None:
         for sample in queryset:
             sample_photo_delete(sample=sample)
+
+
+@admin.register(StyleTrial)
+class StyleTrialAdmin(admin.ModelAdmin):
+    """Every test render, to find and delete old ones; they are started and compared from a style's page."""
+
+    list_display = ("id", "style", "label", "status", "requested_by", "created_at", "finished_at", "compare_link")
+    list_filter = ("status", "style")
+    list_select_related = ("style",)
+    fields = ("compare_link", "style", "label", "status", "max_size", "requested_by", "worker", "error", "recipe")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("test renders"))
+    def compare_link(self, trial: StyleTrial) -> SafeString:
+        url = reverse("admin:styles_style_test_renders", args=[trial.style_id])
+        return format_html('<a href="{}?a={}">{}</a>', url, trial.pk, _("Compare"))
+
+    def delete_model(self, request: HttpRequest, obj: StyleTrial) -> None:
+        style_trial_delete(trial=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StyleTrial]) -> None:
+        for trial in queryset:
+            style_trial_delete(trial=trial)

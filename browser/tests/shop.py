@@ -17,6 +17,8 @@ from django.core.mail import EmailMessage as DjangoEmailMessage
 from PIL import Image
 from playwright.sync_api import Page
 
+from rendering.tests.processes import filesystem_publisher
+
 ROOT = Path(__file__).resolve().parents[2]
 # Every step of every journey, for people to look at (git-ignored); the Spanish phone journey's are
 # also copied to docs/ when PICMATIX_DOCS_SCREENSHOTS=1 (`make screenshots`).
@@ -70,11 +72,7 @@ def link_in(mail: Mail, path_pattern: str) -> str:
 
 def render_publisher(var_dir: Path) -> Celery:
     """A Celery app that publishes to the filesystem broker in `var_dir`, as the web process would."""
-    queue, processed = var_dir / "broker" / "queue", var_dir / "broker" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
-    options = {"data_folder_in": str(queue), "data_folder_out": str(queue), "processed_folder": str(processed)}
-    return Celery(set_as_current=False, broker="filesystem://", broker_transport_options=options)
+    return filesystem_publisher(var_dir)
 
 
 def start_render_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from celery import Celery
 from django.conf import settings
 
 from conftest import jpeg_bytes
@@ -49,6 +50,21 @@ def process_env(var_dir: Path, media: Path, **overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return env
+
+
+def filesystem_publisher(var_dir: Path) -> Celery:
+    """What a web process does in the embedded default: publish to the broker folder in `var_dir`
+    (the same layout as picmatix/settings.py makes), for a worker started with that var dir."""
+    folders = {name: var_dir / "broker" / name for name in ("queue", "processed", "control")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    options = {
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "processed_folder": str(folders["processed"]),
+        "control_folder": str(folders["control"]),
+    }
+    return Celery(set_as_current=False, broker="filesystem://", broker_transport_options=options)
 
 
 def start_worker(env: dict[str, str], *, name: str, queues: str = "render,default") -> subprocess.Popen[bytes]:

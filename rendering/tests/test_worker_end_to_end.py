@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from celery import Celery
 from django.conf import settings as django_settings
 from PIL import Image, ImageChops, ImageStat
 
@@ -18,73 +14,16 @@ from orders.images import photo_clean
 from orders.models import Order, RenderJob
 from orders.services import order_create
 from rendering.engine.recipe import recipe_preset
+from rendering.tests.processes import filesystem_publisher, process_env, start_worker
 from styles.models import Style
 from styles.services import style_set_image
 
 pytest.importorskip("torch")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_worker(var_dir: Path, media: Path, db_name: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "picmatix.settings",
-        "PICMATIX_VAR_DIR": str(var_dir),
-        "MEDIA_ROOT": str(media),
-        "DATABASE_URL": f"sqlite:///{db_name}",
-        "CELERY_BROKER_URL": "filesystem://",
-        "PICMATIX_EMAIL": "file",
-        "PICMATIX_RENDER_PROGRESS_EVERY_SECONDS": "0",
-        "PICMATIX_RENDER_DEVICE": "cpu",
-        "PICMATIX_WAIFU2X_DIR": str(shared_path("models", "waifu2x", "upconv_7_photo")),
-    }
-    env.pop("CELERY_BROKER_TRANSPORT_OPTIONS", None)
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "picmatix",
-        "worker",
-        "-Q",
-        "render,default",
-        "--concurrency",
-        "1",
-        "--prefetch-multiplier",
-        "1",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "INFO",
-        "--without-heartbeat",
-        "--without-mingle",
-        "--without-gossip",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def publisher(var_dir: Path) -> Celery:
-    """What the web process does: publish to the same broker folder the worker reads."""
-    queue = var_dir / "broker" / "queue"
-    for folder in ("processed", "control"):
-        (var_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
-    queue.mkdir(parents=True, exist_ok=True)
-    return Celery(
-        set_as_current=False,
-        broker="filesystem://",
-        broker_transport_options={
-            "data_folder_in": str(queue),
-            "data_folder_out": str(queue),
-            "processed_folder": str(var_dir / "broker" / "processed"),
-            "control_folder": str(var_dir / "broker" / "control"),
-        },
-    )
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, mocker):
-    db_name = django_settings.DATABASES["default"]["NAME"]
     if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("this test covers the embedded default (SQLite + filesystem broker)")
     style_photo = Image.open(shared_path("images", "styles", "starry_night.jpg")).convert("RGB")
@@ -107,10 +46,17 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, 
     job = order.jobs.get()
 
     var_dir = tmp_path / "worker-var"
-    worker = start_worker(var_dir, media, db_name)
+    env = process_env(
+        var_dir,
+        media,
+        CELERY_BROKER_URL="filesystem://",
+        PICMATIX_WAIFU2X_DIR=str(shared_path("models", "waifu2x", "upconv_7_photo")),
+    )
+    env.pop("CELERY_BROKER_TRANSPORT_OPTIONS", None)
+    worker = start_worker(env, name="e2e")
     started = time.monotonic()
     try:
-        app = publisher(var_dir)
+        app = filesystem_publisher(var_dir)
         # The same message twice, as a broker redelivery would: it must render once.
         for _ in range(2):
             app.send_task("rendering.tasks.render_job_run", args=[job.pk], queue="render")

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from conftest import jpeg_bytes
+from conftest import jpeg_bytes, stored_files
 from styles.models import SamplePhoto, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_trial_start, trial_recipe
@@ -148,3 +148,15 @@ def test_the_render_queue_paints_every_sample_with_the_recipe(style, samples, qu
     assert used.watermark.enabled is False and used.upscale.method == "none"
     # A redelivered message does nothing.
     assert style_trial_execute(trial_id=trial.pk, worker="w2") == "skipped"
+
+
+def test_deleting_a_test_render_deletes_its_paintings(
+    admin_client, style, samples, queued, media, django_capture_on_commit_callbacks
+):
+    trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
+    painted(trial, (9, 9, 9))
+    assert len(stored_files(media / "trials")) == 2
+    assert f"?a={trial.pk}" in admin_client.get("/admin/styles/styletrial/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/styles/styletrial/{trial.pk}/delete/", {"post": "yes"})
+    assert not StyleTrial.objects.exists() and stored_files(media / "trials") == []

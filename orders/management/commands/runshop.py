@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Start only the web server.")
 
     def handle(self, *args: Any, addrport: str, no_worker: bool, **options: Any) -> None:
+        host, _, port = addrport.rpartition(":")
+        # runserver leaves with os._exit() when its port is taken, which would orphan the worker:
+        # find out first.
+        with socket.socket() as probe:
+            if probe.connect_ex((host or "127.0.0.1", int(port))) == 0:
+                raise CommandError(f"{addrport} is already in use: stop what runs there or pass another address")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("picmatix_setup")
         worker = None
