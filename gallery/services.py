@@ -70,8 +70,9 @@ def gallery_approve(*, order_id: int, user: Any) -> GalleryEntry:
     ]
     entry = None
     with transaction.atomic():
+        # Locks the order row: a withdrawal (an UPDATE of it) waits for us, or we see its result.
         still = Order.objects.select_for_update().filter(pk=order_id, gallery_consent=True, data_deleted_at=None)
-        if still.exists() and not GalleryEntry.objects.filter(order_id=order_id).exists():
+        if still.first() is not None and not GalleryEntry.objects.filter(order_id=order_id).exists():
             entry = GalleryEntry.objects.create(
                 order=order,
                 before=names[0],

@@ -49,7 +49,10 @@ def _enqueue_render(job_id: int) -> None:
 def _enqueue_preview_email(order_id: int, resend: bool = False) -> None:
     from orders.tasks import order_preview_email_send
 
-    order_preview_email_send.delay(order_id, resend)
+    if resend:
+        order_preview_email_send.delay(order_id, True)
+    else:
+        order_preview_email_send.delay(order_id)  # the message every worker version understands
 
 
 def _enqueue_failure_notices(order_id: int) -> None:
@@ -342,7 +345,7 @@ def order_rerender(*, order_id: int, actor: str) -> RenderJob:
     """Paint the order again (a new job with the style's current recipe), e.g. after staff fixed it."""
     with transaction.atomic():
         # The row lock makes two staff clicking at once queue one job, not two.
-        order = Order.objects.select_for_update().select_related("style").get(pk=order_id)
+        order = Order.objects.select_for_update(of=("self",)).select_related("style").get(pk=order_id)
         if order.data_deleted_at or not order.content_image:
             raise OrderActionRefused(_("the customer's photo is no longer stored"))
         if order.status == Order.Status.REFUNDED:
