@@ -43,7 +43,9 @@ class _Gram(torch.autograd.Function):
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         (flat,) = ctx.saved_tensors  # type: ignore[attr-defined]
-        return torch.mm(grad + grad.t(), flat).mul_(ctx.scale), None  # type: ignore[attr-defined]
+        scale: float = ctx.scale  # type: ignore[attr-defined]
+        # Scale the small C x C factor, not the C x HW product.
+        return torch.mm((grad + grad.t()).mul_(scale), flat), None
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
