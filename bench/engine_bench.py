@@ -136,6 +136,7 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
         "torch": torch.__version__,
         "load_average": os.getloadavg(),
     }
@@ -335,7 +336,9 @@ def run_child(kind: str, **options: Any) -> dict[str, Any]:
         command.append(f"--{key.replace('_', '-')}")
         if value is not True:
             command.append(str(value))
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # The same OpenMP policy for both engines (ours sets it by default when imported before torch).
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child {kind} {options} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
