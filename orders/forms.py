@@ -47,7 +47,6 @@ class OrderForm(forms.Form):
             from django_recaptcha.fields import ReCaptchaField
 
             self.fields["captcha"] = ReCaptchaField(label=_("Are you human?"))
-        self.clean_photo_result: CleanPhoto | None = None
         if not settings.DIRECT_UPLOAD:
             del self.fields["upload"]
 
