@@ -200,3 +200,65 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
         job_id=job_id, worker=worker, output=RenderOutput(preview.getvalue(), hd.getvalue(), stats)
     )
     return "done" if finished else "lost"
+
+
+def style_trial_execute(*, trial_id: int, worker: str) -> str:
+    """Paint a test render (one recipe of a style on each sample photo). Returns what happened."""
+    from styles.services import (
+        style_trial_claim,
+        style_trial_finish,
+        style_trial_image_fail,
+        style_trial_image_store,
+        trial_recipe,
+    )
+
+    trial = style_trial_claim(trial_id=trial_id, worker=worker)
+    if trial is None:
+        return "skipped"
+    from rendering import engine
+
+    def keep_going(progress: Progress) -> bool:
+        if progress.elapsed_s > settings.RENDER_TIME_LIMIT_SECONDS:
+            raise RenderTimeLimit(f"render ran past its limit of {settings.RENDER_TIME_LIMIT_SECONDS} s")
+        return not SHUTDOWN_REQUESTED.is_set()  # a test render is cheap to start again
+
+    try:
+        recipe = engine.Recipe.from_dict(trial_recipe(trial.recipe, max_size=trial.max_size))
+        style = _open_image(trial.style.image)
+    except Exception as exc:
+        style_trial_finish(trial_id=trial_id, worker=worker, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    for item in trial.images.select_related("sample"):
+        if item.sample is None or not item.sample.image:
+            style_trial_image_fail(image_id=item.pk, error="the sample photo was deleted")
+            continue
+        began = time.monotonic()
+        try:
+            result = engine.render(
+                _open_image(item.sample.image),
+                [style],
+                recipe,
+                device=settings.RENDER_DEVICE,
+                progress=keep_going,
+                waifu2x_dir=settings.WAIFU2X_DIR or None,
+            )
+        except engine.RenderCancelled:
+            style_trial_finish(trial_id=trial_id, worker=worker, error="the worker stopped; start it again")
+            return "cancelled"
+        except Exception as exc:
+            logger.warning("test render %s: sample %s failed: %s", trial_id, item.sample_id, exc)
+            style_trial_image_fail(image_id=item.pk, error=f"{type(exc).__name__}: {exc}")
+            continue
+        buffer = io.BytesIO()
+        result.hd.convert("RGB").save(buffer, "JPEG", quality=88)
+        style_trial_image_store(
+            image_id=item.pk,
+            worker=worker,
+            jpeg=buffer.getvalue(),
+            width=result.hd.width,
+            height=result.hd.height,
+            seconds=time.monotonic() - began,
+        )
+    finished = style_trial_finish(trial_id=trial_id, worker=worker)
+    logger.info("test render %s of style %s finished on %s", trial_id, trial.style.slug, worker)
+    return "done" if finished else "lost"
