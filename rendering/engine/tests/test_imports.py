@@ -14,21 +14,26 @@ ENGINE = REPO_ROOT / "rendering" / "engine"
 ALLOWED = {"torch", "torchvision", "PIL", "numpy"}
 
 
-def test_importing_the_engine_and_the_cli_loads_no_django_module() -> None:
-    code = (
-        "import sys, rendering.engine, rendering.__main__, rendering.engine.pipeline\n"
-        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
-        "assert not bad, bad\n"
-    )
+def _assert_python_runs(code: str, *, timeout: float) -> None:
+    """Run `code` in a fresh interpreter (a clean sys.modules) and fail with its stderr."""
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_importing_the_engine_and_the_cli_loads_no_django_module() -> None:
+    code = (
+        "import sys, rendering.engine, rendering.__main__, rendering.engine.pipeline\n"
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "assert not bad, bad\n"
+    )
+    _assert_python_runs(code, timeout=120)
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -58,12 +63,4 @@ def test_recipes_and_errors_import_without_torch() -> None:
         "Recipe.from_dict(recipe_preset('seed').to_dict())\n"
         "assert 'torch' not in sys.modules and 'PIL' not in sys.modules, 'the recipe module loaded torch or PIL'\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    _assert_python_runs(code, timeout=60)
