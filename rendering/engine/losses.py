@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -16,6 +17,7 @@ from .vgg import FeatureNet
 
 __all__ = [
     "GatysObjective",
+    "LossSettings",
     "LossTerms",
     "content_targets",
     "gram_matrix",
@@ -114,15 +116,23 @@ def style_targets(
     total = sum(weights)
     targets: dict[str, torch.Tensor] = {}
     for image, weight in zip(images, weights, strict=True):
-        for name, f in features(image, layers).items():
+
+        def add(name: str, f: torch.Tensor, weight: float = weight) -> None:
             g = gram_matrix(f).mul_(weight / total)
             targets[name] = targets[name].add_(g) if name in targets else g
+
+        if isinstance(features, FeatureNet):
+            features(image, layers, add)  # each layer's activations freed once its Gram is made
+        else:
+            for name, f in features(image, layers).items():
+                add(name, f)
     return targets
 
 
 @dataclass(frozen=True)
 class LossTerms:
-    """The loss of one evaluation: ``total`` carries the graph, the parts are detached."""
+    """The loss of one evaluation. From :class:`GatysObjective`, ``total`` carries the autograd graph
+    and the parts are detached; :class:`~rendering.engine.backprop.LeanObjective` returns no graph."""
 
     total: torch.Tensor
     content: torch.Tensor
@@ -130,15 +140,11 @@ class LossTerms:
     tv: torch.Tensor
 
 
-class GatysObjective:
-    """Content + style + total variation loss of an image (in network input space), in one forward.
-
-    Loss values follow neural_style.lua: the sum over layers of weight * MSE.
-    """
+class LossSettings:
+    """The targets and weights of a Gatys objective, shared by the autograd and the lean version."""
 
     def __init__(
         self,
-        features: Features,
         *,
         content: Mapping[str, torch.Tensor],
         style: Mapping[str, torch.Tensor],
@@ -147,7 +153,6 @@ class GatysObjective:
         tv_weight: float,
         normalize_gradients: bool = False,
     ) -> None:
-        self.features = features
         # A zero-weight term contributes nothing; dropping it also avoids dividing by 0 in the normaliser.
         self.content = dict(content) if content_weight > 0 else {}
         self.style = dict(style) if style_weight > 0 else {}
@@ -156,6 +161,17 @@ class GatysObjective:
         self.tv_weight = tv_weight
         self.normalize_gradients = normalize_gradients
         self.layers = list(dict.fromkeys([*self.content, *self.style]))
+
+
+class GatysObjective(LossSettings):
+    """Content + style + total variation loss of an image (in network input space), in one forward.
+
+    Loss values follow neural_style.lua: the sum over layers of weight * MSE.
+    """
+
+    def __init__(self, features: Features, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.features = features
 
     def _mark(self, f: torch.Tensor, strength: float) -> torch.Tensor:
         return normalize_gradient(f, strength) if self.normalize_gradients else f

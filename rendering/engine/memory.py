@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import os
 import resource
 import sys
 from collections.abc import Collection
@@ -19,17 +23,28 @@ from .vgg import (
     nnpack_workspace_limit,
 )
 
-__all__ = ["available_bytes", "estimate_pass_bytes", "format_bytes", "peak_memory_bytes", "require_memory"]
+__all__ = [
+    "available_bytes",
+    "estimate_pass_bytes",
+    "format_bytes",
+    "peak_memory_bytes",
+    "require_memory",
+    "return_freed_memory_to_the_system",
+]
 
 _FLOAT = 4
-_INDEX = 8  # max-pool indices are int64
-# Allocator slack, the autograd graph's own bookkeeping, transient buffers of conv algorithms.
+_BYTE = 1  # ReLU masks and max-pool winners (rendering.engine.backprop)
+# Allocator slack and transient buffers (strips, masks being made, a layer's loss temporaries).
 _SLACK = 1.15
 _FIXED = 64 * 2**20
 
 
 def _activation_bytes(height: int, width: int, last: str, read: Collection[str]) -> tuple[int, int]:
-    """(bytes kept for backward, largest single activation) of a forward to ``last`` at height x width."""
+    """(bytes the forward pass keeps for the backward, largest single activation) up to ``last``.
+
+    As rendering.engine.backprop keeps them: float32 activations only where a loss reads them, one
+    byte per value for every other ReLU (its mask) and per max-pool output (which input won).
+    """
     kept = 0
     largest = 0
     h, w = height, width
@@ -37,14 +52,12 @@ def _activation_bytes(height: int, width: int, last: str, read: Collection[str])
     for name, kind, _, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
         if kind == "pool":
             h, w = h // 2, w // 2
-            size = c_out * h * w
-            kept += size * (_FLOAT + _INDEX)
-        else:
-            size = c_out * h * w
-            # A conv's output is kept (ReLU backward reads it); an in-place ReLU shares its storage.
-            if kind == "conv" or previous in read:
-                kept += size * _FLOAT
-        largest = max(largest, c_out * h * w * _FLOAT)
+        size = c_out * h * w
+        if name in read:
+            kept += size * _FLOAT
+        elif kind == "pool" or (kind == "relu" and previous not in read):
+            kept += size * _BYTE
+        largest = max(largest, size * _FLOAT)
         previous = name
     return kept, largest
 
@@ -83,15 +96,15 @@ def estimate_pass_bytes(
     2 * history image-sized vectors, Adam 2). On the CPU, NNPACK's flipped weights and its workspace
     (at most :func:`~rendering.engine.vgg.nnpack_workspace_limit`) come on top.
 
-    Calibrated on a CPU against the measured peak of anonymous memory (bench/README.md): about 15%
-    above it at 350 and 960 px."""
+    Calibrated on a CPU against the measured peak of anonymous memory less torch's own (bench/README.md):
+    about 15% above it at 960 px."""
     read = set(content_layers) | set(style_layers)
     last = last_layer(read)
     numel = 3 * height * width
     kept, largest = _activation_bytes(height, width, last, read)
-    # Backward holds the incoming and the outgoing gradient of a layer at once (the losses are computed
-    # as their layers are reached, so their gradients are not held for long).
-    backward = 2 * largest
+    # The backward pass holds a layer's incoming gradient; its outgoing one is added into a loss
+    # layer's kept activations (overwritten by their own gradient), counted in ``kept`` already.
+    backward = largest
     targets = 0
     h, w, c = height, width, 3
     for name, kind, _, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
@@ -119,6 +132,30 @@ def estimate_pass_bytes(
         weights *= 2  # the flipped copies for the input gradient
         peak += min(nnpack_workspace_limit(), _largest_winograd_workspace(height, width, last))
     return int((weights + targets + state + peak) * _SLACK) + _FIXED
+
+
+# glibc's M_MMAP_THRESHOLD (mallopt's parameter number).
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 2**20
+
+
+@functools.lru_cache(maxsize=1)
+def return_freed_memory_to_the_system() -> bool:
+    """Have glibc map every allocation of 1 MB or more on its own, so that freeing it returns it.
+
+    By default glibc raises that threshold up to 32 MB as big blocks are freed, after which activations
+    of 1 to 32 MB come from its heap, which fragments: a 960 px pass then grew by 100 to 300 MB over
+    a few iterations (measured). Fixing the threshold keeps the peak where the arithmetic says; with
+    transparent huge pages (see rendering.engine) the fresh mappings cost no time. Skipped where the
+    operator set MALLOC_MMAP_THRESHOLD_ and off glibc. Returns whether it was applied.
+    """
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES))
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
 
 
 def _cgroup_available() -> int | None:

@@ -66,6 +66,14 @@ class RenderResult:
 ProgressCallback = Callable[[Progress], "bool | None"]
 
 
+def cudnn_benchmark() -> bool:
+    """``$PICMATIX_CUDNN_BENCHMARK=1`` lets cuDNN time its algorithms for each new shape. Off by default:
+    on an H100 it gained nothing on VGG-19 (0.018 s per 960 px iteration either way) while its trials
+    raised the pass's peak GPU memory from 1.3 GB to 33.5 GB (bench/README.md), which a GPU host
+    shared by several workers cannot afford."""
+    return os.environ.get("PICMATIX_CUDNN_BENCHMARK", "").strip().lower() in {"1", "true", "yes"}
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``auto`` -> CUDA when present, else the CPU; asking for CUDA without one is an EngineError."""
     if str(device) == "auto":
@@ -78,7 +86,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         if not torch.cuda.is_available():
             raise EngineError("CUDA was asked for but no CUDA device is available; use --device cpu or auto")
         # Gatys losses are smooth sums over millions of terms: TF32's precision is plenty, and fast.
-        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.benchmark = cudnn_benchmark()
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     elif resolved.type != "cpu":

@@ -11,9 +11,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .backprop import LeanObjective
 from .errors import ImageError
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
-from .losses import GatysObjective, LossTerms, content_targets, style_targets
+from .losses import LossTerms, content_targets, style_targets
+from .memory import return_freed_memory_to_the_system
 from .recipe import PassSpec
 from .vgg import FeatureNet, WeightSource
 
@@ -100,6 +102,8 @@ def run_pass(
     """Optimise one pass. Content and style targets are computed once, here, at this pass's size."""
     started = time.perf_counter()
     device = torch.device(device)
+    if device.type == "cpu":
+        return_freed_memory_to_the_system()
     (width, height), style_dims = pass_sizes(spec, content, styles)
     memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
     photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
@@ -117,7 +121,7 @@ def run_pass(
         spec.style_layers,
         spec.style_blend_weights,
     )
-    objective = GatysObjective(
+    objective = LeanObjective(
         net,
         content=content_goal,
         style=style_goal,
@@ -127,7 +131,9 @@ def run_pass(
         normalize_gradients=spec.normalize_gradients,
     )
     start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
-    x = start.contiguous(memory_format=memory_format).detach().requires_grad_(True)
+    # The optimisers need the image dense (L-BFGS flattens its gradient with view); only the network's
+    # input takes the device's preferred layout.
+    x = start.contiguous().detach().requires_grad_(True)
 
     optimizer: torch.optim.Optimizer
     if spec.optimizer == "lbfgs":
@@ -153,14 +159,13 @@ def run_pass(
 
     def closure() -> torch.Tensor:
         nonlocal evaluations, last
-        optimizer.zero_grad(set_to_none=False)
-        terms = objective(x)
-        terms.total.backward()
+        terms, grad = objective(x.detach().contiguous(memory_format=memory_format))
+        x.grad = grad.contiguous()
         evaluations += 1
         last = terms
         if on_iteration is not None:
             on_iteration(evaluations, terms, current_rgb)
-        return terms.total.detach()
+        return terms.total
 
     if isinstance(optimizer, torch.optim.LBFGS):
         optimizer.step(closure)

