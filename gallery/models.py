@@ -17,7 +17,8 @@ class GalleryEntry(models.Model):
     """An order's before and after in the public gallery, approved by staff.
 
     The thumbnails are made at approval (small JPEGs, so the gallery loads quickly) and are
-    deleted with the entry when the customer withdraws consent or staff remove it.
+    deleted with the entry when the customer withdraws consent, staff remove it, or retention deletes
+    the order's files (orders/retention.py): they are copies of the customer's photo too.
     """
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="gallery_entry", verbose_name=_("order"))

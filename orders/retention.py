@@ -4,6 +4,8 @@
   RETENTION_UNPAID_DAYS after the order (the upload page says so).
 - Paid orders: the same files, the HD file included, RETENTION_PAID_DAYS after payment.
 - Direct uploads never turned into an order (`incoming/`) after a day.
+- A gallery entry's thumbnails (a small copy of the photo and of the painting) go with the order's
+  files: the upload page's promise covers every copy of the photo.
 
 The order rows and their event logs stay (they are the shop's accounts); only files go, and each
 purge is written to the order's log. Beat runs this every few hours (`retention_purge_run`);
@@ -48,7 +50,7 @@ def expired_orders(now: datetime) -> Q:
 
 def _has_files() -> Q:
     jobs = RenderJob.objects.filter(order=OuterRef("pk")).filter(~Q(progress_image="") | ~Q(preview="") | ~Q(hd=""))
-    return ~Q(content_image="") | Q(Exists(jobs))
+    return ~Q(content_image="") | Q(Exists(jobs)) | Q(gallery_entry__isnull=False)
 
 
 def _busy() -> Exists:
@@ -77,8 +79,16 @@ def _order_files(order: Order) -> list[str]:
     return names
 
 
-def _forget_files(*, order_id: int, now: datetime) -> list[str] | None:
-    """Clear the order's file references if it is still due; returns the names to delete, or None."""
+def _gallery_files(order: Order) -> list[str]:
+    entry = getattr(order, "gallery_entry", None)  # the reverse one-to-one raises AttributeError when absent
+    return [f.name for f in (entry.before, entry.after) if f] if entry is not None else []
+
+
+def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]] | None:
+    """Clear the order's file references if it is still due; returns the names for the caller to
+    delete and the gallery thumbnails deleted on commit, or None."""
+    from gallery.services import gallery_entry_forget  # the gallery builds on orders, not the reverse
+
     with transaction.atomic():
         # The row lock orders us with a payment arriving right now: whichever commits first wins,
         # and a payment that wins makes the order no longer due.
@@ -86,7 +96,9 @@ def _forget_files(*, order_id: int, now: datetime) -> list[str] | None:
         if order is None:
             return None
         names = _order_files(order)
-        if not names:
+        # The gallery deletes its thumbnails itself once this commits.
+        thumbnails = gallery_entry_forget(order_id=order_id)
+        if not names and not thumbnails:
             return None
         Order.objects.filter(pk=order_id).update(content_image="", updated_at=now)
         RenderJob.objects.filter(order_id=order_id).update(**dict.fromkeys(JOB_FILE_FIELDS, ""), updated_at=now)
@@ -97,9 +109,9 @@ def _forget_files(*, order_id: int, now: datetime) -> list[str] | None:
             actor="retention",
             reason="paid" if paid else "unpaid",
             days=settings.RETENTION_PAID_DAYS if paid else settings.RETENTION_UNPAID_DAYS,
-            files=names,
+            files=names + thumbnails,
         )
-    return names
+    return names, thumbnails
 
 
 def _sweep_incoming(report: PurgeReport, now: datetime) -> None:
@@ -120,15 +132,17 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> Pu
     now = now or timezone.now()
     report = PurgeReport(dry_run=dry_run)
     due = Order.objects.filter(expired_orders(now)).filter(_has_files()).exclude(_busy()).order_by("pk")
-    for order in due.prefetch_related("jobs"):
+    for order in due.select_related("gallery_entry").prefetch_related("jobs"):
         if dry_run:
             report.orders.append(order.pk)
-            report.files += _order_files(order)
+            report.files += _order_files(order) + _gallery_files(order)
             continue
-        names = _forget_files(order_id=order.pk, now=now)
-        if names is None:
+        forgotten = _forget_files(order_id=order.pk, now=now)
+        if forgotten is None:
             continue
+        names, thumbnails = forgotten
         report.orders.append(order.pk)
+        report.files += thumbnails
         # After the commit, outside the transaction: a file that fails to go is unreferenced now,
         # and the daily reconcile deletes such orphans.
         for name in names:

@@ -71,6 +71,48 @@ def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3, 
     assert sorted(event.data["files"]) == sorted(old_files)
 
 
+def in_gallery(order: Order) -> set[str]:
+    from gallery.models import GalleryEntry
+
+    key = secrets.token_hex(16)
+    entry = GalleryEntry.objects.create(
+        order=order,
+        before=default_storage.save(f"gallery/{key}-before.jpg", ContentFile(b"small photo")),
+        after=default_storage.save(f"gallery/{key}-after.jpg", ContentFile(b"small painting")),
+        approved_at=NOW,
+    )
+    Order.objects.filter(pk=order.pk).update(gallery_consent=True)
+    return {entry.before.name, entry.after.name}
+
+
+def test_gallery_thumbnails_go_with_the_order_files(s3, style, rules, django_capture_on_commit_callbacks):
+    from gallery.models import GalleryEntry
+
+    old, young = stored_order(style, age_days=31), stored_order(style, age_days=29)
+    old_thumbnails, young_thumbnails = in_gallery(old), in_gallery(young)
+    assert set(retention_purge(now=NOW, dry_run=True).files) == files_of(old) | old_thumbnails
+    with django_capture_on_commit_callbacks(execute=True):
+        report = retention_purge(now=NOW)
+    assert old_thumbnails <= set(report.files)
+    keys = set(s3.keys())
+    assert not old_thumbnails & keys
+    assert young_thumbnails <= keys
+    assert list(GalleryEntry.objects.values_list("order_id", flat=True)) == [young.pk]
+    assert old_thumbnails <= set(OrderEvent.objects.get(order=old, kind="files_purged").data["files"])
+
+
+def test_a_gallery_entry_left_after_an_earlier_purge_is_purged_too(
+    s3, style, rules, django_capture_on_commit_callbacks
+):
+    old = stored_order(style, age_days=31)
+    retention_purge(now=NOW)
+    thumbnails = in_gallery(old)  # as entries approved before thumbnails were purged were left
+    assert set(retention_purge(now=NOW, dry_run=True).files) == thumbnails
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_purge(now=NOW).orders == [old.pk]
+    assert not thumbnails & set(s3.keys())
+
+
 def test_paid_orders_keep_their_hd_file_for_the_paid_period_counted_from_payment(s3, style, rules):
     paid_recently = stored_order(style, age_days=400, paid_days_ago=300)
     paid_long_ago = stored_order(style, age_days=400, paid_days_ago=366)
