@@ -62,9 +62,11 @@ def order_render_failed_notify(order_id: int) -> None:
 
 @shared_task
 def render_jobs_reap() -> dict[str, list[int]]:
+    """Recover the render queue: customers' render jobs, then staff's test renders."""
     from orders.services import render_jobs_reap as reap
+    from styles.services import style_trials_reap
 
-    return reap().as_dict()
+    return {**reap().as_dict(), **style_trials_reap()}
 
 
 @shared_task

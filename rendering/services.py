@@ -207,6 +207,7 @@ def style_trial_execute(*, trial_id: int, worker: str) -> str:
     from styles.services import (
         style_trial_claim,
         style_trial_finish,
+        style_trial_heartbeat,
         style_trial_image_fail,
         style_trial_image_store,
         trial_recipe,
@@ -217,9 +218,18 @@ def style_trial_execute(*, trial_id: int, worker: str) -> str:
         return "skipped"
     from rendering import engine
 
+    last_beat = time.monotonic()
+
     def keep_going(progress: Progress) -> bool:
+        nonlocal last_beat
         if progress.elapsed_s > settings.RENDER_TIME_LIMIT_SECONDS:
             raise RenderTimeLimit(f"render ran past its limit of {settings.RENDER_TIME_LIMIT_SECONDS} s")
+        # Test renders are small (iterations well under a second), so the progress callback is often
+        # enough to show the reaper this worker is alive; a render job needs its lease thread.
+        if time.monotonic() - last_beat > settings.RENDER_LEASE_SECONDS / 4:
+            last_beat = time.monotonic()
+            if not style_trial_heartbeat(trial_id=trial_id, worker=worker):
+                return False  # failed by the reaper meanwhile: stop painting
         return not SHUTDOWN_REQUESTED.is_set()  # a test render is cheap to start again
 
     try:

@@ -89,7 +89,12 @@ class StyleTrial(models.Model):
     worker = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When its message was last sent to the render queue (the reaper sends a lost one again).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Touched by the painting worker as it goes; the reaper fails a test render whose worker went
+    # silent for longer than a render job's lease (styles.services.style_trials_reap).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import io
+import logging
 import secrets
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -17,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
 
+logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (480, 480)
 # Test renders paint at most 1024 px, so a larger sample would only cost storage and decoding.
 SAMPLE_MAX_SIDE = 1024
@@ -145,7 +149,7 @@ def style_trial_start(
         raise ValidationError(_("Add a sample photo first (Styles › Sample photos)."), code="no_samples")
     with transaction.atomic():
         trial = StyleTrial.objects.create(
-            style=style, recipe=recipe, max_size=max_size, label=label, requested_by=actor
+            style=style, recipe=recipe, max_size=max_size, label=label, requested_by=actor, enqueued_at=timezone.now()
         )
         StyleTrialImage.objects.bulk_create([StyleTrialImage(trial=trial, sample=sample) for sample in samples])
         transaction.on_commit(partial(_enqueue_trial, trial.pk))
@@ -154,8 +158,9 @@ def style_trial_start(
 
 def style_trial_claim(*, trial_id: int, worker: str) -> StyleTrial | None:
     """queued -> running for this worker; None if another worker has it or it is over."""
+    now = timezone.now()
     changed = StyleTrial.objects.filter(pk=trial_id, status=StyleTrial.Status.QUEUED).update(
-        status=StyleTrial.Status.RUNNING, worker=worker, started_at=timezone.now()
+        status=StyleTrial.Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now
     )
     if changed != 1:
         return None
@@ -194,6 +199,46 @@ def style_trial_finish(*, trial_id: int, worker: str, error: str = "") -> bool:
         error = first.first() or "nothing was painted"
     status = StyleTrial.Status.DONE if painted and not error else StyleTrial.Status.FAILED
     return _running(trial_id, worker).update(status=status, error=error[:4000], finished_at=timezone.now()) == 1
+
+
+def style_trial_heartbeat(*, trial_id: int, worker: str) -> bool:
+    """The worker is still painting this test render; False if it is no longer its own."""
+    return _running(trial_id, worker).update(heartbeat_at=timezone.now()) == 1
+
+
+def style_trials_reap(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """Fail test renders whose worker went silent, and send again those whose message got lost.
+
+    A test render is cheap to start again, so a dead worker's one is failed with a message saying so
+    rather than retried; a queued one is sent again (a second delivery is skipped by the claim).
+    """
+    now = now or timezone.now()
+    silent = StyleTrial.objects.filter(
+        status=StyleTrial.Status.RUNNING,
+        heartbeat_at__lt=now - timedelta(seconds=settings.RENDER_LEASE_SECONDS),
+    )
+    failed: list[int] = []
+    for trial in silent.only("pk", "worker", "heartbeat_at"):
+        changed = StyleTrial.objects.filter(
+            pk=trial.pk, status=StyleTrial.Status.RUNNING, heartbeat_at=trial.heartbeat_at
+        ).update(
+            status=StyleTrial.Status.FAILED,
+            error=f"the worker {trial.worker} stopped answering; start the test render again",
+            finished_at=now,
+        )
+        if changed:
+            failed.append(trial.pk)
+    cutoff = now - timedelta(seconds=settings.RENDER_REQUEUE_AFTER_SECONDS)
+    lost = StyleTrial.objects.filter(status=StyleTrial.Status.QUEUED).filter(
+        Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, created_at__lt=cutoff)
+    )
+    resent = list(lost.values_list("pk", flat=True))
+    for trial_id in resent:
+        StyleTrial.objects.filter(pk=trial_id, status=StyleTrial.Status.QUEUED).update(enqueued_at=now)
+        _enqueue_trial(trial_id)
+    if failed or resent:
+        logger.warning("reaper: test renders failed %s, sent again %s", failed, resent)
+    return {"trials_failed": failed, "trials_resent": resent}
 
 
 def style_trial_delete(*, trial: StyleTrial) -> None:

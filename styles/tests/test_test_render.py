@@ -160,3 +160,63 @@ def test_deleting_a_test_render_deletes_its_paintings(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/styles/styletrial/{trial.pk}/delete/", {"post": "yes"})
     assert not StyleTrial.objects.exists() and stored_files(media / "trials") == []
+
+
+def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(style, samples, queued, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.tasks import render_jobs_reap
+    from styles.services import style_trial_claim, style_trial_heartbeat
+
+    settings.RENDER_LEASE_SECONDS = 120
+    silent = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
+    alive = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
+    assert style_trial_claim(trial_id=silent.pk, worker="w1") and style_trial_claim(trial_id=alive.pk, worker="w2")
+    StyleTrial.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=121))
+    assert style_trial_heartbeat(trial_id=alive.pk, worker="w2")
+    report = render_jobs_reap()  # the beat task: render jobs, then test renders
+    assert report["trials_failed"] == [silent.pk] and report["trials_resent"] == []
+    silent.refresh_from_db()
+    alive.refresh_from_db()
+    assert silent.status == StyleTrial.Status.FAILED and silent.finished_at
+    assert silent.error == "the worker w1 stopped answering; start the test render again"
+    assert alive.status == StyleTrial.Status.RUNNING
+    # The silent worker, if it comes back, learns the test render is no longer its own.
+    assert not style_trial_heartbeat(trial_id=silent.pk, worker="w1")
+
+
+def test_a_queued_test_render_whose_message_was_lost_is_sent_again_once(style, samples, queued, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from styles.services import style_trials_reap
+
+    settings.RENDER_REQUEUE_AFTER_SECONDS = 600
+    trial = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
+    queued.reset_mock()
+    assert style_trials_reap() == {"trials_failed": [], "trials_resent": []}
+    StyleTrial.objects.filter(pk=trial.pk).update(enqueued_at=timezone.now() - timedelta(seconds=601))
+    assert style_trials_reap()["trials_resent"] == [trial.pk]
+    queued.assert_called_once_with(trial.pk)
+    assert style_trials_reap()["trials_resent"] == []  # not again before another 600 s
+
+
+def test_the_painting_worker_beats_and_stops_once_the_reaper_failed_its_test_render(
+    style, samples, queued, settings, mocker
+):
+    pytest.importorskip("torch")
+    from rendering import services
+
+    settings.RENDER_LEASE_SECONDS = 0  # a heartbeat at every step
+    trial = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
+    beats = mocker.spy(__import__("styles.services", fromlist=["x"]), "style_trial_heartbeat")
+    assert services.style_trial_execute(trial_id=trial.pk, worker="w1") == "done"
+    trial.refresh_from_db()
+    assert beats.call_count >= 2 and trial.heartbeat_at > trial.started_at
+
+    again = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
+    mocker.patch("styles.services.style_trial_heartbeat", return_value=False)  # the reaper took it back
+    assert services.style_trial_execute(trial_id=again.pk, worker="w1") == "cancelled"
