@@ -449,10 +449,19 @@ ES: dict[str, str] = {
         "enlace de descarga también te llegará por correo."
     ),
     "This link has expired": "Este enlace ha caducado",
-    "Download links work for a limited time. Reply to the email that brought you here and we will send you "
-    "a new one.": (
-        "Los enlaces de descarga funcionan durante un tiempo limitado. Responde al correo que te trajo aquí y "
-        "te enviaremos uno nuevo."
+    "Download links work for a limited time. We can email you a new one, to the address you gave with your order.": (
+        "Los enlaces de descarga funcionan durante un tiempo limitado. Podemos enviarte uno nuevo por correo, "
+        "a la dirección que diste con tu pedido."
+    ),
+    "Email me a new download link": "Envíame un enlace de descarga nuevo",
+    "We have emailed a new download link to the address of this order.": (
+        "Hemos enviado un enlace de descarga nuevo a la dirección de este pedido."
+    ),
+    "You have asked for several links in a short time. Please look for them in your email, or try again in an hour.": (
+        "Has pedido varios enlaces en poco tiempo. Búscalos en tu correo o vuelve a intentarlo dentro de una hora."
+    ),
+    "We keep full-resolution paintings for %(days)s days after payment, and this one is no longer stored.": (
+        "Guardamos los cuadros en alta resolución %(days)s días después del pago, y este ya no está guardado."
     ),
     "Your %(name)s painting in full resolution": "Tu cuadro %(name)s en alta resolución",
     "Thank you for your purchase! Download your painting in full resolution here:": (
@@ -486,6 +495,7 @@ def main() -> int:
             entry.msgstr = ES[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+                entry.previous_msgid = entry.previous_msgid_plural = None  # makemessages' guess, now replaced
         elif not entry.msgstr:
             missing.append(entry.msgid)
     catalogue.metadata["Language"] = "es"

@@ -82,7 +82,8 @@ def _order(token: str) -> Order:
 
 def detail(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
-    return render(request, "orders/detail.html", {"order": order, "progress": order_progress(order)})
+    context = {"order": order, "progress": order_progress(order), "retention_paid_days": settings.RETENTION_PAID_DAYS}
+    return render(request, "orders/detail.html", context)
 
 
 @never_cache

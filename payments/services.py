@@ -306,6 +306,18 @@ def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
     return True
 
 
+def order_hd_link_request(*, order: Order) -> str:
+    """The customer asks for a new download link (theirs expired): emailed to the order's own address
+    only, so having the order's page gives no one else the file. Returns ``sent``, ``not_paid``, or
+    ``gone`` when retention has deleted the HD file."""
+    job = order.current_job
+    if order.status != Order.Status.PAID:
+        return "not_paid"
+    if job is None or not job.hd:
+        return "gone"
+    return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
+
+
 def refund_idempotency_key(*, payment: Payment, amount_minor: int) -> str:
     """Same payment, same amount left -> the same refund at Stripe (a double click, a retry)."""
     return f"picmatix-refund-{payment.stripe_id}-{amount_minor}"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from orders.files import private_file_response
@@ -18,7 +18,7 @@ from payments.forms import PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
 from payments.money import minor_digits, money_format, to_minor
 from payments.selectors import payment_latest, price_for_order
-from payments.services import PaymentUnavailable, payment_start
+from payments.services import PaymentUnavailable, order_hd_link_request, payment_start
 
 
 def _order(token: str) -> Order:
@@ -97,6 +97,23 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
         "amount": money_format(latest.amount, latest.currency, language=_language()) if latest else "",
     }
     return render(request, "payments/thanks.html", context)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+@require_POST
+def new_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Email a fresh download link to the order's address; the order page then says what happened."""
+    order = _order(token)
+    if is_ratelimited(
+        request, group="hd_link", key=lambda _group, _request: token, rate=settings.HD_LINK_REQUEST_RATE, increment=True
+    ):
+        outcome = "limited"
+    else:
+        outcome = order_hd_link_request(order=order)
+    return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": token}) + f"?link={outcome}")
 
 
 @require_GET

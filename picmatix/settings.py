@@ -345,6 +345,8 @@ PAYMENTS_RECOVER_WINDOW_HOURS = env_int("PICMATIX_PAYMENTS_RECOVER_WINDOW_HOURS"
 # The HD download link in the email; in S3 mode it redirects to a presigned URL this short-lived.
 HD_LINK_MAX_AGE_DAYS = env_int("PICMATIX_HD_LINK_DAYS", 7, minimum=1)
 HD_PRESIGNED_SECONDS = env_int("PICMATIX_HD_PRESIGNED_SECONDS", 60, minimum=10)
+# How often a customer may ask for a new download link for one order (it emails the order's address).
+HD_LINK_REQUEST_RATE = env_str("PICMATIX_HD_LINK_REQUEST_RATE", "3/h")
 
 # --- Rendering --------------------------------------------------------------------------------
 RENDER_DEVICE = env_choice("PICMATIX_RENDER_DEVICE", "auto", ("auto", "cpu", "cuda"))

@@ -77,3 +77,71 @@ def test_staff_resend_the_link_from_the_admin(
     assert len(mail.outbox) == 2 and mail.outbox[1].to == ["ana@example.com"]
     kinds = list(paid_order.events.values_list("kind", "actor"))
     assert kinds[-2:] == [("hd_email_resend_requested", "staff:admin"), ("hd_email_sent", "system")]
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "sent"),
+    [
+        ("en", "Email me a new download link", "We have emailed a new download link"),
+        ("es", "Envíame un enlace de descarga nuevo", "Hemos enviado un enlace de descarga nuevo"),
+    ],
+)
+def test_the_customer_asks_for_a_new_link_from_the_order_page(
+    client, paid_order, eager_tasks, fresh_rate_limits, django_capture_on_commit_callbacks, language, button, sent
+):
+    page = f"/{language}/orders/{paid_order.token}/"
+    assert button in client.get(page).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/{language}/orders/{paid_order.token}/new-link/")
+    assert response.status_code == 303 and response["Location"] == page + "?link=sent"
+    assert [message.to for message in mail.outbox] == [["ana@example.com"]]  # the order's address only
+    assert f"/orders/{paid_order.token}/hd/" in mail.outbox[0].body
+    assert sent in client.get(response["Location"]).content.decode()
+    kinds = list(paid_order.events.values_list("kind", "actor"))
+    assert kinds[-2:] == [("hd_email_resend_requested", "customer"), ("hd_email_sent", "system")]
+
+
+def test_the_expired_link_page_offers_a_new_link(client, paid_order, settings, mocker):
+    import time
+
+    from payments.links import hd_link_signature
+
+    url = f"/en/orders/{paid_order.token}/hd/{hd_link_signature(paid_order.token)}/"
+    mocker.patch("django.core.signing.time.time", return_value=time.time() + 8 * 24 * 3600)
+    response = client.get(url)
+    assert response.status_code == 410
+    assert f'action="/en/orders/{paid_order.token}/new-link/"' in response.content.decode()
+
+
+def test_new_links_are_limited_per_order(
+    client, paid_order, settings, eager_tasks, fresh_rate_limits, django_capture_on_commit_callbacks
+):
+    settings.HD_LINK_REQUEST_RATE = "2/h"
+    url = f"/en/orders/{paid_order.token}/new-link/"
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = [client.post(url)["Location"].rsplit("=", 1)[1] for _ in range(3)]
+    assert outcomes == ["sent", "sent", "limited"]
+    assert len(mail.outbox) == 2
+    assert "try again in an hour" in client.get(f"/en/orders/{paid_order.token}/?link=limited").content.decode()
+
+
+def test_no_new_link_for_an_unpaid_order_or_a_deleted_file(
+    client, paid_order, style, settings, fresh_rate_limits, django_capture_on_commit_callbacks
+):
+    settings.RETENTION_PAID_DAYS = 365
+    unpaid = make_ready_order(style)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/en/orders/{unpaid.token}/new-link/")["Location"].endswith("?link=not_paid")
+        paid_order.current_job.__class__.objects.filter(order=paid_order).update(hd="")  # retention's doing
+        response = client.post(f"/en/orders/{paid_order.token}/new-link/")
+    assert response["Location"].endswith("?link=gone")
+    assert mail.outbox == []
+    assert "for 365 days after payment" in client.get(response["Location"]).content.decode()
+    assert client.get(f"/en/orders/{paid_order.token}/new-link/").status_code == 405
