@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .losses import LossSettings, LossTerms
+from .losses import LossSettings, LossTerms, gram_matrix
 from .vgg import FeatureNet, conv3x3, conv3x3_input_grad
 
 __all__ = ["LeanObjective", "max_pool_backward", "max_pool_forward", "tv_value_and_grad"]
@@ -166,7 +166,7 @@ class LeanObjective(LossSettings):
                 if name in self.content:
                     content += self.content_weight * F.mse_loss(x, self.content[name])
                 if name in self.style:
-                    gram = _gram(x)
+                    gram = gram_matrix(x)
                     grams[name] = gram
                     style += self.style_weight * F.mse_loss(gram, self.style[name])
                 remaining.discard(name)
@@ -237,12 +237,6 @@ class LeanObjective(LossSettings):
         if self.normalize_gradients:
             result = _normalised(result, self.style_weight)
         return result if content_part is None else result.add_(content_part)
-
-
-def _gram(features: torch.Tensor) -> torch.Tensor:
-    _, c, h, w = features.shape
-    flat = features.reshape(c, h * w)
-    return torch.mm(flat, flat.t()).mul_(1.0 / (c * h * w))
 
 
 def _normalised(grad: torch.Tensor, strength: float) -> torch.Tensor:
