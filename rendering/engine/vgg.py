@@ -186,7 +186,7 @@ def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Ten
     """The gradient of ``conv``'s input given its output's (its weights are fixed), for a hand-written
     backward pass; with ``add_to``, added into that tensor (returned) without a full-size temporary on
     the NNPACK path."""
-    dense = grad.contiguous()
+    dense = grad.contiguous() if grad.device.type == "cpu" else grad  # no layout copy on a GPU
     if _nnpack_applies(conv, dense):
         return _nnpack_conv(dense, flipped_weight(conv), grad.new_zeros(conv.in_channels), add_to=add_to)
     result = F.conv_transpose2d(grad, conv.weight, padding=1)
