@@ -481,6 +481,31 @@ ES: dict[str, str] = {
         "Si no compras tu cuadro, borramos tu foto y su vista previa %(days)s días después de tu pedido."
     ),
     "Your order page": "La página de tu pedido",
+    # Issue 12 (input): phone photos, bounded fields, request size cap.
+    "a GIF image": "una imagen GIF",
+    "a TIFF image": "una imagen TIFF",
+    "a BMP image": "una imagen BMP",
+    "an icon file": "un archivo de icono",
+    "a Photoshop file": "un archivo de Photoshop",
+    "a PDF document": "un documento PDF",
+    "an SVG drawing": "un dibujo SVG",
+    "an animated GIF": "un GIF animado",
+    "This file is an image in %(format)s format. We take photos in JPEG, PNG, WebP or HEIC format.": (
+        "Este archivo es una imagen en formato %(format)s. Aceptamos fotos en formato JPEG, PNG, WebP o HEIC."
+    ),
+    "This file is %(kind)s. We take photos in JPEG, PNG, WebP or HEIC format.": (
+        "Este archivo es %(kind)s. Aceptamos fotos en formato JPEG, PNG, WebP o HEIC."
+    ),
+    "This JPEG is saved in a special form (12-bit or lossless) that we cannot read. "
+    "Please save it as a standard JPEG, or choose another photo.": (
+        "Este JPEG está guardado en una forma especial (12 bits o sin pérdida) que no podemos leer. "
+        "Guárdalo como JPEG normal o elige otra foto, por favor."
+    ),
+    "This photo seems damaged or incomplete, so we cannot read it. "
+    "Please try sending it again, or choose another photo.": (
+        "Esta foto parece dañada o incompleta, así que no podemos leerla. "
+        "Prueba a enviarla de nuevo o elige otra foto, por favor."
+    ),
 }
 
 

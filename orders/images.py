@@ -7,6 +7,7 @@ drops every piece of metadata (GPS position, camera serial, embedded thumbnails)
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import IO
@@ -23,7 +24,8 @@ try:  # HEIC from iPhones; optional so the web tier still starts where libheif i
 except ImportError:  # pragma: no cover - depends on the platform
     HEIF_FORMATS = set()
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", *HEIF_FORMATS}
+# MPO: a JPEG followed by more pictures (depth map, burst, second eye), as phones write them.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", *HEIF_FORMATS}
 MIN_SIDE = 64
 
 
@@ -49,8 +51,119 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _jpeg_frame(head: bytes) -> tuple[int, int] | None:
+    """The frame marker (SOF0 to SOF15) and sample precision of a JPEG, if `head` reaches them."""
+    position = 2
+    while position + 4 < len(head):
+        if head[position] != 0xFF:
+            return None
+        marker = head[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # not DHT, JPG, DAC
+            return marker, head[position + 4]
+        if marker == 0xDA:  # a scan before any frame header
+            return None
+        position += 2 + int.from_bytes(head[position + 2 : position + 4], "big")
+    return None
+
+
+# What a refused file is, in words a customer knows from their own computer.
+_FORMAT_NAMES = {
+    "GIF": _("a GIF image"),
+    "TIFF": _("a TIFF image"),
+    "BMP": _("a BMP image"),
+    "DIB": _("a BMP image"),
+    "ICO": _("an icon file"),
+    "PSD": _("a Photoshop file"),
+    "PDF": _("a PDF document"),
+    "SVG": _("an SVG drawing"),
+}
+# Lossless (SOF3, 7, 11, 15) and 12-bit JPEGs are valid files that libjpeg in Pillow cannot decode.
+_LOSSLESS_JPEG = {0xC3, 0xC7, 0xCB, 0xCF}
+
+
+def _wrong_format(fmt: str, *, animated: bool = False) -> ValidationError:
+    if fmt == "GIF" and animated:
+        kind = _("an animated GIF")
+    elif fmt in _FORMAT_NAMES:
+        kind = _FORMAT_NAMES[fmt]
+    else:
+        return ValidationError(
+            _("This file is an image in %(format)s format. We take photos in JPEG, PNG, WebP or HEIC format."),
+            code="bad_format",
+            params={"format": fmt},
+        )
+    return ValidationError(
+        _("This file is %(kind)s. We take photos in JPEG, PNG, WebP or HEIC format."),
+        code="bad_format",
+        params={"kind": kind},
+    )
+
+
+def _undecodable(head: bytes) -> ValidationError:
+    """A photo in a format we take that cannot be decoded: a special JPEG, or a broken file."""
+    if head.startswith(b"\xff\xd8\xff"):
+        frame = _jpeg_frame(head)
+        if frame is not None and (frame[1] != 8 or frame[0] in _LOSSLESS_JPEG):
+            return ValidationError(
+                _(
+                    "This JPEG is saved in a special form (12-bit or lossless) that we cannot read. "
+                    "Please save it as a standard JPEG, or choose another photo."
+                ),
+                code="special_jpeg",
+            )
+    return ValidationError(
+        _(
+            "This photo seems damaged or incomplete, so we cannot read it. "
+            "Please try sending it again, or choose another photo."
+        ),
+        code="damaged",
+    )
+
+
+def _head(upload: IO[bytes]) -> bytes:
+    upload.seek(0)
+    return upload.read(1024 * 1024)  # app segments (EXIF, thumbnails) come before a JPEG's frame header
+
+
+def _unreadable(head: bytes) -> ValidationError:
+    """Why Pillow could not even identify the file, told from its first bytes."""
+    if (
+        head.startswith((b"\xff\xd8\xff", b"\x89PNG"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or (head[4:8] == b"ftyp" and HEIF_FORMATS)
+    ):
+        return _undecodable(head)
+    if head.startswith(b"%PDF"):
+        return _wrong_format("PDF")
+    start = head[:1024].lstrip().lower()
+    if start.startswith(b"<svg") or (start.startswith(b"<?xml") and b"<svg" in start):
+        return _wrong_format("SVG")
+    return ValidationError(
+        _("This file is not an image we can read. Please upload a JPEG, PNG, WebP or HEIC photo."),
+        code="unreadable",
+    )
+
+
+def _oriented(image: Image.Image) -> Image.Image:
+    """The image turned upright by its EXIF orientation; as it is when that EXIF cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Corrupt EXIF data": we only need the orientation
+            return ImageOps.exif_transpose(image)
+    except (SyntaxError, ValueError, TypeError, KeyError, IndexError, OSError, struct.error):
+        # Phones and editors do write broken EXIF; a photo shown sideways beats a refused order.
+        return image
+
+
 def photo_clean(upload: IO[bytes], *, size: int, max_bytes: int, max_pixels: int) -> CleanPhoto:
-    """Validate an uploaded photo and return it re-encoded as a metadata-free JPEG."""
+    """Validate an uploaded photo and return it re-encoded as a metadata-free JPEG.
+
+    Multi-picture files (MPO from phones and 3D cameras: depth maps, bursts) and animated
+    PNG/WebP are taken as their first picture, which is the one a viewer shows.
+    """
     if size > max_bytes:
         raise ValidationError(
             _("This file is %(size)s MB; the limit is %(limit)s MB."),
@@ -64,13 +177,16 @@ def photo_clean(upload: IO[bytes], *, size: int, max_bytes: int, max_pixels: int
             previous = Image.MAX_IMAGE_PIXELS
             Image.MAX_IMAGE_PIXELS = max_pixels
             try:
-                opened = Image.open(upload)
+                try:
+                    opened = Image.open(upload)
+                except (UnidentifiedImageError, SyntaxError, ValueError):
+                    raise _unreadable(_head(upload)) from None
                 fmt = opened.format or ""
                 if fmt not in ACCEPTED_FORMATS:
-                    raise ValidationError(_("Please upload a JPEG, PNG, WebP or HEIC photo."), code="bad_format")
+                    raise _wrong_format(fmt, animated=getattr(opened, "is_animated", False))
                 if opened.width * opened.height > max_pixels:
                     raise Image.DecompressionBombError("too many pixels")
-                opened.load()
+                opened.load()  # the first frame: Pillow opens a multi-picture file positioned on it
             finally:
                 Image.MAX_IMAGE_PIXELS = previous
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -79,12 +195,10 @@ def photo_clean(upload: IO[bytes], *, size: int, max_bytes: int, max_pixels: int
             code="too_many_pixels",
             params={"limit": f"{max_pixels / 1e6:.0f}"},
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            _("This file is not an image we can read. Please upload a JPEG, PNG, WebP or HEIC photo."),
-            code="unreadable",
-        ) from None
-    image = ImageOps.exif_transpose(opened)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
+        # Identified but not decodable: cut off in transfer, or broken inside.
+        raise _undecodable(_head(upload)) from None
+    image = _oriented(opened)
     if min(image.size) < MIN_SIDE:
         raise ValidationError(
             _("This photo is too small; each side must be at least %(min)s pixels."),
@@ -93,6 +207,7 @@ def photo_clean(upload: IO[bytes], *, size: int, max_bytes: int, max_pixels: int
         )
     rgb = _to_rgb(image)
     buffer = io.BytesIO()
-    # A fresh save without exif=/icc_profile= carries no metadata at all.
+    # A fresh save without exif=/icc_profile=/xmp= carries no metadata at all, and a plain JPEG
+    # save writes one picture: an MPO's other pictures and its MPF index are left behind.
     rgb.save(buffer, "JPEG", quality=92, optimize=True)
     return CleanPhoto(data=buffer.getvalue(), width=rgb.width, height=rgb.height)

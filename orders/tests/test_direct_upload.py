@@ -99,7 +99,7 @@ def test_an_uploaded_file_that_is_no_photo_is_refused_deleted_and_no_order_exist
     assert browser_upload(given, b"%PDF-1.7 not a photo at all").status_code == 204
     response = client.post(reverse("orders:upload"), order_form(style, upload=given["token"]))
     assert response.status_code == 200
-    assert "not an image we can read" in response.content.decode()
+    assert "This file is a PDF document." in response.content.decode()
     assert Order.objects.count() == 0
     assert direct.keys("incoming/") == direct.keys("uploads/") == []
 

@@ -105,8 +105,8 @@ def _bomb_png(width: int, height: int) -> bytes:
 
 
 REFUSALS = [
-    ("not an image", b"%PDF-1.4 hello", "photo.pdf", "not an image we can read"),
-    ("gif", None, "photo.gif", "JPEG, PNG, WebP or HEIC"),
+    ("not an image", b"%PDF-1.4 hello", "photo.pdf", "This file is a PDF document."),
+    ("gif", None, "photo.gif", "This file is a GIF image. We take photos in JPEG, PNG, WebP or HEIC format."),
     ("too many pixels", _bomb_png(8000, 6000), "bomb.png", "too many pixels"),
     ("tiny", None, "tiny.png", "too small"),
 ]
