@@ -368,7 +368,6 @@ ES: dict[str, str] = {
     "Download emails queued: %(count)d.": "Correos de descarga en cola: %(count)d.",
     "Orders not paid, nothing sent: %(count)d.": "Pedidos sin pagar, no se ha enviado nada: %(count)d.",
     "Please enter an amount, for example %(example)s.": "Escribe un importe, por ejemplo %(example)s.",
-    "Please enter an amount.": "Escribe un importe, por favor.",
     "Please check the amount.": "Revisa el importe, por favor.",
     "The minimum price is %(minimum)s.": "El precio mínimo es %(minimum)s.",
     "Amounts in %(currency)s are whole numbers.": "Los importes en %(currency)s son números enteros.",

@@ -1,19 +1,30 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import Price
-from payments.money import MAX_MINOR_AMOUNT, MoneyError, amount_step, minor_digits, money_format, to_minor
+from payments.money import (
+    MAX_MINOR_AMOUNT,
+    AmountTextError,
+    MoneyError,
+    amount_example,
+    amount_parse,
+    amount_step,
+    minor_digits,
+    money_format,
+    to_minor,
+)
 
 
 class PurchaseForm(forms.Form):
     """Pay what you want: any amount from the minimum up, in the order's currency."""
 
-    amount = forms.CharField(label=_("Your price"), max_length=20)
+    # No max_length: amount_parse bounds the text itself and answers with the customer's message.
+    amount = forms.CharField(label=_("Your price"))
 
     def __init__(self, *args: Any, price: Price, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -25,20 +36,17 @@ class PurchaseForm(forms.Form):
         )
 
     def clean_amount(self) -> Decimal:
-        raw = self.cleaned_data["amount"].strip().replace("\u00a0", "").replace(" ", "")
-        if "," in raw and "." not in raw:
-            raw = raw.replace(",", ".")  # "12,50" typed where the browser has no number input
+        currency = self.price.currency
         try:
-            amount = Decimal(raw)
-        except InvalidOperation:
+            amount = amount_parse(self.cleaned_data["amount"])
+        except AmountTextError as error:
+            if error.reason == "too_large":
+                raise forms.ValidationError(_("That amount is too large to pay by card."), code="maximum") from None
             raise forms.ValidationError(
                 _("Please enter an amount, for example %(example)s."),
                 code="invalid",
-                params={"example": self.price.suggested},
+                params={"example": amount_example(self.price.suggested, currency, language=self.language)},
             ) from None
-        currency = self.price.currency
-        if not amount.is_finite():
-            raise forms.ValidationError(_("Please enter an amount."), code="invalid")
         if amount < self.price.minimum:
             minimum = money_format(self.price.minimum, currency, language=self.language)
             raise forms.ValidationError(

@@ -5,9 +5,11 @@ This module is imported by the settings, so it must not touch Django's configura
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_decimal_symbol
 
 # Digits after the decimal point, as Stripe counts them in API amounts (stripe.com/docs/currencies).
 # Zero-decimal currencies are sent in whole units: 1500 JPY is `amount=1500`, 15.00 EUR is `1500`.
@@ -71,8 +73,53 @@ MINOR_UNITS: dict[str, int] = {
 MAX_MINOR_AMOUNT = 99_999_999
 
 
+# The longest price text read at all, and the most whole-number digits any charge can have
+# (MAX_MINOR_AMOUNT in a zero-decimal currency). Both are checked before any arithmetic: a Decimal
+# accepts `1E+999997`, and turning that into minor units builds a million-digit integer.
+AMOUNT_MAX_CHARS = 32
+AMOUNT_MAX_WHOLE_DIGITS = len(str(MAX_MINOR_AMOUNT))
+# Spaces (thousands groups, copied prices), the Arabic decimal separator and the minus sign, as
+# phones' keyboards and formatted prices carry them.
+_AMOUNT_CHARACTERS = {**dict.fromkeys(map(ord, " \u00a0\u2009\u202f"), None), 0x066B: ".", 0x2212: "-"}
+_AMOUNT_PATTERN = re.compile(r"([+-]?)([0-9]*)(?:[.,]([0-9]*))?", re.ASCII)
+
+
 class MoneyError(ValueError):
     """An amount that cannot be charged in its currency (unknown currency, too many decimals)."""
+
+
+class AmountTextError(MoneyError):
+    """Typed text that is no plain amount (`reason` "invalid"), or one too large for any charge."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def amount_parse(text: str) -> Decimal:
+    """A typed price as a Decimal: digits in any script, one `.` or `,` as the decimal separator,
+    an optional sign; no exponent, NaN, infinity, hex or thousands separator. Bounded in length
+    and digits before anything is computed, so no input can make the checks after it slow."""
+    text = text.strip()
+    if len(text) > AMOUNT_MAX_CHARS:
+        raise AmountTextError("too_large" if text.isdecimal() else "invalid")
+    text = text.translate(_AMOUNT_CHARACTERS)
+    # Arabic-Indic, Devanagari, fullwidth... digits as 0-9 (Decimal would take most of them, but
+    # the pattern below must see every character it lets through).
+    text = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
+    match = _AMOUNT_PATTERN.fullmatch(text)
+    if match is None or not (match[2] or match[3]):
+        raise AmountTextError("invalid")
+    sign, whole, fraction = match[1], match[2].lstrip("0"), match[3] or ""
+    if len(whole) > AMOUNT_MAX_WHOLE_DIGITS:
+        raise AmountTextError("too_large")
+    return Decimal(f"{sign}{whole or 0}.{fraction or 0}")
+
+
+def amount_example(amount: Decimal, currency: str, *, language: str) -> str:
+    """`14.00` in English, `14,00` in Spanish, `2000` for yen: an amount as a customer types it."""
+    text = str(amount.quantize(amount_step(currency)))
+    return text.replace(".", get_decimal_symbol(language.replace("-", "_")))
 
 
 def minor_digits(currency: str) -> int:
@@ -89,6 +136,12 @@ def amount_step(currency: str) -> Decimal:
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """15.50 EUR -> 1550; 1500 JPY -> 1500. Refuses amounts finer than the currency allows."""
+    # Bounded first: scaleb and int() on `1E+999999` cost seconds, for any caller.
+    if not amount.is_finite() or not -AMOUNT_MAX_CHARS <= amount.adjusted() <= AMOUNT_MAX_CHARS:
+        raise MoneyError(f"{amount!r} is not an amount")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > AMOUNT_MAX_CHARS:
+        raise MoneyError(f"{amount} {currency} has more decimals than {currency} allows")
     try:
         scaled = amount.scaleb(minor_digits(currency))
         minor = int(scaled)
