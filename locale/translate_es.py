@@ -505,6 +505,13 @@ ES: dict[str, str] = {
         "Esta foto parece dañada o incompleta, así que no podemos leerla. "
         "Prueba a enviarla de nuevo o elige otra foto, por favor."
     ),
+    "Too large": "Demasiado grande",
+    "What you sent is too large for us to receive. Photos can be up to %(limit_mb)s MB: please choose a "
+    "smaller photo, or save this one at a lower quality, and try again.": (
+        "Lo que has enviado es demasiado grande para que podamos recibirlo. Las fotos pueden ocupar hasta "
+        "%(limit_mb)s MB: elige una foto más pequeña o guarda esta con menos calidad y vuelve a intentarlo."
+    ),
+    "Back to the shop": "Volver a la tienda",
 }
 
 

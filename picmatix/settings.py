@@ -70,7 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
+    # Before anything reads the body (CSRF parses uploads): too large a request gets a 413 unread.
+    "picmatix.request_limits.RequestSizeLimitMiddleware",
+    # Then: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
     "picmatix.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -297,6 +299,13 @@ else:
 
 # --- Shop rules -------------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("PICMATIX_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# A request body above this is refused with 413 before it is read (picmatix/request_limits.py):
+# the photo limit plus room for the form's other fields and the multipart framing.
+REQUEST_MAX_BYTES = env_int("PICMATIX_MAX_REQUEST_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024, minimum=UPLOAD_MAX_BYTES)
+# Whatever passes that cap is held in memory, never spooled to a temporary file (a few sync
+# workers x threads x 21 MB at most); fields other than files stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: form fields and webhook JSON
 UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10_000)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
 # Client IP for rate limits; behind a proxy set PICMATIX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR.
