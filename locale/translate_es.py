@@ -512,6 +512,13 @@ ES: dict[str, str] = {
         "%(limit_mb)s MB: elige una foto más pequeña o guarda esta con menos calidad y vuelve a intentarlo."
     ),
     "Back to the shop": "Volver a la tienda",
+    "The advanced JSON is too long: at most %(max)s characters.": (
+        "El JSON avanzado es demasiado largo: como mucho %(max)s caracteres."
+    ),
+    "The advanced JSON is nested too deeply.": "El JSON avanzado está anidado demasiado.",
+    "Only the first %(max)s characters of the search were used.": (
+        "Solo se han usado los primeros %(max)s caracteres de la búsqueda."
+    ),
 }
 
 

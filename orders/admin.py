@@ -11,6 +11,7 @@ from gallery.admin import GalleryFilter
 from orders.actions import ORDER_ACTIONS, OrderActionPermissions
 from orders.models import Order, OrderEvent, RenderJob
 from payments.admin import PaymentAttentionFilter, PaymentInline, resend_hd_email
+from picmatix.admin_search import BoundedSearchMixin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -42,7 +43,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionPermissions, admin.ModelAdmin):
+class OrderAdmin(BoundedSearchMixin, OrderActionPermissions, admin.ModelAdmin):
     list_display = ("id", "email", "style", "status", "language", "country", "currency", "created_at")
     list_filter = ("status", PaymentAttentionFilter, GalleryFilter, "style", "language", "currency", "created_at")
     search_fields = ("email", "token")

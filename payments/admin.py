@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Order
 from payments.models import Payment, Price
 from payments.services import order_hd_email_resend
+from picmatix.admin_search import BoundedSearchMixin
 
 
 @admin.register(Price)
@@ -35,7 +36,7 @@ class PaymentAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("stripe_id", "order", "amount", "currency", "status", "flag", "livemode", "created_at")
     list_filter = (PaymentAttentionFilter, "status", "currency", "livemode")
     search_fields = ("stripe_id", "order__email", "order__token")

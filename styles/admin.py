@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from picmatix.admin_search import BoundedSearchMixin
 from styles.forms import RecipeField
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
@@ -76,7 +77,7 @@ def deactivate_styles(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
 
 
 @admin.register(Style)
-class StyleAdmin(TrialAdminMixin, admin.ModelAdmin):
+class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
     form = StyleAdminForm
     actions = (activate_styles, deactivate_styles)
     list_display = ("preview", "name_en", "name_es", "slug", "active", "position", "test_renders_link")

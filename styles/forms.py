@@ -129,6 +129,10 @@ def _parse(setting: Setting, data: Mapping[str, Any], key: str) -> tuple[bool, A
     return True, parts if setting.kind == "layers" else raw
 
 
+# Every preset's JSON is under 3,000 characters.
+RECIPE_JSON_MAX_CHARS = 20_000
+
+
 class RecipeWidget(forms.Widget):
     """Renders a recipe as a table (one column per pass) and an "advanced JSON" textarea."""
 
@@ -178,8 +182,8 @@ class RecipeWidget(forms.Widget):
         mode = "json" if isinstance(value, str) else "form"
         if isinstance(value, str):
             try:
-                recipe = json.loads(value) if value.strip() else {}
-            except ValueError:
+                recipe = json.loads(value) if value.strip() and len(value) <= RECIPE_JSON_MAX_CHARS else {}
+            except (ValueError, RecursionError):
                 recipe = {}
         if not isinstance(recipe, dict):
             recipe, mode = {}, "json"
@@ -233,8 +237,17 @@ class RecipeField(forms.Field):
         if value in (None, "", {}):
             return None
         if isinstance(value, str):
+            # A pasted megabyte never reaches json.loads; `[[[[…` exhausts its recursion instead.
+            if len(value) > RECIPE_JSON_MAX_CHARS:
+                raise ValidationError(
+                    _("The advanced JSON is too long: at most %(max)s characters."),
+                    code="too_long",
+                    params={"max": RECIPE_JSON_MAX_CHARS},
+                )
             try:
                 return json.loads(value)
+            except RecursionError:
+                raise ValidationError(_("The advanced JSON is nested too deeply."), code="invalid_json") from None
             except ValueError as exc:
                 raise ValidationError(
                     _("The advanced JSON is not valid JSON (%(error)s)."), code="invalid_json", params={"error": exc}

@@ -1,0 +1,56 @@
+"""What staff type is bounded too: the recipe's JSON and the admin's search boxes answer a
+pasted megabyte (or a hostile nesting) with a translated message, quickly, and change nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.utils import translation
+
+from styles.forms import RECIPE_JSON_MAX_CHARS
+from styles.tests.test_recipe_editor import style_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("recipe", "english", "spanish"),
+    [
+        (
+            '{"passes": [' + " " * RECIPE_JSON_MAX_CHARS + "]}",
+            "The advanced JSON is too long: at most 20000 characters.",
+            "El JSON avanzado es demasiado largo: como mucho 20000 caracteres.",
+        ),
+        ("[" * 15_000 + "]" * 15_000, None, None),  # too long, and too deep for json.loads
+        ("[" * 9_000, "The advanced JSON is nested too deeply.", "El JSON avanzado está anidado demasiado."),
+    ],
+    ids=["long", "long-and-deep", "deep"],
+)
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_oversized_or_too_deep_recipe_json_is_refused_in_the_staff_members_language(
+    admin_client, style, recipe, english, spanish, language
+):
+    before = style.recipe
+    data = style_post(style, recipe__mode="json", recipe=recipe)
+    started = time.perf_counter()
+    response = admin_client.post(f"/admin/styles/style/{style.pk}/change/", data, HTTP_ACCEPT_LANGUAGE=language)
+    assert time.perf_counter() - started < 1.0
+    assert response.status_code == 200
+    page = response.content.decode()
+    if english is None:
+        with translation.override(language):
+            english = spanish = translation.gettext("The advanced JSON is too long: at most %(max)s characters.") % {
+                "max": RECIPE_JSON_MAX_CHARS
+            }
+    assert (english if language == "en" else spanish) in page
+    style.refresh_from_db()
+    assert style.recipe == before
+
+
+@pytest.mark.parametrize("changelist", ["/admin/orders/order/", "/admin/payments/payment/", "/admin/styles/style/"])
+def test_an_admin_search_reads_only_its_first_200_characters_and_says_so(admin_client, style, changelist):
+    response = admin_client.get(changelist, {"q": "ana@example.com " * 1000}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    assert "Solo se han usado los primeros 200 caracteres de la búsqueda." in response.content.decode()
+    assert response.context["cl"].query == "ana@example.com " * 1000  # the box keeps what was typed
