@@ -524,6 +524,15 @@ ES: dict[str, str] = {
     "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.": (
         "Define STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY y STRIPE_WEBHOOK_SECRET."
     ),
+    "example painting": "cuadro de ejemplo",
+    "example's photo": "foto del ejemplo",
+    "becomes the style's example": "pasa a ser el ejemplo del estilo",
+    "This test render has no painting yet.": "Esta prueba de pintura aún no tiene cuadro.",
+    "This painting is now the style's example.": "Este cuadro es ahora el ejemplo del estilo.",
+    "Use as the style's example": "Usar como ejemplo del estilo",
+    "Use as the example again": "Volver a usar como ejemplo",
+    "The painting of the style %(name)s": "El cuadro del estilo %(name)s",
+    "Our example photo painted in the style %(name)s": "Nuestra foto de ejemplo pintada en el estilo %(name)s",
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|quick|tiny|FILE.json]``.
+"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|cpu|quick|tiny|FILE.json]``.
 
 Renders without Django. Errors an operator can fix (unreadable images, bad recipes, missing weights or
 models, too little memory) print one line to stderr and exit with status 2.
@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
     parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
     parser.add_argument("--preview", help="also write the watermarked web-size preview here")
-    parser.add_argument("--recipe", default="seed", help="a preset (seed, quick, tiny) or a recipe JSON file")
+    parser.add_argument("--recipe", default="seed", help="a preset (seed, cpu, quick, tiny) or a recipe JSON file")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--save-every",
