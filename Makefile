@@ -11,6 +11,13 @@ else
 export PICMATIX_ALLOW_DOWNLOADS ?= 1
 endif
 
+# The public-domain paintings among ../shared's test images become the demo styles (styles/paintings.json
+# says which); without that folder, picmatix_setup draws its own.
+SHARED_PAINTINGS := $(abspath ../shared/images/styles)
+ifneq ($(wildcard $(SHARED_PAINTINGS)),)
+export PICMATIX_STYLE_PAINTINGS_DIR ?= $(SHARED_PAINTINGS)
+endif
+
 .PHONY: install run test lint format typecheck pytest messages makemessages bench bench-queue screenshots clean
 
 $(BIN)/.installed: pyproject.toml

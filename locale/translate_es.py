@@ -307,9 +307,6 @@ ES: dict[str, str] = {
     "Language": "Idioma",
     "Change": "Cambiar",
     "picmatix turns your photos into paintings.": "picmatix convierte tus fotos en cuadros.",
-    "Bot protection (reCAPTCHA) is not configured on this shop.": (
-        "La protección contra bots (reCAPTCHA) no está configurada en esta tienda."
-    ),
     "Hello,": "Hola:",
     "We have painted your photo in the style %(name)s. Have a look at the preview:": (
         "Hemos pintado tu foto en el estilo %(name)s. Echa un vistazo a la vista previa:"
@@ -406,9 +403,10 @@ ES: dict[str, str] = {
     ),
     "Buy your painting": "Compra tu cuadro",
     "Back to your painting": "Volver a tu cuadro",
-    "Payments are not configured on this shop yet, so the full-resolution painting cannot be bought here for now.": (
-        "Los pagos todavía no están configurados en esta tienda, así que por ahora el cuadro en alta "
-        "resolución no se puede comprar aquí."
+    "This shop cannot take payments at the moment, so the full-resolution painting cannot be bought yet. Your "
+    "preview stays on your order page.": (
+        "Esta tienda no puede cobrar en este momento, así que todavía no se puede comprar el cuadro en alta "
+        "resolución. Tu vista previa sigue en la página de tu pedido."
     ),
     "Pay what you want for the full-resolution painting, without the watermark. We email you the download "
     "link as soon as the payment is confirmed.": (
@@ -519,6 +517,60 @@ ES: dict[str, str] = {
     "Only the first %(max)s characters of the search were used.": (
         "Solo se han usado los primeros %(max)s caracteres de la búsqueda."
     ),
+    # Issue 13 (error pages, set-up notices for operators).
+    "Something was wrong with that request": "Algo no estaba bien en esa petición",
+    "Your browser sent something this shop could not understand. Please go back, reload the page and try again.": (
+        "Tu navegador envió algo que esta tienda no ha entendido. Vuelve atrás, recarga la página e inténtalo de nuevo."
+    ),
+    "Go to the home page": "Ir a la página de inicio",
+    "Not allowed": "No permitido",
+    "You cannot open this page. If you followed a link from one of our emails, please check that it was copied "
+    "whole.": (
+        "No puedes abrir esta página. Si seguiste un enlace de uno de nuestros correos, comprueba que se copió entero."
+    ),
+    "Please reload the page": "Vuelve a cargar la página",
+    "This form was open for too long, or your browser blocks cookies for this shop, so we could not accept it safely. "
+    "Reload the page and send it again; if it happens again, allow cookies for this site.": (
+        "Este formulario estuvo abierto demasiado tiempo, o tu navegador bloquea las cookies de esta tienda, así "
+        "que no pudimos aceptarlo con seguridad. Vuelve a cargar la página y envíalo de nuevo; si vuelve a pasar, "
+        "permite las cookies de este sitio."
+    ),
+    "Too many requests": "Demasiadas peticiones",
+    "Too many requests came from your network in a short time. Please wait a while and try again; nothing you sent "
+    "was lost.": (
+        "Han llegado demasiadas peticiones desde tu red en poco tiempo. Espera un rato y vuelve a intentarlo; no se ha "
+        "perdido nada de lo que enviaste."
+    ),
+    "Something went wrong on our side": "Algo ha fallado por nuestra parte",
+    "We could not show this page because of an error in the shop, not anything you did. It has been logged. Please "
+    "try again in a few minutes; your photo and your order are safe.": (
+        "No hemos podido mostrar esta página por un error de la tienda, no por nada que hicieras tú. Ha quedado "
+        "registrado. Vuelve a intentarlo en unos minutos; tu foto y tu pedido están a salvo."
+    ),
+    "Set-up notices": "Avisos de configuración",
+    "Bot protection (reCAPTCHA) is off: anyone can send photos to this shop's upload form.": (
+        "La protección contra bots (reCAPTCHA) está desactivada: cualquiera puede enviar fotos al formulario de esta "
+        "tienda."
+    ),
+    "Set PICMATIX_RECAPTCHA=on with RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY.": (
+        "Define PICMATIX_RECAPTCHA=on con RECAPTCHA_PUBLIC_KEY y RECAPTCHA_PRIVATE_KEY."
+    ),
+    "Payments are off: customers can see their preview but cannot buy the full-resolution painting.": (
+        "Los pagos están desactivados: los clientes ven su vista previa pero no pueden comprar el cuadro en alta "
+        "resolución."
+    ),
+    "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.": (
+        "Define STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY y STRIPE_WEBHOOK_SECRET."
+    ),
+    "example painting": "cuadro de ejemplo",
+    "example's photo": "foto del ejemplo",
+    "becomes the style's example": "pasa a ser el ejemplo del estilo",
+    "This test render has no painting yet.": "Esta prueba de pintura aún no tiene cuadro.",
+    "This painting is now the style's example.": "Este cuadro es ahora el ejemplo del estilo.",
+    "Use as the style's example": "Usar como ejemplo del estilo",
+    "Use as the example again": "Volver a usar como ejemplo",
+    "The painting of the style %(name)s": "El cuadro del estilo %(name)s",
+    "Our example photo painted in the style %(name)s": "Nuestra foto de ejemplo pintada en el estilo %(name)s",
 }
 
 

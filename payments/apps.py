@@ -9,4 +9,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from payments import receivers  # noqa: F401  (connects the dj-stripe webhook receivers)
+        # Connects the dj-stripe webhook receivers, and registers the operator notice about Stripe.
+        from payments import checks, receivers  # noqa: F401

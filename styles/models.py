@@ -23,6 +23,16 @@ class Style(models.Model):
     active = models.BooleanField(_("active"), default=False, help_text=_("Shown to customers."))
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Lower comes first."))
     recipe = models.JSONField(_("render recipe"), default=dict)
+    # What the style does to a photo: a reference photo painted in this style, shown on its card.
+    example = models.ImageField(_("example painting"), upload_to="styles/examples/", blank=True)
+    example_sample = models.ForeignKey(
+        "SamplePhoto",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("example's photo"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +94,8 @@ class StyleTrial(models.Model):
     # with the passes scaled down to `max_size` (styles.services.trial_recipe).
     recipe = models.JSONField(_("render recipe"), default=dict)
     max_size = models.PositiveIntegerField(_("largest side (px)"), default=384)
+    # Set by picmatix_setup: when this test render is done, its painting becomes the style's example.
+    adopt_as_example = models.BooleanField(_("becomes the style's example"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
     worker = models.CharField(max_length=200, blank=True)

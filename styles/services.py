@@ -85,6 +85,23 @@ def style_set_recipe(*, style: Style, recipe: dict[str, Any]) -> Style:
     return style
 
 
+def style_example_adopt(*, image: StyleTrialImage) -> Style:
+    """Show this painted sample on its style's card: a reference photo painted in the style."""
+    style = image.trial.style
+    if not image.image:
+        raise ValidationError(_("This test render has no painting yet."), code="no_painting")
+    with default_storage.open(image.image.name, "rb") as source, Image.open(source) as opened:
+        painting = opened.convert("RGB")
+    painting.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+    old = style.example.name if style.example else ""
+    style.example.save(f"{style.slug}-{secrets.token_hex(8)}.jpg", ContentFile(_jpeg(painting)), save=False)
+    style.example_sample_id = image.sample_id
+    style.save(update_fields=["example", "example_sample", "updated_at"])
+    if old:
+        transaction.on_commit(partial(default_storage.delete, old))
+    return style
+
+
 # --------------------------------------------------------------------------------------------------
 # Sample photos and test renders
 
@@ -139,17 +156,32 @@ def _enqueue_trial(trial_id: int) -> None:
 
 
 def style_trial_start(
-    *, style: Style, recipe: dict[str, Any], max_size: int, actor: str, label: str = ""
+    *,
+    style: Style,
+    recipe: dict[str, Any],
+    max_size: int,
+    actor: str,
+    label: str = "",
+    samples: list[SamplePhoto] | None = None,
+    adopt_as_example: bool = False,
 ) -> StyleTrial:
-    """Queue a test render of `recipe` on every sample photo in use; the render queue paints it."""
+    """Queue a test render of `recipe` on `samples` (default: every sample photo in use); the render
+    queue paints it. With `adopt_as_example`, its first painting becomes the style's example."""
     recipe = recipe_validate(recipe)
     trial_recipe(recipe, max_size=max_size)
-    samples = list(SamplePhoto.objects.filter(active=True))
+    if samples is None:
+        samples = list(SamplePhoto.objects.filter(active=True))
     if not samples:
         raise ValidationError(_("Add a sample photo first (Styles › Sample photos)."), code="no_samples")
     with transaction.atomic():
         trial = StyleTrial.objects.create(
-            style=style, recipe=recipe, max_size=max_size, label=label, requested_by=actor, enqueued_at=timezone.now()
+            style=style,
+            recipe=recipe,
+            max_size=max_size,
+            label=label,
+            requested_by=actor,
+            enqueued_at=timezone.now(),
+            adopt_as_example=adopt_as_example,
         )
         StyleTrialImage.objects.bulk_create([StyleTrialImage(trial=trial, sample=sample) for sample in samples])
         transaction.on_commit(partial(_enqueue_trial, trial.pk))
@@ -198,7 +230,18 @@ def style_trial_finish(*, trial_id: int, worker: str, error: str = "") -> bool:
         first = StyleTrialImage.objects.filter(trial_id=trial_id).exclude(error="").values_list("error", flat=True)
         error = first.first() or "nothing was painted"
     status = StyleTrial.Status.DONE if painted and not error else StyleTrial.Status.FAILED
-    return _running(trial_id, worker).update(status=status, error=error[:4000], finished_at=timezone.now()) == 1
+    finished = _running(trial_id, worker).update(status=status, error=error[:4000], finished_at=timezone.now()) == 1
+    if finished and status == StyleTrial.Status.DONE:
+        example = (
+            StyleTrialImage.objects.filter(trial_id=trial_id, trial__adopt_as_example=True)
+            .exclude(image="")
+            .select_related("trial__style")
+            .order_by("pk")
+            .first()
+        )
+        if example is not None:
+            style_example_adopt(image=example)
+    return finished
 
 
 def style_trial_heartbeat(*, trial_id: int, worker: str) -> bool:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from orders.files import private_file_response
 from styles.forms import PASS_SETTINGS, POST_SETTINGS, UPSCALE_SETTINGS, WATERMARK_SETTINGS, TrialForm
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
-from styles.services import style_set_recipe, style_trial_start, trial_recipe
+from styles.services import style_example_adopt, style_set_recipe, style_trial_start, trial_recipe
 
 # Settings every comparison shows for each pass; any other setting appears only where A and B differ.
 MAIN_PASS_SETTINGS = (
@@ -102,6 +102,11 @@ class TrialAdminMixin(admin.ModelAdmin):
                 "<int:object_id>/test-renders/<int:trial_id>/adopt/",
                 view(self.test_render_adopt_view),
                 name="styles_style_test_render_adopt",
+            ),
+            path(
+                "test-render-images/<int:image_id>/example/",
+                view(self.test_render_example_view),
+                name="styles_style_test_render_example",
             ),
             path(
                 "test-render-images/<int:image_id>.jpg",
@@ -205,6 +210,24 @@ class TrialAdminMixin(admin.ModelAdmin):
         )
         url = reverse("admin:styles_style_test_renders", args=[style.pk])
         return HttpResponseRedirect(f"{url}?a={trial.pk}")
+
+    def test_render_example_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
+        """Adopt one painted sample as the example on its style's card (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        item = get_object_or_404(StyleTrialImage.objects.select_related("trial__style"), pk=image_id)
+        style = item.trial.style
+        if not self.has_change_permission(request, style):
+            raise PermissionDenied
+        try:
+            style_example_adopt(image=item)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.log_change(request, style, f"Example painting taken from test render #{item.trial_id}.")
+            self.message_user(request, _("This painting is now the style's example."), messages.SUCCESS)
+        url = reverse("admin:styles_style_test_renders", args=[style.pk])
+        return HttpResponseRedirect(f"{url}?a={item.trial_id}")
 
     def test_render_image_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
         item = get_object_or_404(StyleTrialImage.objects.select_related("trial__style"), pk=image_id)

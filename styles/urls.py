@@ -4,4 +4,7 @@ from styles import views
 
 app_name = "styles"
 
-urlpatterns = [path("styles/<slug:slug>/thumbnail.jpg", views.thumbnail, name="thumbnail")]
+urlpatterns = [
+    path("styles/<slug:slug>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
+    path("styles/<slug:slug>/example.jpg", views.example, name="example"),
+]

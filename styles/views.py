@@ -7,12 +7,22 @@ from django.shortcuts import get_object_or_404
 from styles.models import Style
 
 
-def thumbnail(request: HttpRequest, slug: str) -> FileResponse:
-    """Style thumbnails are public for active styles; staff also see those not yet published."""
+def _public_image(request: HttpRequest, slug: str, field: str) -> FileResponse:
+    """Style images are public for active styles; staff also see those not yet published."""
     queryset = Style.objects.all() if request.user.is_staff else Style.objects.active()
     style = get_object_or_404(queryset, slug=slug)
-    if not style.thumbnail or not default_storage.exists(style.thumbnail.name):
+    file = getattr(style, field)
+    if not file or not default_storage.exists(file.name):
         raise Http404
-    response = FileResponse(default_storage.open(style.thumbnail.name, "rb"), content_type="image/jpeg")
+    response = FileResponse(default_storage.open(file.name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def thumbnail(request: HttpRequest, slug: str) -> FileResponse:
+    return _public_image(request, slug, "thumbnail")
+
+
+def example(request: HttpRequest, slug: str) -> FileResponse:
+    """The style's example: the same reference photo painted in this style."""
+    return _public_image(request, slug, "example")

@@ -38,7 +38,7 @@ def test_without_stripe_keys_the_page_says_payments_are_not_configured(client, o
     page = client.get(f"/en/orders/{order.token}/buy/")
     assert page.status_code == 200
     assert b'id="payments-off"' in page.content
-    assert b"Payments are not configured on this shop yet" in page.content
+    assert b"This shop cannot take payments at the moment" in page.content
     assert b"js.stripe.com" not in page.content
     assert start_payment(client, order).status_code == 409
     assert Payment.objects.count() == 0

@@ -30,7 +30,7 @@ def style_post(style, **changes):
     return data
 
 
-@pytest.mark.parametrize("preset", ["seed", "quick", "tiny"])
+@pytest.mark.parametrize("preset", ["seed", "cpu", "quick", "tiny"])
 def test_every_preset_survives_the_form_unchanged(preset):
     recipe = recipe_preset_dict(preset)
     assert RecipeWidget.recipe_from_form(form_data(recipe), "recipe") == recipe

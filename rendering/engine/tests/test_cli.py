@@ -90,7 +90,7 @@ def test_a_bad_recipe_exits_2_naming_the_field(
 def test_an_unknown_recipe_name_exits_2(shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     content, style = _images(shared_dir)
     line = _one_error_line(capsys, main([content, style, "-o", str(tmp_path / "out.png"), "--recipe", "fastest"]))
-    assert "recipe fastest: not a preset (seed, quick, tiny)" in line
+    assert "recipe fastest: not a preset (seed, cpu, quick, tiny)" in line
 
 
 def test_missing_weights_exit_2_with_one_line(
@@ -121,3 +121,39 @@ def test_an_unknown_output_format_exits_2(shared_dir: Path, tmp_path: Path, caps
     content, style = _images(shared_dir)
     line = _one_error_line(capsys, main([content, style, "-o", str(tmp_path / "out.xyz"), "--recipe", "tiny"]))
     assert "unknown image extension '.xyz'" in line
+
+
+def test_the_cli_finds_the_waifu2x_models_beside_the_checkout_without_configuration(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    """The README's command, in a fresh clone beside ../shared, with nothing set by hand."""
+    require_shared(shared_dir / "models/waifu2x/upconv_7_photo/noise2_scale2.0x_model.bin")
+    content, style = _images(shared_dir)
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({**TINY_RECIPE, "upscale": {"method": "waifu2x", "noise": 2, "scale": 2}}))
+    out = tmp_path / "out.png"
+    environment = {k: v for k, v in os.environ.items() if k not in {"PICMATIX_WAIFU2X_DIR", "PICMATIX_ALLOW_DOWNLOADS"}}
+    environment["PICMATIX_MODEL_CACHE"] = str(tmp_path / "empty-cache")
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "rendering", content, style, "-o", str(out), "--recipe", str(recipe), "--device", "cpu"],
+        cwd=REPO_ROOT,
+        env={**environment, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with Image.open(out) as hd:
+        assert max(hd.size) == 128
+
+
+def test_the_environment_s_waifu2x_folder_wins_over_the_checkout_s(tmp_path: Path) -> None:
+    from rendering.__main__ import default_waifu2x_dir
+
+    checkout = tmp_path / "checkout-models"
+    checkout.mkdir()
+    (checkout / "noise2_scale2.0x_model.param").write_text("7767517\n")
+    assert default_waifu2x_dir({"PICMATIX_WAIFU2X_DIR": "/srv/models"}, checkout) == "/srv/models"
+    assert default_waifu2x_dir({}, checkout) == str(checkout)
+    assert default_waifu2x_dir({}, tmp_path / "nowhere") is None

@@ -108,7 +108,9 @@ def test_the_seed_preset_is_the_reference_two_pass_render() -> None:
     assert (second.size, second.iterations, second.tv_weight, second.init) == (960, 200, 1e-3, "previous")
     assert all(p.content_weight == 5.0 and p.style_weight == 100.0 and p.optimizer == "lbfgs" for p in seed.passes)
     assert seed.post.enabled and seed.watermark.enabled
-    assert seed.upscale == Upscale(method="waifu2x", noise=2, scale=2)
+    assert seed.upscale == Upscale(method="waifu2x", noise=2, scale=4)
+    # Print size: the HD file is at least 3840 px on its long side (32.5 cm at 300 dpi).
+    assert second.size * seed.upscale.scale >= 3840
 
 
 def test_the_tiny_preset_upscales_with_waifu2x_only_where_its_models_are(

@@ -2,27 +2,88 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from payments.services import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
 from styles.demo import DEMO_STYLES, demo_style_jpeg
-from styles.models import Style
+from styles.models import SamplePhoto, Style, StyleTrial
+from styles.paintings import ManifestError, paintings_in
 from styles.recipes import recipe_preset_dict
-from styles.services import style_create
+from styles.samples import GENERATED, generated_jpeg
+from styles.services import sample_photo_add, style_create, style_trial_start
+
+# The reference photo every style's example paints: drawn by our own code, so the shop may show it.
+REFERENCE_TITLE = "Mountain lake"
+# Examples are shown on the style cards at most 480 px wide; a test render of 384 px is enough.
+EXAMPLE_SIZE = 384
 
 
 class Command(BaseCommand):
-    help = "Create the demo styles and a staff account if they do not exist yet (safe to run again)."
+    help = (
+        "Create the styles (from a folder of paintings, else the drawn demo styles), an example painting "
+        "for each, and a staff account, where they do not exist yet (safe to run again)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--recipe", default=settings.DEFAULT_STYLE_RECIPE, help="Preset for the demo styles.")
+        parser.add_argument("--recipe", default=settings.DEFAULT_STYLE_RECIPE, help="Preset for the new styles.")
         parser.add_argument("--username", default=os.environ.get("PICMATIX_ADMIN_USER", "admin"))
+        parser.add_argument(
+            "--paintings",
+            default=os.environ.get("PICMATIX_STYLE_PAINTINGS_DIR", ""),
+            help="Folder of paintings to load as styles, described by its styles.json or by picmatix's "
+            "list of public-domain paintings (default: $PICMATIX_STYLE_PAINTINGS_DIR; none: the drawn styles).",
+        )
+        parser.add_argument(
+            "--no-examples", action="store_true", help="Do not queue the test renders that become the examples."
+        )
 
-    def handle(self, *args: Any, recipe: str, username: str, **options: Any) -> None:
+    def handle(self, *args: Any, recipe: str, username: str, paintings: str, no_examples: bool, **options: Any) -> None:
+        if not self._load_paintings(paintings, recipe):
+            self._load_drawn_styles(recipe)
+        if not no_examples:
+            self._queue_examples()
+        webhook_url = stripe_webhook_endpoint_sync()
+        if webhook_url:
+            self.stdout.write(f"Stripe webhook endpoint (events: {', '.join(WEBHOOK_EVENTS)}): {webhook_url}")
+        self._staff_account(username)
+
+    def _load_paintings(self, folder: str, default_recipe: str) -> bool:
+        """Styles from the folder's paintings; False when there is no folder or nothing in it to load."""
+        if not folder:
+            return False
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise CommandError(f"--paintings {folder}: no such folder")
+        try:
+            found = paintings_in(path)
+        except ManifestError as error:
+            raise CommandError(str(error)) from error
+        if not found:
+            self.stdout.write(f"no paintings described by a manifest in {path}: using the drawn demo styles")
+            return False
+        for position, painting in enumerate(found):
+            if Style.objects.filter(slug=painting.slug).exists():
+                continue
+            preset = painting.recipe or default_recipe
+            style_create(
+                slug=painting.slug,
+                name_en=painting.name_en,
+                name_es=painting.name_es,
+                description_en=painting.description_en,
+                description_es=painting.description_es,
+                image_bytes=painting.path.read_bytes(),
+                recipe=recipe_preset_dict(preset),
+                position=position,
+            )
+            self.stdout.write(f"created style {painting.slug} from {painting.path} (recipe {preset})")
+        return True
+
+    def _load_drawn_styles(self, recipe: str) -> None:
         for position, demo in enumerate(DEMO_STYLES):
             if Style.objects.filter(slug=demo.slug).exists():
                 continue
@@ -37,9 +98,29 @@ class Command(BaseCommand):
                 position=position,
             )
             self.stdout.write(f"created demo style {demo.slug} (recipe {recipe})")
-        webhook_url = stripe_webhook_endpoint_sync()
-        if webhook_url:
-            self.stdout.write(f"Stripe webhook endpoint (events: {', '.join(WEBHOOK_EVENTS)}): {webhook_url}")
+
+    def _queue_examples(self) -> None:
+        """A test render of the reference photo for each style without an example; when it is done its
+        painting becomes the example on the style's card (staff can adopt another in the admin)."""
+        reference = SamplePhoto.objects.filter(title=REFERENCE_TITLE).first()
+        if reference is None:
+            reference = sample_photo_add(image_bytes=generated_jpeg(GENERATED[REFERENCE_TITLE]), title=REFERENCE_TITLE)
+        pending = StyleTrial.objects.filter(
+            adopt_as_example=True, status__in=(StyleTrial.Status.QUEUED, StyleTrial.Status.RUNNING)
+        )
+        for style in Style.objects.active().filter(example="").exclude(trials__in=pending):
+            style_trial_start(
+                style=style,
+                recipe=style.recipe,
+                max_size=EXAMPLE_SIZE,
+                actor="setup",
+                label="example",
+                samples=[reference],
+                adopt_as_example=True,
+            )
+            self.stdout.write(f"queued the example painting of {style.slug}")
+
+    def _staff_account(self, username: str) -> None:
         users = get_user_model().objects
         if not users.filter(username=username).exists():
             password = os.environ.get("PICMATIX_ADMIN_PASSWORD") or secrets.token_urlsafe(12)

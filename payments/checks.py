@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Info, register
+from django.utils.translation import gettext as _
+
+from picmatix.checks import OPERATOR
+
+
+@register(OPERATOR)
+def payments_configured(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if settings.PAYMENTS_ENABLED:
+        return []
+    return [
+        Info(
+            _("Payments are off: customers can see their preview but cannot buy the full-resolution painting."),
+            hint=_("Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET."),
+            id="picmatix.I002",
+        )
+    ]
