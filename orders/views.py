@@ -39,7 +39,8 @@ def root(request: HttpRequest) -> HttpResponse:
 
 
 def upload(request: HttpRequest) -> HttpResponse:
-    form = OrderForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, an empty one included, so that a refusal can be added to its errors.
+    form = OrderForm(request.POST, request.FILES) if request.method == "POST" else OrderForm()
     limited = False
     if request.method == "POST":
         limited = is_ratelimited(

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from payments.money import MINOR_UNITS
+from picmatix.clientip import proxy_networks
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 from picmatix.logs import logging_config
 
@@ -299,12 +300,23 @@ else:
 UPLOAD_MAX_BYTES = env_int("PICMATIX_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10_000)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
-# Client IP for rate limits; behind a proxy set PICMATIX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR.
-TRUSTED_PROXY_HEADER = env_str("PICMATIX_TRUSTED_PROXY_HEADER")
-# The proxies in front of the shop, outermost first, one entry per hop (an IP, a CIDR network or an
-# IP prefix, as django-ipware matches them). Without any, only the socket's address is believed:
-# anyone can write an X-Forwarded-For header.
+# The proxies in front of the shop (IPs or CIDR networks, any order): X-Forwarded-For is believed
+# only as far as these wrote it (picmatix/clientip.py). Without any, only the socket's address is
+# believed: anyone can write an X-Forwarded-For header. Rate limits, the currency and the admin
+# lockout all count customers by this address.
 TRUSTED_PROXIES = env_list("PICMATIX_TRUSTED_PROXIES", [])
+try:
+    proxy_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(f"PICMATIX_TRUSTED_PROXIES: {error}") from None
+if env_str("PICMATIX_TRUSTED_PROXY_HEADER") and not TRUSTED_PROXIES:
+    # The old variable was read and never used: whoever set it believes the shop sees customers'
+    # addresses behind their proxy, while every rate limit counted the proxy instead.
+    raise ImproperlyConfigured(
+        "PICMATIX_TRUSTED_PROXY_HEADER is no longer read: set PICMATIX_TRUSTED_PROXIES to your proxies' "
+        "addresses instead (docs/operations.md)"
+    )
+RATELIMIT_IP_META_KEY = "picmatix.clientip.client_ip_for_limits"
 
 # --- Payments (Stripe, through dj-stripe) -----------------------------------------------------
 # Off unless both API keys are set; card data only ever goes from Stripe.js to Stripe.
