@@ -481,6 +481,12 @@ ES: dict[str, str] = {
         "Si no compras tu cuadro, borramos tu foto y su vista previa %(days)s días después de tu pedido."
     ),
     "Your order page": "La página de tu pedido",
+    # Issue 12 (client address): per-address order limit, captcha on direct uploads, admin lockout.
+    "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s.": (
+        "Esta dirección de correo ya alcanzó su límite de %(limit)s pedidos nuevos al día. "
+        "Podrás volver a pedir dentro de %(wait)s."
+    ),
+    "Please confirm that you are not a robot.": "Por favor, confirma que no eres un robot.",
 }
 
 

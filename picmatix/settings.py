@@ -300,6 +300,9 @@ else:
 UPLOAD_MAX_BYTES = env_int("PICMATIX_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10_000)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
+# New orders one email address may place in 24 hours (0: no limit). Each order queues a render and
+# sends mail to that address, so this bounds what one address can cost us or receive unasked.
+ORDERS_PER_EMAIL_PER_DAY = env_int("PICMATIX_ORDERS_PER_EMAIL_PER_DAY", 5, minimum=0)
 # The proxies in front of the shop (IPs or CIDR networks, any order): X-Forwarded-For is believed
 # only as far as these wrote it (picmatix/clientip.py). Without any, only the socket's address is
 # believed: anyone can write an X-Forwarded-For header. Rate limits, the currency and the admin
