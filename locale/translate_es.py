@@ -487,6 +487,21 @@ ES: dict[str, str] = {
         "Podrás volver a pedir dentro de %(wait)s."
     ),
     "Please confirm that you are not a robot.": "Por favor, confirma que no eres un robot.",
+    "Sign-in locked": "Inicio de sesión bloqueado",
+    (
+        "After %(limit)s wrong passwords, signing in to this account from your address is locked. "
+        "Try again in %(wait)s."
+    ): (
+        "Tras %(limit)s contraseñas incorrectas, el inicio de sesión en esta cuenta desde tu dirección está "
+        "bloqueado. Vuelve a intentarlo dentro de %(wait)s."
+    ),
+    (
+        "Forgot your password? Another administrator can set a new one, and unlock you by deleting your entry "
+        "under Axes > Access attempts."
+    ): (
+        "¿Olvidaste tu contraseña? Otro administrador puede ponerte una nueva y desbloquearte borrando tu "
+        "entrada en Axes > Intentos de acceso."
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "payments",
     "rendering",
     "gallery",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "picmatix.urls"
@@ -141,6 +145,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The admin login is throttled by django-axes: after PICMATIX_ADMIN_LOGIN_FAILURES wrong passwords
+# for one username from one client address (picmatix/clientip.py), that pair is locked out for
+# PICMATIX_ADMIN_LOCKOUT_MINUTES, counted from the last failure. Username and address together:
+# by username alone, anyone could lock a colleague out by guessing at their name; by address alone,
+# staff behind one office NAT would lock each other out. Staff unlock a pair by deleting its
+# "Access attempt" in the admin, or with `manage.py axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("PICMATIX_ADMIN_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PICMATIX_ADMIN_LOCKOUT_MINUTES", 60, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ONLY_ADMIN_SITE = True  # the admin's is the shop's only login
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "picmatix.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
