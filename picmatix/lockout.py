@@ -1,14 +1,25 @@
-"""The page a locked-out admin login gets (django-axes, settings AXES_*), in the visitor's language."""
+"""The admin sign-in lockout (django-axes, settings AXES_*): its backend and the page it shows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+
+
+class AdminLoginThrottle(AxesStandaloneBackend):
+    """axes' backend, leaving alone the sign-ins that come with no request: those are made in our
+    own process (Django's test client, a shell), never over the network, and axes refuses them."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
 
 def admin_lockout_response(

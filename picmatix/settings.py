@@ -153,7 +153,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # staff behind one office NAT would lock each other out. Staff unlock a pair by deleting its
 # "Access attempt" in the admin, or with `manage.py axes_reset_username <name>`.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "picmatix.lockout.AdminLoginThrottle",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("PICMATIX_ADMIN_LOGIN_FAILURES", 5, minimum=1)
