@@ -85,8 +85,7 @@ class OrderForm(forms.Form):
                     token=token, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS
                 )
             except ValidationError as error:
-                self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-                self.data["upload"] = ""  # type: ignore[index]  # the object is gone: the page must not offer it again
+                self._forget_upload()
                 self.add_error("photo", error)
         return cleaned
 
@@ -102,6 +101,15 @@ class OrderForm(forms.Form):
         if token:
             # Refused before it is fetched: the photo in S3 is deleted unread, nothing is kept.
             direct_upload_discard(token)
-            self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-            self.data["upload"] = ""  # type: ignore[index]
+            self._forget_upload()
         return True
+
+    def _forget_upload(self) -> None:
+        """The uploaded object is gone: the page must not offer it again, and the next photo needs
+        a captcha again (the one passed for this upload was spent on it)."""
+        self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        self.data["upload"] = ""  # type: ignore[index]
+        if settings.RECAPTCHA_MODE != "off" and "captcha" not in self.fields:
+            from picmatix.captcha import CaptchaField
+
+            self.fields["captcha"] = CaptchaField(label=_("Are you human?"))

@@ -122,3 +122,14 @@ def test_the_page_script_sends_the_captcha_answer_with_the_policy_request():
 
     script = (Path(__file__).resolve().parents[2] / "picmatix/static/picmatix/direct-upload.js").read_text()
     assert "g-recaptcha-response" in script and 'append("captcha"' in script and "body: ask" in script
+
+
+def test_a_refused_direct_upload_shows_the_captcha_again_for_the_next_photo(direct, client, style, google):
+    from orders.tests.test_orders_per_email import HOURS, earlier_orders
+
+    earlier_orders(style, "ana@example.com", *HOURS)
+    given = ask_policy(client, "good-4").json()
+    browser_upload(given, jpeg_bytes())
+    body = order(client, style, upload=given["token"]).content.decode()
+    assert "reached its limit of 5 new orders a day" in body
+    assert 'class="g-recaptcha"' in body
