@@ -571,6 +571,27 @@ ES: dict[str, str] = {
     "Use as the example again": "Volver a usar como ejemplo",
     "The painting of the style %(name)s": "El cuadro del estilo %(name)s",
     "Our example photo painted in the style %(name)s": "Nuestra foto de ejemplo pintada en el estilo %(name)s",
+    # Issue 12 (client address): per-address order limit, captcha on direct uploads, admin lockout.
+    "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s.": (
+        "Esta dirección de correo ya alcanzó su límite de %(limit)s pedidos nuevos al día. "
+        "Podrás volver a pedir dentro de %(wait)s."
+    ),
+    "Please confirm that you are not a robot.": "Por favor, confirma que no eres un robot.",
+    "Sign-in locked": "Inicio de sesión bloqueado",
+    (
+        "After %(limit)s wrong passwords, signing in to this account from your address is locked. "
+        "Try again in %(wait)s."
+    ): (
+        "Tras %(limit)s contraseñas incorrectas, el inicio de sesión en esta cuenta desde tu dirección está "
+        "bloqueado. Vuelve a intentarlo dentro de %(wait)s."
+    ),
+    (
+        "Forgot your password? Another administrator can set a new one, and unlock you by deleting your entry "
+        "under Axes > Access attempts."
+    ): (
+        "¿Olvidaste tu contraseña? Otro administrador puede ponerte una nueva y desbloquearte borrando tu "
+        "entrada en Axes > Intentos de acceso."
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
@@ -50,8 +51,12 @@ def _s3() -> tuple[Any, str]:
     return default_storage.connection.meta.client, default_storage.bucket_name
 
 
-def direct_upload_policy(*, max_bytes: int, expire: int) -> UploadPolicy:
-    """A presigned POST for one new key, and the token the order form will carry for it."""
+def direct_upload_policy(*, max_bytes: int, expire: int, human: bool = False) -> UploadPolicy:
+    """A presigned POST for one new key, and the token the order form will carry for it.
+
+    `human`: the reCAPTCHA was passed for this policy. The token says so, and the order form then
+    asks for no second captcha (an answer can be checked only once); the key can make one order.
+    """
     client, bucket = _s3()
     key = f"{INCOMING_PREFIX}{secrets.token_hex(16)}"
     post = client.generate_presigned_post(
@@ -60,24 +65,45 @@ def direct_upload_policy(*, max_bytes: int, expire: int) -> UploadPolicy:
         Conditions=[["content-length-range", 1, max_bytes], ["starts-with", "$Content-Type", "image/"]],
         ExpiresIn=expire,
     )
-    token = signing.dumps(key, salt=SIGNING_SALT)
+    token = signing.dumps([key, True] if human else key, salt=SIGNING_SALT)
     return UploadPolicy(url=post["url"], fields=post["fields"], token=token, max_bytes=max_bytes)
+
+
+def _claims(token: str) -> tuple[str, bool]:
+    try:
+        payload = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        payload = None
+    key, human = None, False
+    if isinstance(payload, str):  # a policy handed out without a captcha
+        key = payload
+    elif isinstance(payload, list) and len(payload) == 2:
+        key, human = payload
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ValidationError(_("Your photo did not arrive. Please choose it again."), code="upload_missing")
+    return key, human is True
 
 
 def direct_upload_key(token: str) -> str:
     """The key a form's token names, or ValidationError if the token is forged or too old."""
+    return _claims(token)[0]
+
+
+def direct_upload_human(token: str) -> bool:
+    """Whether the token's policy was handed out after a passed reCAPTCHA."""
     try:
-        key = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        key = None
-    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-        raise ValidationError(_("Your photo did not arrive. Please choose it again."), code="upload_missing")
-    return key
+        return _claims(token)[1]
+    except ValidationError:
+        return False
 
 
 def direct_upload_take(*, token: str, max_bytes: int, max_pixels: int) -> CleanPhoto:
     """Fetch the uploaded object, check it like a form upload, and delete it whatever the verdict."""
     key = direct_upload_key(token)
+    # One order per key: a presigned POST can be used again until it expires, and a token that
+    # stands for a passed captcha must not stand for a second order.
+    if not cache.add(f"picmatix:direct-upload-taken:{key}", 1, TOKEN_MAX_AGE):
+        raise ValidationError(_("Your photo did not arrive. Please choose it again."), code="upload_missing")
     client, bucket = _s3()
     try:
         try:
@@ -94,3 +120,13 @@ def direct_upload_take(*, token: str, max_bytes: int, max_pixels: int) -> CleanP
         return photo_clean(io.BytesIO(data), size=max(size, len(data)), max_bytes=max_bytes, max_pixels=max_pixels)
     finally:
         client.delete_object(Bucket=bucket, Key=key)
+
+
+def direct_upload_discard(token: str) -> None:
+    """Delete the object a form's token names, unread (a refused order keeps nothing)."""
+    try:
+        key = direct_upload_key(token)
+    except ValidationError:
+        return
+    client, bucket = _s3()
+    client.delete_object(Bucket=bucket, Key=key)

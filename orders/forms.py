@@ -5,10 +5,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 
-from orders.direct_upload import direct_upload_take
+from orders.direct_upload import direct_upload_discard, direct_upload_human, direct_upload_take
 from orders.images import CleanPhoto, photo_clean
+from orders.selectors import order_email_retry_at
 from styles.models import Style
 
 
@@ -41,14 +43,16 @@ class OrderForm(forms.Form):
     # Set by the page's script after the browser sent the photo to S3 (orders/direct_upload.py).
     upload = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, remote_ip: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if settings.RECAPTCHA_MODE != "off":
-            from django_recaptcha.fields import ReCaptchaField
-
-            self.fields["captcha"] = ReCaptchaField(label=_("Are you human?"))
         if not settings.DIRECT_UPLOAD:
             del self.fields["upload"]
+        # A direct upload passed the captcha when its policy was handed out (orders/views.py).
+        direct_human = settings.DIRECT_UPLOAD and direct_upload_human(str(self.data.get("upload") or ""))
+        if settings.RECAPTCHA_MODE != "off" and not direct_human:
+            from picmatix.captcha import CaptchaField
+
+            self.fields["captcha"] = CaptchaField(label=_("Are you human?"), remote_ip=remote_ip)
 
     def clean_photo(self) -> CleanPhoto | None:
         upload = self.cleaned_data["photo"]
@@ -64,6 +68,10 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Checked last, once the rest (the captcha included) is right: a bot learns nothing about
+        # an address, and a customer is not told about the limit while a field is still wrong.
+        if not self.errors and self._refused_for_the_day(cleaned):
+            return cleaned
         if cleaned.get("photo") is not None or "photo" in self.errors:
             return cleaned
         token = cleaned.get("upload")
@@ -77,7 +85,31 @@ class OrderForm(forms.Form):
                     token=token, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS
                 )
             except ValidationError as error:
-                self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
-                self.data["upload"] = ""  # type: ignore[index]  # the object is gone: the page must not offer it again
+                self._forget_upload()
                 self.add_error("photo", error)
         return cleaned
+
+    def _refused_for_the_day(self, cleaned: dict[str, Any]) -> bool:
+        retry_at = order_email_retry_at(email=cleaned["email"], per_day=settings.ORDERS_PER_EMAIL_PER_DAY)
+        if retry_at is None:
+            return False
+        message = _(
+            "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s."
+        ) % {"limit": settings.ORDERS_PER_EMAIL_PER_DAY, "wait": timeuntil(retry_at)}
+        token = cleaned.get("upload")
+        self.add_error("email", ValidationError(message, code="orders_per_day"))
+        if token:
+            # Refused before it is fetched: the photo in S3 is deleted unread, nothing is kept.
+            direct_upload_discard(token)
+            self._forget_upload()
+        return True
+
+    def _forget_upload(self) -> None:
+        """The uploaded object is gone: the page must not offer it again, and the next photo needs
+        a captcha again (the one passed for this upload was spent on it)."""
+        self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        self.data["upload"] = ""  # type: ignore[index]
+        if settings.RECAPTCHA_MODE != "off" and "captcha" not in self.fields:
+            from picmatix.captcha import CaptchaField
+
+            self.fields["captcha"] = CaptchaField(label=_("Are you human?"))

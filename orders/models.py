@@ -3,6 +3,8 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from styles.models import Style
@@ -45,6 +47,8 @@ class Order(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        # The daily limit of new orders per address (orders/selectors.py) reads this, newest first.
+        indexes = [models.Index(Upper("email"), F("created_at").desc(), name="orders_order_email_day")]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         # Staff actions on orders, each granted on its own (superusers have them all).

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, Min, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, Min, OuterRef, Q, Value
+from django.db.models.functions import TruncDate, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -126,3 +126,22 @@ def render_failures(*, days: int = 7, now: datetime | None = None, limit: int = 
         "reasons": sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
         "jobs": list(jobs),
     }
+
+
+def order_email_retry_at(*, email: str, per_day: int, now: datetime | None = None) -> datetime | None:
+    """None while `email` may place another order; otherwise when it may (its limit of `per_day`
+    orders in 24 hours is reached, and the oldest of them must leave the window first)."""
+    if per_day <= 0:
+        return None
+    now = now or timezone.now()
+    # UPPER on both sides in SQL, as the index orders_order_email_day is built: Python's and the
+    # database's case rules differ outside ASCII. At most `per_day` rows are read.
+    recent = list(
+        Order.objects.alias(email_upper=Upper("email"))
+        .filter(email_upper=Upper(Value(email)), created_at__gt=now - timedelta(days=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:per_day]
+    )
+    if len(recent) < per_day:
+        return None
+    return recent[-1] + timedelta(days=1)

@@ -19,6 +19,8 @@ from orders.models import Order, RenderJob
 from orders.selectors import order_progress, queue_metrics
 from orders.services import order_create
 from payments.selectors import locality_for_new_order
+from picmatix.captcha import captcha_passed
+from picmatix.clientip import client_ip
 from styles.models import Style
 
 
@@ -39,7 +41,12 @@ def root(request: HttpRequest) -> HttpResponse:
 
 
 def upload(request: HttpRequest) -> HttpResponse:
-    form = OrderForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, an empty one included, so that a refusal can be added to its errors.
+    form = (
+        OrderForm(request.POST, request.FILES, remote_ip=client_ip(request))
+        if request.method == "POST"
+        else OrderForm()
+    )
     limited = False
     if request.method == "POST":
         limited = is_ratelimited(
@@ -70,7 +77,14 @@ def upload_policy(request: HttpRequest) -> JsonResponse:
         raise Http404
     if is_ratelimited(request, group="upload_policy", key="ip", rate=settings.UPLOAD_RATE, increment=True):
         return JsonResponse({"error": "rate_limited"}, status=429)
-    policy = direct_upload_policy(max_bytes=settings.UPLOAD_MAX_BYTES, expire=settings.DIRECT_UPLOAD_EXPIRE)
+    # Without this, a bot could fill the bucket and make us fetch and decode what it sent without
+    # ever meeting the captcha of the order form. The script sends the widget's answer along.
+    human = settings.RECAPTCHA_MODE != "off"
+    if human and not captcha_passed(response=request.POST.get("captcha", ""), remote_ip=client_ip(request)):
+        return JsonResponse({"error": _("Please confirm that you are not a robot.")}, status=400)
+    policy = direct_upload_policy(
+        max_bytes=settings.UPLOAD_MAX_BYTES, expire=settings.DIRECT_UPLOAD_EXPIRE, human=human
+    )
     response = JsonResponse(policy.as_dict())
     response["Cache-Control"] = "no-store"
     return response

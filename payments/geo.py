@@ -1,6 +1,6 @@
 """Where a customer probably is, and so which currency to suggest: all offline.
 
-Client IP (django-ipware, believing forwarding headers only from our own proxies) -> country
+Client IP (picmatix/clientip.py, believing forwarding headers only from our own proxies) -> country
 (iptocc, whose tables ship inside its wheel) -> currency (Babel's CLDR data: the first currency in
 legal use there that staff have priced). Without a usable IP, the region of the browser's
 Accept-Language (`es-MX` -> MX) decides; without that, the configured default.
@@ -16,7 +16,8 @@ import iptocc
 from babel.numbers import get_territory_currencies
 from django.conf import settings
 from django.http import HttpRequest
-from ipware import get_client_ip
+
+from picmatix.clientip import client_ip
 
 _REGION = re.compile(r"^[a-z]{2}$")
 
@@ -27,25 +28,7 @@ class Locality:
     currency: str  # ISO 4217, always one staff have priced or the default
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXIES
-    if proxies:
-        # The socket's peer is the last hop of the chain; ipware then checks that the trailing
-        # hops are our proxies, in order, and takes the address just before them.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = HttpRequest()
-        hops.META = {"HTTP_X_FORWARDED_FOR": ", ".join(part for part in (forwarded, remote) if part)}
-        ip, _routable = get_client_ip(
-            hops, proxy_trusted_ips=proxies, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False
-        )
-        if ip:
-            return ip
-    ip, _routable = get_client_ip(request, request_header_order=["REMOTE_ADDR"])
-    return ip
-
-
-def country_for_ip(ip: str | None) -> str:
+def country_for_ip(ip: str) -> str:
     """'81.2.69.142' -> 'GB'; private, reserved or unparsable addresses -> ''."""
     if not ip:
         return ""

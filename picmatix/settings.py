@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from payments.money import MINOR_UNITS
+from picmatix.clientip import proxy_networks
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 from picmatix.logs import logging_config
 
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "payments",
     "rendering",
     "gallery",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "picmatix.urls"
@@ -142,6 +147,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The admin login is throttled by django-axes: after PICMATIX_ADMIN_LOGIN_FAILURES wrong passwords
+# for one username from one client address (picmatix/clientip.py), that pair is locked out for
+# PICMATIX_ADMIN_LOCKOUT_MINUTES, counted from the last failure. Username and address together:
+# by username alone, anyone could lock a colleague out by guessing at their name; by address alone,
+# staff behind one office NAT would lock each other out. Staff unlock a pair by deleting its
+# "Access attempt" in the admin, or with `manage.py axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "picmatix.lockout.AdminLoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("PICMATIX_ADMIN_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PICMATIX_ADMIN_LOCKOUT_MINUTES", 60, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ONLY_ADMIN_SITE = True  # the admin's is the shop's only login
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "picmatix.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -308,12 +331,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: form fields and webhook JSON
 UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10_000)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
-# Client IP for rate limits; behind a proxy set PICMATIX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR.
-TRUSTED_PROXY_HEADER = env_str("PICMATIX_TRUSTED_PROXY_HEADER")
-# The proxies in front of the shop, outermost first, one entry per hop (an IP, a CIDR network or an
-# IP prefix, as django-ipware matches them). Without any, only the socket's address is believed:
-# anyone can write an X-Forwarded-For header.
+# New orders one email address may place in 24 hours (0: no limit). Each order queues a render and
+# sends mail to that address, so this bounds what one address can cost us or receive unasked.
+ORDERS_PER_EMAIL_PER_DAY = env_int("PICMATIX_ORDERS_PER_EMAIL_PER_DAY", 5, minimum=0)
+# The proxies in front of the shop (IPs or CIDR networks, any order): X-Forwarded-For is believed
+# only as far as these wrote it (picmatix/clientip.py). Without any, only the socket's address is
+# believed: anyone can write an X-Forwarded-For header. Rate limits, the currency and the admin
+# lockout all count customers by this address.
 TRUSTED_PROXIES = env_list("PICMATIX_TRUSTED_PROXIES", [])
+try:
+    proxy_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(f"PICMATIX_TRUSTED_PROXIES: {error}") from None
+if env_str("PICMATIX_TRUSTED_PROXY_HEADER") and not TRUSTED_PROXIES:
+    # The old variable was read and never used: whoever set it believes the shop sees customers'
+    # addresses behind their proxy, while every rate limit counted the proxy instead.
+    raise ImproperlyConfigured(
+        "PICMATIX_TRUSTED_PROXY_HEADER is no longer read: set PICMATIX_TRUSTED_PROXIES to your proxies' "
+        "addresses instead (docs/operations.md)"
+    )
+RATELIMIT_IP_META_KEY = "picmatix.clientip.client_ip_for_limits"
 
 # --- Payments (Stripe, through dj-stripe) -----------------------------------------------------
 # Off unless both API keys are set; card data only ever goes from Stripe.js to Stripe.

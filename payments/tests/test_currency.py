@@ -7,8 +7,9 @@ from django.test import RequestFactory
 
 from conftest import jpeg_bytes
 from orders.models import Order
-from payments.geo import accept_language_regions, client_ip, country_for_ip, currency_for_country
+from payments.geo import accept_language_regions, country_for_ip, currency_for_country
 from payments.selectors import locality_for_new_order
+from picmatix.clientip import client_ip
 
 pytestmark = pytest.mark.django_db
 

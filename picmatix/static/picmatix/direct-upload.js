@@ -11,10 +11,16 @@
   var busy = false;
 
   function send(file) {
+    // With reCAPTCHA on, the policy is handed out only for a passed captcha: send the widget's
+    // answer. The order form then asks for none (Google checks each answer only once).
+    var ask = new FormData();
+    var captcha = form.querySelector('[name="g-recaptcha-response"]');
+    if (captcha) ask.append("captcha", captcha.value);
     return fetch(form.dataset.directUpload, {
       method: "POST",
       headers: { "X-CSRFToken": csrf.value },
       credentials: "same-origin",
+      body: ask,
     })
       .then(function (response) {
         if (!response.ok) throw new Error("policy: " + response.status);
