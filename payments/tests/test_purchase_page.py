@@ -116,3 +116,16 @@ def test_the_return_page_says_the_payment_is_being_confirmed(client, pending_pay
     assert "We are confirming your payment of €14.00" in page.content.decode()
     order.refresh_from_db()
     assert order.status == Order.Status.PREVIEW_READY  # the return page only shows; the webhook decides
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The full-resolution file is 4000 × 3000 px, 33.9 × 25.4 cm / 13.3 × 10.0 in at 300 dpi."),
+        ("es", "El archivo en alta resolución mide 4000 × 3000 px, 33,9 × 25,4 cm / 13,3 × 10,0 pulg. a 300 ppp."),
+    ],
+)
+def test_the_purchase_page_states_the_hd_files_print_size(client, order, fake_stripe, language, expected):
+    order.jobs.update(stats={"hd_size": [4000, 3000]})
+    page = client.get(f"/{language}/orders/{order.token}/buy/")
+    assert expected in page.content.decode()
