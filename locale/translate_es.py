@@ -497,7 +497,7 @@ ES: dict[str, str] = {
         "Tu tarjeta ha sido rechazada. Esta es una tienda de demostración: usa una tarjeta de prueba,"
         " como la 4242 4242 4242 4242."
     ),
-    "Pays.": "Se paga.",
+    "The payment goes through.": "El pago se acepta.",
     "Card number": "Número de tarjeta",
     "Expiry (MM / YY)": "Caducidad (MM / AA)",
     "CVC": "CVC",

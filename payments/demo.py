@@ -73,7 +73,7 @@ NOT_A_TEST_CARD = Decline(
 
 def demo_test_cards() -> list[tuple[str, str, Promise]]:
     """What the demonstration page lists: number as printed, Stripe's code, what the customer sees."""
-    cards: list[tuple[str, str, Promise]] = [("4242 4242 4242 4242", "succeeded", _("Pays."))]
+    cards: list[tuple[str, str, Promise]] = [("4242 4242 4242 4242", "succeeded", _("The payment goes through."))]
     for number in ("4000000000000002", "4000000000009995", "4000000000009987", "4000000000000069", "4000000000000127"):
         decline = DECLINES[number]
         cards.append((" ".join(number[i : i + 4] for i in range(0, 16, 4)), decline.code, decline.message))

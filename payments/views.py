@@ -36,7 +36,8 @@ def _language() -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buy(request: HttpRequest, token: str) -> HttpResponse:
-    """The purchase page (GET) and, from its script, the PaymentIntent for the chosen amount (POST)."""
+    """The purchase page (GET) and, from its script, the PaymentIntent for the chosen amount (POST);
+    with PICMATIX_PAYMENTS=demo the page's plain form posts a demonstration payment instead."""
     order = _order(token)
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return HttpResponseRedirect(reverse("payments:thanks", kwargs={"token": token}))
@@ -58,7 +59,7 @@ def buy(request: HttpRequest, token: str) -> HttpResponse:
         "hd_size": _hd_size_text(order),
     }
     if demo and price is not None:
-        context.update(_demo_context(order, price, form=None, card_form=None))
+        context.update(_demo_context(price, form=None, card_form=None))
     if enabled and price is not None:
         language = _language()
         context.update(
@@ -107,7 +108,7 @@ def _hd_size_text(order: Order) -> str:
     return print_size_text(width=size[0], height=size[1], language=_language()) if size else ""
 
 
-def _demo_context(order: Order, price: Price, *, form: PurchaseForm | None, card_form: DemoCardForm | None) -> dict:
+def _demo_context(price: Price, *, form: PurchaseForm | None, card_form: DemoCardForm | None) -> dict:
     language = _language()
     return {
         "form": form or PurchaseForm(price=price, language=language),
@@ -142,7 +143,7 @@ def _demo_buy_post(request: HttpRequest, order: Order, price: Price) -> HttpResp
         "demo": True,
         "price": price,
         "hd_size": _hd_size_text(order),
-        **_demo_context(order, price, form=form, card_form=card_form),
+        **_demo_context(price, form=form, card_form=card_form),
     }
     return render(request, "payments/buy.html", context)
 

@@ -104,7 +104,7 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
             page = pay(client, order, number, language=language)
         assert page.status_code == 200
         html = page.content.decode()
-        assert 'id="card_number-errors"' in html
+        assert 'id="id_card_number_error"' in html
         assert message.replace("'", "&#x27;") in html
     order.refresh_from_db()
     assert order.status == Order.Status.PREVIEW_READY and order.paid_at is None
