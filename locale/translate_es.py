@@ -548,6 +548,9 @@ ES: dict[str, str] = {
         "registrado. Vuelve a intentarlo en unos minutos; tu foto y tu pedido están a salvo."
     ),
     "Set-up notices": "Avisos de configuración",
+    "Payments are in demonstration mode: customers pay with test cards and no money moves.": (
+        "Los pagos están en modo de demostración: los clientes pagan con tarjetas de prueba y no se mueve dinero."
+    ),
     "Bot protection (reCAPTCHA) is off: anyone can send photos to this shop's upload form.": (
         "La protección contra bots (reCAPTCHA) está desactivada: cualquiera puede enviar fotos al formulario de esta "
         "tienda."
@@ -592,6 +595,49 @@ ES: dict[str, str] = {
         "¿Olvidaste tu contraseña? Otro administrador puede ponerte una nueva y desbloquearte borrando tu "
         "entrada en Axes > Intentos de acceso."
     ),
+    # Issue 13 (demo payments and emails): the demonstration provider, Stripe's card wording, print size.
+    "provider": "proveedor",
+    "Stripe": "Stripe",
+    "Demonstration (no money)": "Demostración (sin dinero)",
+    "Your card was declined.": "Tu tarjeta ha sido rechazada.",
+    "Your card has insufficient funds.": "Tu tarjeta no tiene fondos suficientes.",
+    "Your card has expired.": "Tu tarjeta ha caducado.",
+    "Your card's security code is incorrect.": "El código de seguridad de tu tarjeta es incorrecto.",
+    "An error occurred while processing your card. Try again in a little bit.": (
+        "Se ha producido un error al procesar tu tarjeta. Vuelve a intentarlo dentro de un rato."
+    ),
+    "Your card number is incorrect.": "El número de tu tarjeta es incorrecto.",
+    "Your card was declined. This is a demonstration shop: use a test card such as 4242 4242 4242 4242.": (
+        "Tu tarjeta ha sido rechazada. Esta es una tienda de demostración: usa una tarjeta de prueba,"
+        " como la 4242 4242 4242 4242."
+    ),
+    "The payment goes through.": "El pago se acepta.",
+    "Card number": "Número de tarjeta",
+    "Expiry (MM / YY)": "Caducidad (MM / AA)",
+    "CVC": "CVC",
+    "MM / YY": "MM / AA",
+    "Your card's security code is incomplete.": "El código de seguridad de tu tarjeta está incompleto.",
+    "Your card's expiration date is incomplete.": "La fecha de caducidad de tu tarjeta está incompleta.",
+    "Your card's expiration year is in the past.": "El año de caducidad de tu tarjeta ya ha pasado.",
+    "Your card's expiration date is in the past.": "La fecha de caducidad de tu tarjeta ya ha pasado.",
+    "%(width)s × %(height)s px, %(width_cm)s × %(height_cm)s cm / %(width_in)s × %(height_in)s in at %(dpi)s dpi": (
+        "%(width)s × %(height)s px, %(width_cm)s × %(height_cm)s cm / %(width_in)s × %(height_in)s pulg. a %(dpi)s ppp"
+    ),
+    "The full-resolution file is %(hd_size)s.": "El archivo en alta resolución mide %(hd_size)s.",
+    "The file is %(hd_size)s.": "El archivo mide %(hd_size)s.",
+    "This is a demonstration shop: no money moves.": "Esta es una tienda de demostración: no se mueve dinero.",
+    "Pay with a test card below and the full-resolution painting is emailed to you as after a real payment. "
+    "Do not enter a real card.": (
+        "Paga con una tarjeta de prueba y te enviaremos por correo el cuadro en alta resolución, como tras un"
+        " pago real. No escribas una tarjeta real."
+    ),
+    "Pay (demonstration)": "Pagar (demostración)",
+    "Test cards (any future expiry date, any three-digit CVC)": (
+        "Tarjetas de prueba (cualquier fecha de caducidad futura, cualquier CVC de tres cifras)"
+    ),
+    "What happens": "Qué ocurre",
+    "Any other card number is declined.": "Cualquier otro número de tarjeta se rechaza.",
+    "This was a demonstration payment: no money moved.": "Ha sido un pago de demostración: no se ha movido dinero.",
 }
 
 

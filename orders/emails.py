@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from dataclasses import dataclass
+from email.mime.image import MIMEImage
+from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from PIL import Image, UnidentifiedImageError
 
 from orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+# A preview larger than this goes without its picture (the link still shows it): mail servers
+# refuse big messages, and the preview is a JPEG of at most 1024 px, usually far smaller.
+INLINE_IMAGE_MAX_BYTES = 3 * 1024 * 1024
+# The email's column is 560 px wide with 16 px of padding.
+EMAIL_IMAGE_WIDTH = 528
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """A picture the HTML part shows as <img src="cid:{content_id}">, carried in the message itself
+    so that it shows even where the mail client does not load remote images."""
+
+    content_id: str
+    content: bytes
+    subtype: str  # image/<subtype>
+    filename: str
+    width: int  # as shown: no wider than the email's column
 
 
 @dataclass(frozen=True)
@@ -19,6 +46,31 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    inline_images: tuple[InlineImage, ...] = ()
+
+
+class _EmailWithInlineImages(EmailMultiAlternatives):
+    """multipart/alternative [text/plain, multipart/related [text/html, image...]]: the images belong
+    to the HTML part only, so a text-only reader sees no attachment."""
+
+    def __init__(self, *args: Any, inline_images: tuple[InlineImage, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline_images = inline_images
+
+    def _create_alternatives(self, msg: Any) -> Any:
+        msg = super()._create_alternatives(msg)  # type: ignore[misc]  # a private hook the stubs omit
+        if not self.inline_images:
+            return msg
+        parts = msg.get_payload()
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(parts[-1])  # the text/html alternative, the last one attached
+        for image in self.inline_images:
+            part = MIMEImage(image.content, _subtype=image.subtype)
+            part.add_header("Content-ID", f"<{image.content_id}>")
+            part.add_header("Content-Disposition", "inline", filename=image.filename)
+            related.attach(part)
+        msg.set_payload([*parts[:-1], related])
+        return msg
 
 
 def email_render(name: str, *, language: str, context: dict[str, Any]) -> RenderedEmail:
@@ -30,10 +82,16 @@ def email_render(name: str, *, language: str, context: dict[str, Any]) -> Render
     return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
 
 
-def email_send(rendered: RenderedEmail, *, to: str) -> None:
-    message = EmailMultiAlternatives(rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to])
+def email_message(rendered: RenderedEmail, *, to: str) -> EmailMultiAlternatives:
+    message = _EmailWithInlineImages(
+        rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], inline_images=rendered.inline_images
+    )
     message.attach_alternative(rendered.html, "text/html")
-    message.send()
+    return message
+
+
+def email_send(rendered: RenderedEmail, *, to: str) -> None:
+    email_message(rendered, to=to).send()
 
 
 def order_absolute_url(order: Order) -> str:
@@ -42,10 +100,47 @@ def order_absolute_url(order: Order) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _preview_image(order: Order) -> InlineImage | None:
+    """The watermarked preview (a JPEG) to show in the email, or None if it cannot be read."""
+    job = order.current_job
+    if job is None or not job.preview:
+        return None
+    try:
+        with default_storage.open(job.preview.name, "rb") as handle:
+            content = handle.read(INLINE_IMAGE_MAX_BYTES + 1)
+    except OSError as error:
+        logger.warning("order %s: preview not attached to the email: %s", order.pk, error)
+        return None
+    if len(content) > INLINE_IMAGE_MAX_BYTES:
+        return None
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            width = picture.width
+    except (OSError, UnidentifiedImageError):
+        width = EMAIL_IMAGE_WIDTH
+    # make_msgid gives "<unique@domain>"; the brackets belong to the header, not to the cid: URL.
+    return InlineImage(
+        content_id=make_msgid("preview", domain="picmatix")[1:-1],
+        content=content,
+        subtype="jpeg",
+        filename="preview.jpg",
+        width=min(width, EMAIL_IMAGE_WIDTH),
+    )
+
+
 def preview_email(order: Order) -> RenderedEmail:
+    image = _preview_image(order)
     with translation.override(order.language):
-        context = {"order": order, "style_name": order.style.name, "order_url": order_absolute_url(order)}
-    return email_render("preview-ready", language=order.language, context=context)
+        context = {
+            "order": order,
+            "style_name": order.style.name,
+            "order_url": order_absolute_url(order),
+            "preview_image": image,
+        }
+    rendered = email_render("preview-ready", language=order.language, context=context)
+    return RenderedEmail(
+        subject=rendered.subject, text=rendered.text, html=rendered.html, inline_images=(image,) if image else ()
+    )
 
 
 def render_failed_email(order: Order) -> RenderedEmail:

@@ -37,8 +37,8 @@ class PaymentAttentionFilter(admin.SimpleListFilter):
 
 @admin.register(Payment)
 class PaymentAdmin(BoundedSearchMixin, admin.ModelAdmin):
-    list_display = ("stripe_id", "order", "amount", "currency", "status", "flag", "livemode", "created_at")
-    list_filter = (PaymentAttentionFilter, "status", "currency", "livemode")
+    list_display = ("stripe_id", "provider", "order", "amount", "currency", "status", "flag", "livemode", "created_at")
+    list_filter = (PaymentAttentionFilter, "provider", "status", "currency", "livemode")
     search_fields = ("stripe_id", "order__email", "order__token")
     readonly_fields = [field.name for field in Payment._meta.fields]
 
@@ -53,7 +53,17 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ("stripe_id", "amount", "currency", "status", "amount_refunded", "flag", "created_at", "checked_at")
+    fields = (
+        "stripe_id",
+        "provider",
+        "amount",
+        "currency",
+        "status",
+        "amount_refunded",
+        "flag",
+        "created_at",
+        "checked_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

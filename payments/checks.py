@@ -13,6 +13,14 @@ from picmatix.checks import OPERATOR
 def payments_configured(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if settings.PAYMENTS_ENABLED:
         return []
+    if settings.PAYMENTS_DEMO:
+        return [
+            Info(
+                _("Payments are in demonstration mode: customers pay with test cards and no money moves."),
+                hint=_("Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET."),
+                id="picmatix.I003",
+            )
+        ]
     return [
         Info(
             _("Payments are off: customers can see their preview but cannot buy the full-resolution painting."),

@@ -60,8 +60,14 @@ class Payment(models.Model):
     """One Stripe PaymentIntent for an order, as we asked for it and as Stripe last reported it.
 
     An order can have several (a customer changes the amount, or pays in two tabs); the order's own
-    status says whether it has been paid and delivered.
+    status says whether it has been paid and delivered. A demonstration payment (PICMATIX_PAYMENTS=demo,
+    payments/demo.py) is a row like the others with provider "demo": no money moved, and revenue
+    figures leave it out.
     """
+
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", _("Stripe")
+        DEMO = "demo", _("Demonstration (no money)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for payment")
@@ -71,6 +77,8 @@ class Payment(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order"))
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices, default=Provider.STRIPE)
+    # The PaymentIntent's id; for a demonstration payment an id of our own that starts with "demo_".
     stripe_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, unique=True)
     # Two decimal places hold every currency in the table (none has three).
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)

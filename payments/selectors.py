@@ -34,8 +34,11 @@ def payment_latest(order: Order) -> Payment | None:
 
 
 def revenue_per_currency(*, since: datetime | None = None) -> list[dict[str, Any]]:
-    """Money received per currency (Decimal, never mixed across currencies): gross, refunded, net."""
-    payments = Payment.objects.filter(status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED])
+    """Money received per currency (Decimal, never mixed across currencies): gross, refunded, net.
+    Demonstration payments moved no money and are left out."""
+    payments = Payment.objects.filter(
+        status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED], provider=Payment.Provider.STRIPE
+    )
     if since is not None:
         payments = payments.filter(created_at__gte=since)
     rows = payments.values("currency").annotate(count=Count("id"), gross=Sum("amount"), refunded=Sum("amount_refunded"))

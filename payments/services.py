@@ -262,6 +262,7 @@ def payments_due_for_check(*, now: datetime | None = None) -> list[str]:
     quiet = now - timedelta(seconds=settings.PAYMENTS_RECOVER_AFTER_SECONDS)
     return list(
         Payment.objects.filter(
+            provider=Payment.Provider.STRIPE,  # Stripe has never heard of a demonstration payment
             status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
             created_at__lt=quiet,
             created_at__gte=now - timedelta(hours=settings.PAYMENTS_RECOVER_WINDOW_HOURS),
@@ -333,6 +334,10 @@ def payment_refund(*, payment: Payment, actor: str) -> Payment:
     left = payment.amount - payment.amount_refunded
     if left <= 0:
         raise OrderActionRefused(gettext("payment %(id)s is already refunded") % {"id": payment.stripe_id})
+    if payment.provider == Payment.Provider.DEMO:
+        from payments.demo import payment_demo_refund
+
+        return payment_demo_refund(payment=payment, actor=actor)
     minor = to_minor(left, payment.currency)
     order_event(
         order=payment.order_id,

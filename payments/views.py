@@ -8,14 +8,18 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from orders.files import private_file_response
 from orders.models import Order, RenderJob
+from orders.print_size import print_size_text, render_job_hd_size
 from orders.selectors import order_progress
-from payments.forms import PurchaseForm
+from payments.demo import demo_test_cards, payment_demo_charge
+from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
+from payments.models import Price
 from payments.money import minor_digits, money_format, to_minor
 from payments.selectors import payment_latest, price_for_order
 from payments.services import PaymentUnavailable, order_hd_link_request, payment_start
@@ -32,7 +36,8 @@ def _language() -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buy(request: HttpRequest, token: str) -> HttpResponse:
-    """The purchase page (GET) and, from its script, the PaymentIntent for the chosen amount (POST)."""
+    """The purchase page (GET) and, from its script, the PaymentIntent for the chosen amount (POST);
+    with PICMATIX_PAYMENTS=demo the page's plain form posts a demonstration payment instead."""
     order = _order(token)
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return HttpResponseRedirect(reverse("payments:thanks", kwargs={"token": token}))
@@ -40,9 +45,21 @@ def buy(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("orders:detail", kwargs={"token": token}))
     price = price_for_order(order)
     enabled = settings.PAYMENTS_ENABLED and price is not None
+    demo = settings.PAYMENTS_DEMO and not enabled and price is not None
+    if request.method == "POST" and demo and price is not None:
+        return _demo_buy_post(request, order, price)
     if request.method == "POST":
         return _buy_post(request, order) if enabled else JsonResponse({"error": _("Payments are off.")}, status=409)
-    context = {"order": order, "progress": order_progress(order), "enabled": enabled, "price": price}
+    context = {
+        "order": order,
+        "progress": order_progress(order),
+        "enabled": enabled,
+        "demo": demo,
+        "price": price,
+        "hd_size": _hd_size_text(order),
+    }
+    if demo and price is not None:
+        context.update(_demo_context(price, form=None, card_form=None))
     if enabled and price is not None:
         language = _language()
         context.update(
@@ -83,6 +100,52 @@ def _buy_post(request: HttpRequest, order: Order) -> JsonResponse:
             "return_url": request.build_absolute_uri(reverse("payments:thanks", kwargs={"token": order.token})),
         }
     )
+
+
+def _hd_size_text(order: Order) -> str:
+    job = order.current_job
+    size = render_job_hd_size(job) if job is not None else None
+    return print_size_text(width=size[0], height=size[1], language=_language()) if size else ""
+
+
+def _demo_context(price: Price, *, form: PurchaseForm | None, card_form: DemoCardForm | None) -> dict:
+    language = _language()
+    return {
+        "form": form or PurchaseForm(price=price, language=language),
+        "card_form": card_form or DemoCardForm(),
+        "suggested": money_format(price.suggested, price.currency, language=language),
+        "minimum": money_format(price.minimum, price.currency, language=language),
+        "test_cards": demo_test_cards(),
+    }
+
+
+# No rate limit here, unlike _buy_post: that one keeps card testers away from Stripe, and a
+# demonstration payment reaches no one. Card numbers and CVCs stay out of error reports.
+@sensitive_post_parameters("card_number", "expiry", "cvc")
+def _demo_buy_post(request: HttpRequest, order: Order, price: Price) -> HttpResponse:
+    language = _language()
+    form = PurchaseForm(request.POST, price=price, language=language)
+    card_form = DemoCardForm(request.POST)
+    if form.is_valid() and card_form.is_valid():
+        charge = payment_demo_charge(
+            order=order,
+            amount=form.cleaned_data["amount"],
+            currency=price.currency,
+            card_number=card_form.cleaned_data["card_number"],
+        )
+        if charge.decline is None:
+            return HttpResponseSeeOther(reverse("payments:thanks", kwargs={"token": order.token}))
+        card_form.add_error("card_number", str(charge.decline.message))
+    context = {
+        "order": order,
+        "progress": order_progress(order),
+        "enabled": False,
+        "demo": True,
+        "price": price,
+        "hd_size": _hd_size_text(order),
+        **_demo_context(price, form=form, card_form=card_form),
+    }
+    return render(request, "payments/buy.html", context)
 
 
 @require_GET

@@ -352,12 +352,26 @@ if env_str("PICMATIX_TRUSTED_PROXY_HEADER") and not TRUSTED_PROXIES:
     )
 RATELIMIT_IP_META_KEY = "picmatix.clientip.client_ip_for_limits"
 
-# --- Payments (Stripe, through dj-stripe) -----------------------------------------------------
-# Off unless both API keys are set; card data only ever goes from Stripe.js to Stripe.
+# --- Payments (Stripe, through dj-stripe, or the demonstration provider) -------------------------
+# PICMATIX_PAYMENTS: stripe (card data only ever goes from Stripe.js to Stripe), demo (a provider
+# inside the shop that takes test card numbers and moves no money, so the whole journey works on one
+# machine) or off. Default: stripe when a Stripe key is set, else demo, but off behind HTTPS: a
+# public shop must never hand out paintings for made-up card numbers.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
-PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY or STRIPE_PUBLISHABLE_KEY)
+if STRIPE_SECRET_KEY or STRIPE_PUBLISHABLE_KEY:
+    _payments_default = "stripe"
+else:
+    _payments_default = "off" if env_bool("PICMATIX_HTTPS", False) else "demo"
+PAYMENTS_PROVIDER = env_choice("PICMATIX_PAYMENTS", _payments_default, ("stripe", "demo", "off"))
+if PAYMENTS_PROVIDER == "demo" and env_bool("PICMATIX_HTTPS", False):
+    raise ImproperlyConfigured("PICMATIX_PAYMENTS=demo is refused with PICMATIX_HTTPS: demo payments move no money")
+if PAYMENTS_PROVIDER == "demo" and "_live_" in STRIPE_SECRET_KEY + STRIPE_PUBLISHABLE_KEY:
+    raise ImproperlyConfigured("PICMATIX_PAYMENTS=demo is refused with live Stripe keys")
+# PAYMENTS_ENABLED: Stripe takes payments (its name predates the demo provider).
+PAYMENTS_ENABLED = PAYMENTS_PROVIDER == "stripe"
+PAYMENTS_DEMO = PAYMENTS_PROVIDER == "demo"
 if PAYMENTS_ENABLED:
     # The key format dj-stripe accepts: (sk|rk|pk)_(test|live)_ and at least 24 letters or digits.
     if not (

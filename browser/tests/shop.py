@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import os
@@ -51,10 +52,21 @@ def mails_in_folder(folder: Path) -> list[Mail]:
                     to=[address.strip() for address in str(message["To"]).split(",")],
                     subject=str(message["Subject"]),
                     text=text.get_content() if text else "",
-                    html=html.get_content() if html else "",
+                    html=_inline_images_as_data(message, html.get_content() if html else ""),
                 )
             )
     return mails
+
+
+def _inline_images_as_data(message: EmailMessage, html: str) -> str:
+    """What a mail client does with <img src="cid:...">: show the message's own image part, here
+    as a data: URL so that a browser opening the HTML alone shows it too."""
+    for part in message.walk():
+        content_id = str(part.get("Content-ID") or "").strip("<>")
+        if content_id and part.get_content_maintype() == "image":
+            data = base64.b64encode(part.get_payload(decode=True)).decode()
+            html = html.replace(f"cid:{content_id}", f"data:{part.get_content_type()};base64,{data}")
+    return html
 
 
 def mail_from_outbox(message: DjangoEmailMessage) -> Mail:

@@ -147,6 +147,10 @@ def test_a_customer_goes_from_upload_to_the_hd_download(
     assert message.subject == preview_email(order).subject
     assert link_in(message, r"/[a-z]{2}/orders/[\w-]+/") == f"{shop.url}/{language}/orders/{order.token}/"
     look_at_email(page, message, shots, "preview-email")
+    # The watermarked preview travels inside the message (a cid: image), shown above the button.
+    shown = page.locator("img").first
+    assert (shown.get_attribute("src") or "").startswith("data:image/jpeg;base64,")
+    assert shown.evaluate("img => img.naturalWidth") == preview_width
     page.get_by_role("link", name=translated(language, "See my painting")).click()
     page.wait_for_url(f"{shop.url}/{language}/orders/{order.token}/")
 

@@ -145,3 +145,14 @@ def test_no_new_link_for_an_unpaid_order_or_a_deleted_file(
     assert mail.outbox == []
     assert "for 365 days after payment" in client.get(response["Location"]).content.decode()
     assert client.get(f"/en/orders/{paid_order.token}/new-link/").status_code == 405
+
+
+def test_the_hd_email_states_the_pixel_and_print_size_in_both_languages(paid_order):
+    paid_order.jobs.update(stats={"hd_size": [3840, 2880]})
+    english = hd_email(paid_order)
+    size = "3840 × 2880 px, 32.5 × 24.4 cm / 12.8 × 9.6 in at 300 dpi"
+    assert f"The file is {size}." in english.text and f"The file is {size}." in english.html
+    paid_order.language = "es"
+    spanish = hd_email(paid_order)
+    size = "3840 × 2880 px, 32,5 × 24,4 cm / 12,8 × 9,6 pulg. a 300 ppp"
+    assert f"El archivo mide {size}." in spanish.text and f"El archivo mide {size}." in spanish.html

@@ -33,8 +33,8 @@ def test_the_purchase_page_suggests_the_price_in_spanish(client, order, fake_str
     assert fake_stripe.calls == []  # opening the page asks Stripe nothing
 
 
-def test_without_stripe_keys_the_page_says_payments_are_not_configured(client, order, settings):
-    settings.PAYMENTS_ENABLED = False
+def test_with_payments_off_the_page_says_payments_are_not_configured(client, order, settings):
+    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False  # PICMATIX_PAYMENTS=off
     page = client.get(f"/en/orders/{order.token}/buy/")
     assert page.status_code == 200
     assert b'id="payments-off"' in page.content
@@ -116,3 +116,16 @@ def test_the_return_page_says_the_payment_is_being_confirmed(client, pending_pay
     assert "We are confirming your payment of €14.00" in page.content.decode()
     order.refresh_from_db()
     assert order.status == Order.Status.PREVIEW_READY  # the return page only shows; the webhook decides
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The full-resolution file is 4000 × 3000 px, 33.9 × 25.4 cm / 13.3 × 10.0 in at 300 dpi."),
+        ("es", "El archivo en alta resolución mide 4000 × 3000 px, 33,9 × 25,4 cm / 13,3 × 10,0 pulg. a 300 ppp."),
+    ],
+)
+def test_the_purchase_page_states_the_hd_files_print_size(client, order, fake_stripe, language, expected):
+    order.jobs.update(stats={"hd_size": [4000, 3000]})
+    page = client.get(f"/{language}/orders/{order.token}/buy/")
+    assert expected in page.content.decode()

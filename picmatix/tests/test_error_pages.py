@@ -68,9 +68,11 @@ def test_customer_pages_say_nothing_about_the_shop_s_set_up(client, settings) ->
 
 def test_set_up_notices_go_to_the_system_checks(settings) -> None:
     settings.RECAPTCHA_MODE = "off"
-    settings.PAYMENTS_ENABLED = False
+    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
     ids = {message.id for message in run_checks(tags=[OPERATOR])}
     assert ids == {"picmatix.I001", "picmatix.I002"}
+    settings.PAYMENTS_DEMO = True
+    assert {message.id for message in run_checks(tags=[OPERATOR])} == {"picmatix.I001", "picmatix.I003"}
     settings.RECAPTCHA_MODE = "on"
     settings.PAYMENTS_ENABLED = True
     assert run_checks(tags=[OPERATOR]) == []
@@ -79,7 +81,7 @@ def test_set_up_notices_go_to_the_system_checks(settings) -> None:
 @pytest.mark.django_db
 def test_set_up_notices_are_listed_on_the_admin_home_page_for_staff(admin_client, settings) -> None:
     settings.RECAPTCHA_MODE = "off"
-    settings.PAYMENTS_ENABLED = False
+    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
     body = admin_client.get("/admin/").content.decode()
     assert 'id="operator-notices"' in body
     assert "PICMATIX_RECAPTCHA=on" in body and "STRIPE_SECRET_KEY" in body

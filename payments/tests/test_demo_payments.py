@@ -1,0 +1,200 @@
+"""Demonstration payments (PICMATIX_PAYMENTS=demo): the whole checkout on one machine, no money moves,
+and the order is paid and delivered through the same guarded path as a Stripe payment."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone, translation
+
+from orders.models import Order
+from payments.demo import DECLINES, demo_card_decline, payment_demo_charge
+from payments.models import Payment
+from payments.selectors import revenue_per_currency
+from payments.services import order_refund, payments_due_for_check
+from payments.tests.conftest import HD_BYTES, make_ready_order
+
+pytestmark = pytest.mark.django_db
+
+CARD = {"expiry": "12 / 39", "cvc": "123"}
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PAYMENTS_ENABLED = False
+    settings.PAYMENTS_DEMO = True
+
+
+def pay(client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str):
+    data = {"amount": amount, "card_number": number, **CARD, **card}
+    return client.post(f"/{language}/orders/{order.token}/buy/", data)
+
+
+def test_the_buy_page_says_plainly_that_no_money_moves(client, order, demo):
+    for language in ("en", "es"):
+        page = client.get(f"/{language}/orders/{order.token}/buy/")
+        html = page.content.decode()
+        assert page.status_code == 200
+        with translation.override(language):
+            assert translation.gettext("This is a demonstration shop: no money moves.") in html
+        assert 'id="demo-form"' in html and 'name="card_number"' in html and 'name="amount"' in html
+        assert "4242 4242 4242 4242" in html and "4000 0000 0000 9995" in html
+        assert "js.stripe.com" not in html  # nothing is loaded from Stripe
+    assert "Esta es una tienda de demostración: no se mueve dinero." in html
+
+
+def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloads(
+    client, order, demo, eager_tasks, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = pay(client, order, "4242 4242 4242 4242", amount="9.50")
+    assert response.status_code == 303
+    assert response["Location"] == f"/en/orders/{order.token}/buy/thanks/"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.paid_at is not None
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.status, payment.amount, payment.currency) == (
+        "demo",
+        "succeeded",
+        Decimal("9.50"),
+        "EUR",
+    )
+    assert payment.stripe_id.startswith("demo_") and not payment.livemode and payment.flag == ""
+    kinds = list(order.events.values_list("kind", flat=True))
+    assert kinds == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(client, order, "4242424242424242", amount="9.50")  # a double click: the same payment again
+    assert Payment.objects.count() == 1 and len(mail.outbox) == 1
+    assert order.events.filter(kind="order_paid").count() == 1
+
+    thanks = client.get(response["Location"]).content.decode()
+    assert "This was a demonstration payment: no money moved." in thanks
+    link = re.search(r"http://testserver(/en/orders/\S+/hd/\S+/)", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    download = client.get(link[1])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == HD_BYTES
+
+
+@pytest.mark.parametrize(
+    ("number", "english", "spanish"),
+    [
+        ("4000 0000 0000 0002", "Your card was declined.", "Tu tarjeta ha sido rechazada."),
+        ("4000 0000 0000 9995", "Your card has insufficient funds.", "Tu tarjeta no tiene fondos suficientes."),
+        ("4000 0000 0000 9987", "Your card was declined.", "Tu tarjeta ha sido rechazada."),
+        ("4000 0000 0000 0069", "Your card has expired.", "Tu tarjeta ha caducado."),
+        (
+            "4000 0000 0000 0127",
+            "Your card's security code is incorrect.",
+            "El código de seguridad de tu tarjeta es incorrecto.",
+        ),
+    ],
+)
+def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_stays_unpaid(
+    client, order, demo, eager_tasks, django_capture_on_commit_callbacks, number, english, spanish
+):
+    for language, message in (("en", english), ("es", spanish)):
+        with django_capture_on_commit_callbacks(execute=True):
+            page = pay(client, order, number, language=language)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'id="id_card_number_error"' in html
+        assert message.replace("'", "&#x27;") in html
+    order.refresh_from_db()
+    assert order.status == Order.Status.PREVIEW_READY and order.paid_at is None
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.status) == ("demo", "failed")
+    failed = order.events.get(kind="payment_failed")
+    assert failed.data["reason"] == f"{DECLINES[number.replace(' ', '')].code}: {english}"
+    assert mail.outbox == []
+
+
+def test_a_declined_card_then_a_good_one_pays_once(
+    client, order, demo, eager_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(client, order, "4000000000009995")
+        assert pay(client, order, "4242424242424242").status_code == 303
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert list(Payment.objects.values_list("status", flat=True)) == ["succeeded"]
+    assert len(mail.outbox) == 1
+
+
+def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, eager_tasks):
+    first = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
+    again = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
+    assert first.payment.pk == again.payment.pk and again.decline is None
+    assert not again.payment.flag
+    assert order.events.filter(kind="order_paid").count() == 1
+    other = payment_demo_charge(order=order, amount=Decimal("20.00"), currency="EUR", card_number="4242424242424242")
+    # Paid twice (two tabs, two amounts): flagged for staff as a Stripe payment would be.
+    assert other.payment.pk != first.payment.pk and other.payment.flag.startswith("paid while the order was paid")
+
+
+def test_other_card_numbers_are_refused(client, order, demo):
+    wrong = pay(client, order, "4242 4242 4242 4241").content.decode()  # fails the Luhn check
+    assert "Your card number is incorrect." in wrong
+    real = pay(client, order, "4111 1111 1111 1111").content.decode()  # well formed, not a test card
+    assert "This is a demonstration shop: use a test card such as 4242 4242 4242 4242." in real
+    assert demo_card_decline("4242-4242-4242-4242") is None
+    assert demo_card_decline("４２４２４２４２４２４２４２４２") is not None  # only ASCII digits
+    order.refresh_from_db()
+    assert order.status == Order.Status.PREVIEW_READY
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [
+        ({"expiry": "13/30"}, "Your card&#x27;s expiration date is incomplete."),
+        ({"expiry": "01/20"}, "Your card&#x27;s expiration year is in the past."),
+        ({"cvc": "12"}, "Your card&#x27;s security code is incomplete."),
+        ({"cvc": "abc"}, "Your card&#x27;s security code is incomplete."),
+    ],
+)
+def test_an_incomplete_card_is_refused_before_any_payment(client, order, demo, card, message):
+    page = pay(client, order, "4242424242424242", **card)
+    assert message in page.content.decode()
+    assert Payment.objects.count() == 0
+
+
+def test_the_amount_is_checked_as_for_stripe(client, order, demo):
+    page = pay(client, order, "4242424242424242", amount="2.99", language="es")
+    assert "El precio mínimo es 3,00\xa0€." in page.content.decode()
+    assert Payment.objects.count() == 0
+
+
+def test_revenue_and_payment_recovery_leave_demo_payments_out(order, demo, prices, style):
+    payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
+    declined = make_ready_order(style)
+    payment_demo_charge(order=declined, amount=Decimal("14.00"), currency="EUR", card_number="4000000000000002")
+    # Old enough for a Stripe payment to be looked up again, were it one.
+    Payment.objects.update(created_at=timezone.now() - timedelta(hours=1), checked_at=None)
+    Payment.objects.filter(status="failed").update(provider="stripe")
+    assert payments_due_for_check() == [declined.payments.get().stripe_id]  # the check itself works
+    Payment.objects.update(provider="demo")
+    assert payments_due_for_check() == []
+    assert revenue_per_currency() == []
+
+
+def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_tasks):
+    payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
+    [refunded] = order_refund(order_id=order.pk, actor="staff:ana")
+    assert (refunded.status, refunded.amount_refunded) == ("refunded", Decimal("14.00"))
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+
+
+def test_with_stripe_keys_the_buy_page_uses_stripe(client, order, fake_stripe, settings):
+    settings.PAYMENTS_DEMO = True  # as the test settings leave it: the Stripe switch must win
+    page = client.get(f"/en/orders/{order.token}/buy/").content.decode()
+    assert "js.stripe.com" in page and 'id="demo-form"' not in page
+    response = client.post(f"/en/orders/{order.token}/buy/", {"amount": "14.00"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response.json()["client_secret"].startswith("pi_fake")
+    assert Payment.objects.get().provider == "stripe"
