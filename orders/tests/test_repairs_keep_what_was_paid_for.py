@@ -174,3 +174,26 @@ def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
     assert work == queued
     if status in SETTLED:
         assert order.paid_at is not None and order.status == status
+
+
+def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
+    style, media, settings, mocker, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from orders.tasks import order_staff_alert
+
+    alert = mocker.patch("orders.tasks.order_staff_alert.delay")
+    settings.ADMINS = [("staff", "staff@example.com")]
+    mocker.patch("orders.services._enqueue_render")
+    photo_missing_while_painting(S.PAID, style)
+    order = Order.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile(fix=True)
+    alert.assert_called_once()
+    order_staff_alert(*alert.call_args.args)  # as the default worker would
+    assert [m.to for m in mail.outbox] == [["staff@example.com"]]
+    assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
+    assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
+    order.refresh_from_db()
+    assert order.status == S.PAID
