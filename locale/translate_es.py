@@ -638,6 +638,15 @@ ES: dict[str, str] = {
     "What happens": "Qué ocurre",
     "Any other card number is declined.": "Cualquier otro número de tarjeta se rechaza.",
     "This was a demonstration payment: no money moved.": "Ha sido un pago de demostración: no se ha movido dinero.",
+    # Issue 12 (worker and repairs): a paid order whose painting is being made again.
+    "Your painting is being re-made": "Estamos volviendo a pintar tu cuadro",
+    (
+        "Its file was lost on our side, so we are painting it again. You keep what you paid for: we will "
+        "email you a new download link as soon as it is ready."
+    ): (
+        "Su archivo se perdió por un fallo nuestro, así que lo estamos volviendo a pintar. Conservas lo que "
+        "pagaste: te enviaremos por email un nuevo enlace de descarga en cuanto esté listo."
+    ),
 }
 
 

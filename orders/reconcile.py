@@ -12,11 +12,18 @@ from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from orders.models import Order, RenderJob
-from orders.services import order_event, render_jobs_reap
+from orders.services import (
+    FILES_GONE_ON_PURPOSE,
+    SETTLED,
+    order_event,
+    order_staff_alert,
+    render_job_rerender_lost_output,
+    render_jobs_reap,
+)
 
 logger = logging.getLogger(__name__)
 FOLDERS = ("uploads", "renders", "progress")
@@ -92,8 +99,10 @@ def reconcile(*, fix: bool, now: datetime | None = None) -> ReconcileReport:
             report.orders_missing_photo.append(order.pk)
     # Files deleted by retention (orders/retention.py) or at the customer's request are gone on
     # purpose, not missing.
-    done = RenderJob.objects.filter(status=RenderJob.Status.DONE).exclude(
-        order__events__kind__in=["files_purged", "data_deleted"]
+    # Only each order's current job: an older job of a re-rendered order is history that no page shows.
+    current = RenderJob.objects.filter(order=OuterRef("order")).order_by("-id").values("pk")[:1]
+    done = RenderJob.objects.filter(status=RenderJob.Status.DONE, pk=Subquery(current)).exclude(
+        order__events__kind__in=FILES_GONE_ON_PURPOSE
     )
     for job in done.only("id", "preview", "hd"):
         if not all(f and default_storage.exists(f.name) for f in (job.preview, job.hd)):
@@ -120,28 +129,26 @@ def _repair(report: ReconcileReport, now: datetime) -> None:
             jobs = RenderJob.objects.filter(
                 order_id=order_id, status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]
             )
+            job_ids = list(jobs.values_list("pk", flat=True))
             jobs.update(status=RenderJob.Status.FAILED, error="photo missing from storage", finished_at=now)
-            Order.objects.filter(pk=order_id).update(status=Order.Status.FAILED, updated_at=now)
-            order_event(order=order_id, kind="reconcile_photo_missing", actor="reconcile")
-        report.fixed.append(f"failed order {order_id}: its photo is missing")
+            status = Order.objects.values_list("status", flat=True).get(pk=order_id)
+            settled = status in SETTLED
+            order_event(order=order_id, kind="reconcile_photo_missing", actor="reconcile", kept_status=settled)
+            if settled:
+                # A paid order's re-render cannot run: it stays paid, staff decide (re-upload, refund).
+                reason = "its photo is missing, so its painting cannot be made again"
+                order_staff_alert(
+                    order_id=order_id, job=job_ids[0] if job_ids else None, actor="reconcile", reason=reason
+                )
+            else:
+                Order.objects.filter(pk=order_id).update(status=Order.Status.FAILED, updated_at=now)
+        report.fixed.append(f"order {order_id}: its photo is missing, {'staff told' if settled else 'order failed'}")
     for job_id in report.jobs_missing_output:
-        job = RenderJob.objects.select_related("order").get(pk=job_id)
-        if not job.order.content_image or not default_storage.exists(job.order.content_image.name):
-            continue  # nothing to render from: staff decide (reported above)
-        with transaction.atomic():
-            changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.DONE).update(
-                status=RenderJob.Status.QUEUED,
-                attempts=0,
-                preview="",
-                hd="",
-                finished_at=None,
-                enqueued_at=None,  # the reaper below sends its message
-                updated_at=now,
-            )
-            if changed:
-                Order.objects.filter(pk=job.order_id).update(status=Order.Status.RENDERING, updated_at=now)
-                order_event(order=job.order_id, job=job_id, kind="reconcile_rerender", actor="reconcile")
-        report.fixed.append(f"re-queued job {job_id}: its output files are missing")
+        outcome = render_job_rerender_lost_output(job_id=job_id, actor="reconcile", now=now)
+        if outcome == "requeued":
+            report.fixed.append(f"re-queued job {job_id}: its output files are missing")
+        elif outcome == "no_photo":
+            report.fixed.append(f"job {job_id}: output and photo missing, staff told")
     reaped = render_jobs_reap(now=now)
     for job_id in reaped.expired_requeued + reaped.expired_failed:
         report.fixed.append(f"recovered job {job_id} from an expired lease")

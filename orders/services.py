@@ -61,6 +61,40 @@ def _enqueue_failure_notices(order_id: int) -> None:
     order_render_failed_notify.delay(order_id)
 
 
+def _enqueue_staff_alert(order_id: int, reason: str) -> None:
+    from orders.tasks import order_staff_alert
+
+    order_staff_alert.delay(order_id, reason)
+
+
+def _enqueue_hd_email_again(order_id: int) -> None:
+    # Payments builds on orders; the task is looked up here, at run time, as the gallery's are below.
+    from payments.tasks import order_hd_email_send
+
+    order_hd_email_send.delay(order_id, True)
+
+
+# The customer paid (or was paid back): what they bought is settled, and no automatic repair (the
+# reaper, reconcile, a failed re-render) may move such an order to another status. A repair of a
+# settled order keeps its status and tells staff when it cannot be done.
+SETTLED = (Order.Status.PAID, Order.Status.REFUNDED)
+
+
+def order_staff_alert(*, order_id: int, reason: str, actor: str, job: int | None = None) -> None:
+    """Write why staff must look at the order into its log, and email them (PICMATIX_STAFF_EMAILS)."""
+    order_event(order=order_id, job=job, kind="staff_alerted", actor=actor, reason=reason)
+    transaction.on_commit(partial(_enqueue_staff_alert, order_id, reason))
+
+
+def _order_render_failed(*, order_id: int, job_id: int, now: datetime, actor: str) -> None:
+    """The order's render failed for good (in a transaction). An order not paid for fails and the
+    customer is told; a settled order keeps its status (its render was a repair) and staff are told."""
+    if Order.objects.filter(pk=order_id).exclude(status__in=SETTLED).update(status=Order.Status.FAILED, updated_at=now):
+        transaction.on_commit(partial(_enqueue_failure_notices, order_id))
+    else:
+        order_staff_alert(order_id=order_id, job=job_id, actor=actor, reason="the re-render of a paid order failed")
+
+
 def order_create(
     *,
     email: str,
@@ -181,6 +215,11 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
                 order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats
             )
             transaction.on_commit(lambda: _enqueue_preview_email(job.order_id))
+            # A paid order's lost painting is back: its download link works again, say so (once:
+            # this transition happens once per job).
+            repaired = OrderEvent.objects.filter(job_id=job_id, kind="repair_rerender").exists()
+            if repaired and Order.objects.filter(pk=job.order_id, status=Order.Status.PAID).exists():
+                transaction.on_commit(partial(_enqueue_hd_email_again, job.order_id))
     if changed != 1:
         # Another worker owns the job now (our lease ran out): our files are not the order's.
         default_storage.delete(preview)
@@ -223,8 +262,7 @@ def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) ->
         if retry:
             transaction.on_commit(lambda: _enqueue_render(job_id))
         else:
-            Order.objects.filter(pk=job.order_id).update(status=Order.Status.FAILED, updated_at=now)
-            transaction.on_commit(lambda: _enqueue_failure_notices(job.order_id))
+            _order_render_failed(order_id=job.order_id, job_id=job_id, now=now, actor=f"worker:{worker}")
     logger.log(
         logging.WARNING if retry else logging.ERROR,
         "job %s failed (retry=%s): %s",
@@ -315,8 +353,7 @@ def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
                 failed=out_of_attempts,
             )
             if out_of_attempts:
-                Order.objects.filter(pk=job.order_id).update(status=Order.Status.FAILED, updated_at=now)
-                transaction.on_commit(partial(_enqueue_failure_notices, job.order_id))
+                _order_render_failed(order_id=job.order_id, job_id=job.pk, now=now, actor="reaper")
                 report.expired_failed.append(job.pk)
             else:
                 transaction.on_commit(partial(_enqueue_render, job.pk))
@@ -330,6 +367,57 @@ def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
     if report.expired_requeued or report.expired_failed or report.resent:
         logger.warning("reaper: %s", report.as_dict())
     return report
+
+
+FILES_GONE_ON_PURPOSE = ("files_purged", "data_deleted")
+
+
+def render_job_rerender_lost_output(*, job_id: int, actor: str, now: datetime | None = None) -> str:
+    """A finished job whose preview or HD file is missing from storage: paint it again from the photo.
+
+    Returns "requeued"; "refunded" (a refunded order is not painted again, nobody can download it);
+    "no_photo" (nothing to paint from: staff are told, once); or "" when there is nothing to do (not
+    a finished job, or its files were deleted on purpose). A paid order stays paid throughout: its
+    download link says the painting is being re-made, and the HD email goes again when it is back.
+    """
+    now = now or timezone.now()
+    job = RenderJob.objects.select_related("order").filter(pk=job_id, status=RenderJob.Status.DONE).first()
+    if job is None or job.order.events.filter(kind__in=FILES_GONE_ON_PURPOSE).exists():
+        return ""
+    order = job.order
+    missing = [f for f in ("preview", "hd") if not getattr(job, f) or not default_storage.exists(getattr(job, f).name)]
+    if order.status == Order.Status.REFUNDED:
+        if not OrderEvent.objects.filter(job=job, kind="repair_skipped").exists():
+            order_event(order=order, job=job, kind="repair_skipped", actor=actor, reason="refunded", missing=missing)
+        return "refunded"
+    if not order.content_image or not default_storage.exists(order.content_image.name):
+        if not OrderEvent.objects.filter(job=job, kind="staff_alerted").exists():
+            with transaction.atomic():
+                reason = "its painting's files and its photo are missing: it cannot be painted again"
+                order_staff_alert(order_id=order.pk, job=job.pk, actor=actor, reason=reason)
+        return "no_photo"
+    with transaction.atomic():
+        changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.DONE).update(
+            status=RenderJob.Status.QUEUED,
+            attempts=0,
+            preview="",
+            hd="",
+            finished_at=None,
+            enqueued_at=now,  # its message is sent on commit; the reaper re-sends it if that fails
+            updated_at=now,
+        )
+        if not changed:
+            return ""
+        # Not paid for: the order page shows the painting being made again. Paid: it stays paid.
+        Order.objects.filter(pk=order.pk).exclude(status__in=SETTLED).update(
+            status=Order.Status.RENDERING, updated_at=now
+        )
+        order_event(
+            order=order, job=job, kind="repair_rerender", actor=actor, previous_status=order.status, missing=missing
+        )
+        transaction.on_commit(partial(_enqueue_render, job_id))
+    logger.warning("job %s: %s missing, painted again (%s)", job_id, "+".join(missing), actor, extra={"job_id": job_id})
+    return "requeued"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -81,3 +81,20 @@ def retention_purge_run() -> dict[str, object]:
     from orders.retention import retention_purge
 
     return retention_purge().as_dict()
+
+
+@shared_task(autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
+def order_staff_alert(order_id: int, reason: str) -> None:
+    """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
+    from django.conf import settings
+    from django.core.mail import mail_admins
+    from django.urls import reverse
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return
+    admin_url = settings.SITE_URL + reverse("admin:orders_order_change", args=[order_id])
+    mail_admins(
+        f"Order {order_id} needs staff ({order.get_status_display()})",
+        f"Order {order_id} ({order.email or 'email deleted'}, status {order.status}): {reason}.\n{admin_url}\n",
+    )

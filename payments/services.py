@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from orders.models import Order
+from orders.models import Order, RenderJob
 from orders.services import OrderActionRefused, order_event
 from payments import stripe_api
 from payments.models import Payment
@@ -309,13 +309,14 @@ def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
 
 def order_hd_link_request(*, order: Order) -> str:
     """The customer asks for a new download link (theirs expired): emailed to the order's own address
-    only, so having the order's page gives no one else the file. Returns ``sent``, ``not_paid``, or
+    only, so having the order's page gives no one else the file. Returns ``sent``, ``not_paid``,
+    ``remaking`` while a lost HD file is being painted again (its email follows by itself), or
     ``gone`` when retention has deleted the HD file."""
-    job = order.current_job
     if order.status != Order.Status.PAID:
         return "not_paid"
-    if job is None or not job.hd:
-        return "gone"
+    if not order.jobs.filter(status=RenderJob.Status.DONE).exclude(hd="").exists():
+        active = order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING])
+        return "remaking" if active.exists() else "gone"
     return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -16,6 +17,7 @@ from orders.files import private_file_response
 from orders.models import Order, RenderJob
 from orders.print_size import print_size_text, render_job_hd_size
 from orders.selectors import order_progress
+from orders.services import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from payments.demo import demo_test_cards, payment_demo_charge
 from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
@@ -23,6 +25,9 @@ from payments.models import Price
 from payments.money import minor_digits, money_format, to_minor
 from payments.selectors import payment_latest, price_for_order
 from payments.services import PaymentUnavailable, order_hd_link_request, payment_start
+
+# A re-render takes minutes on a GPU, longer on a CPU; the email says when it is back.
+REMAKING_RETRY_AFTER_SECONDS = 900
 
 
 def _order(token: str) -> Order:
@@ -181,7 +186,11 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBase:
-    """The HD file, for a signed and unexpired link to a paid order. Reads only: changes nothing."""
+    """The HD file, for a signed and unexpired link to a paid order.
+
+    Opening it changes nothing (mail scanners follow links), except that an HD file lost from
+    storage starts being painted again at once, which is guarded and harmless to repeat.
+    """
     try:
         hd_link_check(token=token, signature=signature)
     except LinkInvalid:
@@ -190,9 +199,20 @@ def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBa
         order = _order(token)
         return render(request, "payments/link-expired.html", {"order": order}, status=410)
     order = _order(token)
-    job = order.current_job
-    if order.status != Order.Status.PAID or job is None or job.status != RenderJob.Status.DONE or not job.hd:
+    if order.status != Order.Status.PAID:
         raise Http404
-    return private_file_response(
-        job.hd.name, "image/png", download_name=f"picmatix-{order.pk}.png", expire=settings.HD_PRESIGNED_SECONDS
-    )
+    # The newest finished painting: a re-render in progress leaves the last good one downloadable.
+    job = order.jobs.filter(status=RenderJob.Status.DONE).exclude(hd="").first()
+    if job is not None and default_storage.exists(job.hd.name):
+        return private_file_response(
+            job.hd.name, "image/png", download_name=f"picmatix-{order.pk}.png", expire=settings.HD_PRESIGNED_SECONDS
+        )
+    if order.data_deleted_at or order.events.filter(kind__in=FILES_GONE_ON_PURPOSE).exists():
+        raise Http404  # deleted on purpose: retention, or at the customer's request
+    # Lost on our side: the customer keeps the order, the painting is made again and emailed.
+    current = order.current_job
+    if current is not None and current.status == RenderJob.Status.DONE:
+        render_job_rerender_lost_output(job_id=current.pk, actor="download")
+    response = render(request, "payments/remaking.html", {"order": order}, status=503)
+    response["Retry-After"] = str(REMAKING_RETRY_AFTER_SECONDS)
+    return response

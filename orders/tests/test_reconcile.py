@@ -62,11 +62,13 @@ def test_inconsistencies_are_reported_without_changing_anything(planted):
     assert default_storage.exists(planted["orphan"])
 
 
-def test_fix_repairs_what_is_safe(planted, django_capture_on_commit_callbacks):
+def test_fix_repairs_what_is_safe(planted, django_capture_on_commit_callbacks, mocker):
+    send = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         report = reconcile(fix=True)
-    assert len(report.fixed) == 6  # the re-queued job's message is sent by the reaper step
-    assert f"re-sent the message of queued job {planted['lost_job'].pk}" in report.fixed
+    assert len(report.fixed) == 5
+    assert f"re-queued job {planted['lost_job'].pk}: its output files are missing" in report.fixed
+    send.assert_any_call(planted["lost_job"].pk)  # its message goes at once, not with the reaper
     assert not default_storage.exists(planted["orphan"])
     assert default_storage.exists(planted["young"])
     planted["no_photo"].refresh_from_db()

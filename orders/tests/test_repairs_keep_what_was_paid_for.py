@@ -1,0 +1,199 @@
+"""Every automatic repair against every order status: a paid (or refunded) order keeps its status.
+
+Each row says what the repair must leave: the order's status, the events it appends to the log
+(nothing earlier rewritten) and the work it queues (renders, emails to the customer or staff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from orders.models import Order, RenderJob
+from orders.reconcile import reconcile
+from orders.retention import retention_purge
+from orders.services import render_job_fail, render_jobs_reap
+
+pytestmark = pytest.mark.django_db
+S = Order.Status
+SETTLED = {S.PAID, S.REFUNDED}
+
+
+def stored(name: str) -> str:
+    return default_storage.save(name, ContentFile(b"x"))
+
+
+def order_in(status: str, style, *, photo: bool = True) -> Order:
+    long_ago = timezone.now() - timedelta(days=max(settings.RETENTION_PAID_DAYS, settings.RETENTION_UNPAID_DAYS) + 1)
+    paid_at = long_ago if status in SETTLED else None
+    order = Order.objects.create(
+        email="ana@example.com",
+        style=style,
+        status=status,
+        paid_at=paid_at,
+        content_image=stored("uploads/photo.jpg") if photo else "uploads/gone.jpg",
+        preview_email_sent_at=timezone.now(),
+        hd_email_sent_at=paid_at,
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=long_ago)  # due for retention (that row only)
+    return order
+
+
+def done_job(order: Order, *, preview: bool = True, hd: bool = True) -> RenderJob:
+    return RenderJob.objects.create(
+        order=order,
+        status=RenderJob.Status.DONE,
+        attempts=1,
+        finished_at=timezone.now(),
+        preview=stored("renders/p.jpg") if preview else "renders/gone-preview.jpg",
+        hd=stored("renders/h.png") if hd else "renders/gone-hd.png",
+    )
+
+
+def running_job(order: Order, *, attempts: int = 1, expired: bool = True) -> RenderJob:
+    lease = timezone.now() + (timedelta(minutes=-5) if expired else timedelta(minutes=5))
+    return RenderJob.objects.create(
+        order=order, status=RenderJob.Status.RUNNING, worker="w", attempts=attempts, lease_expires_at=lease,
+        enqueued_at=timezone.now(),
+    )  # fmt: skip
+
+
+# Each repair: set the order up in the given status, then run the repair as beat or a worker would.
+def hd_missing(status: str, style) -> Callable[[], object]:
+    done_job(order_in(status, style), hd=False)
+    return lambda: reconcile(fix=True)
+
+
+def preview_missing(status: str, style) -> Callable[[], object]:
+    done_job(order_in(status, style), preview=False)
+    return lambda: reconcile(fix=True)
+
+
+def photo_missing_while_painting(status: str, style) -> Callable[[], object]:
+    order = order_in(status, style, photo=False)
+    RenderJob.objects.create(order=order, status=RenderJob.Status.QUEUED, enqueued_at=timezone.now())
+    return lambda: reconcile(fix=True)
+
+
+def painting_and_photo_missing(status: str, style) -> Callable[[], object]:
+    done_job(order_in(status, style, photo=False), preview=False, hd=False)
+    return lambda: reconcile(fix=True)
+
+
+def lease_expired_with_attempts_left(status: str, style) -> Callable[[], object]:
+    running_job(order_in(status, style))
+    return lambda: render_jobs_reap()
+
+
+def lease_expired_on_the_last_attempt(status: str, style) -> Callable[[], object]:
+    running_job(order_in(status, style), attempts=settings.RENDER_MAX_ATTEMPTS)
+    return lambda: render_jobs_reap()
+
+
+def render_failed_for_good(status: str, style) -> Callable[[], object]:
+    job = running_job(order_in(status, style), expired=False)
+    return lambda: render_job_fail(job_id=job.pk, worker="w", error="EngineError: out of memory", retryable=False)
+
+
+def retention_due(status: str, style) -> Callable[[], object]:
+    done_job(order_in(status, style))
+    return lambda: retention_purge()
+
+
+KEPT = object()  # the status the order had
+Row = tuple[object, list[str], list[str]]
+RERENDER: dict[str, Row] = {"not settled": (S.RENDERING, ["repair_rerender"], ["render"]),
+            S.PAID: (KEPT, ["repair_rerender"], ["render"]),
+            S.REFUNDED: (KEPT, ["repair_skipped"], [])}  # fmt: skip
+GIVE_UP: dict[str, Row] = {"not settled": (S.FAILED, ["{failure}"], ["failure_notices"]),
+           "settled": (KEPT, ["{failure}", "staff_alerted"], ["staff_alert"])}  # fmt: skip
+# kind -> {status, or "settled" / "not settled": (status after, new events, queued work)}
+TABLE: dict[Callable[..., Callable[[], object]], dict[str, Row]] = {
+    hd_missing: RERENDER,
+    preview_missing: RERENDER,
+    photo_missing_while_painting: {
+        "not settled": (S.FAILED, ["reconcile_photo_missing"], []),
+        "settled": (KEPT, ["reconcile_photo_missing", "staff_alerted"], ["staff_alert"]),
+    },
+    painting_and_photo_missing: {
+        "not settled": (KEPT, ["staff_alerted"], ["staff_alert"]),
+        S.PAID: (KEPT, ["staff_alerted"], ["staff_alert"]),
+        S.REFUNDED: (KEPT, ["repair_skipped"], []),
+    },
+    lease_expired_with_attempts_left: {"all": (KEPT, ["lease_expired"], ["render"])},
+    lease_expired_on_the_last_attempt: {k: (s, [e.format(failure="lease_expired") for e in ev], w)
+                                        for k, (s, ev, w) in GIVE_UP.items()},
+    render_failed_for_good: {k: (s, [e.format(failure="render_failed") for e in ev], w)
+                             for k, (s, ev, w) in GIVE_UP.items()},
+    retention_due: {"all": (KEPT, ["files_purged"], [])},
+}  # fmt: skip
+
+
+def expected(kind, status: str) -> Row:
+    row = TABLE[kind]
+    for key in (status, "settled" if status in SETTLED else "not settled", "all"):
+        if key in row:
+            return row[key]
+    raise AssertionError(f"no expectation for {kind.__name__} on a {status} order")
+
+
+@pytest.mark.parametrize("status", list(Order.Status))
+@pytest.mark.parametrize("kind", list(TABLE), ids=lambda kind: kind.__name__)
+def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
+    kind, status, style, media, mocker, django_capture_on_commit_callbacks
+):
+    work: list[str] = []
+
+    def render(job_id: int) -> None:  # as the real one: stamp, then send
+        RenderJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+        work.append("render")
+
+    mocker.patch("orders.services._enqueue_render", side_effect=render)
+    mocker.patch("orders.services._enqueue_failure_notices", side_effect=lambda *a: work.append("failure_notices"))
+    mocker.patch("orders.services._enqueue_staff_alert", side_effect=lambda *a: work.append("staff_alert"))
+    mocker.patch("orders.services._enqueue_preview_email", side_effect=lambda *a: work.append("preview_email"))
+    mocker.patch("orders.services._enqueue_hd_email_again", side_effect=lambda *a: work.append("hd_email"))
+    repair = kind(status, style)
+    order = Order.objects.get()
+    before = list(order.events.values_list("pk", "kind"))
+    with django_capture_on_commit_callbacks(execute=True):
+        repair()
+
+    status_after, events, queued = expected(kind, status)
+    order.refresh_from_db()
+    assert order.status == (status if status_after is KEPT else status_after)
+    after = list(order.events.values_list("pk", "kind"))
+    assert after[: len(before)] == before  # append-only
+    assert [k for _, k in after[len(before) :]] == events
+    assert work == queued
+    if status in SETTLED:
+        assert order.paid_at is not None and order.status == status
+
+
+def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
+    style, media, settings, mocker, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from orders.tasks import order_staff_alert
+
+    alert = mocker.patch("orders.tasks.order_staff_alert.delay")
+    settings.ADMINS = [("staff", "staff@example.com")]
+    mocker.patch("orders.services._enqueue_render")
+    photo_missing_while_painting(S.PAID, style)
+    order = Order.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile(fix=True)
+    alert.assert_called_once()
+    order_staff_alert(*alert.call_args.args)  # as the default worker would
+    assert [m.to for m in mail.outbox] == [["staff@example.com"]]
+    assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
+    assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
+    order.refresh_from_db()
+    assert order.status == S.PAID
