@@ -85,6 +85,7 @@ def _buy_post(request: HttpRequest, order: Order) -> JsonResponse:
     )
 
 
+@never_cache
 @require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     """Where Stripe sends the customer back. Shows what we know; the webhook does the work."""
@@ -116,6 +117,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": token}) + f"?link={outcome}")
 
 
+@never_cache
 @require_GET
 def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBase:
     """The HD file, for a signed and unexpired link to a paid order. Reads only: changes nothing."""
