@@ -481,6 +481,14 @@ ES: dict[str, str] = {
         "Si no compras tu cuadro, borramos tu foto y su vista previa %(days)s días después de tu pedido."
     ),
     "Your order page": "La página de tu pedido",
+    # Issue 12 (privacy and production): the gallery publishes the painting only
+    "My painting may appear in the public gallery; my photo never does": (
+        "Mi cuadro puede aparecer en la galería pública; mi foto nunca"
+    ),
+    "Paintings our customers ordered, shown with their permission. Their photos are never shown.": (
+        "Cuadros que han encargado nuestros clientes, mostrados con su permiso. Sus fotos nunca se muestran."
+    ),
+    "painting": "cuadro",
 }
 
 
