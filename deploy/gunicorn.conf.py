@@ -20,6 +20,8 @@ max_requests_jitter = 100
 # Access log to stdout beside the app's own lines; the app's JSON lines come through Django logging.
 accesslog = "-"
 errorlog = "-"
+# Order tokens and HD link signatures are in request paths: both logs write them as [redacted].
+logger_class = "picmatix.access_log.RedactingLogger"
 # Heartbeat files in memory: container disks can be slow enough to time workers out.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Trust X-Forwarded-* only from the load balancer's addresses (comma-separated), never from "*".

@@ -54,13 +54,10 @@ class GalleryEntryAdmin(admin.ModelAdmin):
         for entry in queryset:
             self.delete_model(request, entry)
 
-    @admin.display(description=_("before and after"))
+    @admin.display(description=_("painting"))
     def thumbnails(self, entry: GalleryEntry) -> SafeString:
-        before = reverse("gallery:image", kwargs={"entry_id": entry.pk, "side": "before"})
         after = reverse("gallery:image", kwargs={"entry_id": entry.pk, "side": "after"})
-        return format_html(
-            '<img src="{}" alt="" style="height:64px"> <img src="{}" alt="" style="height:64px">', before, after
-        )
+        return format_html('<img src="{}" alt="" style="height:64px">', after)
 
     @admin.display(description=_("order"))
     def order_link(self, entry: GalleryEntry) -> SafeString:

@@ -14,17 +14,15 @@ class GalleryEntryQuerySet(models.QuerySet["GalleryEntry"]):
 
 
 class GalleryEntry(models.Model):
-    """An order's before and after in the public gallery, approved by staff.
+    """An order's painting in the public gallery, approved by staff.
 
-    The thumbnails are made at approval (small JPEGs, so the gallery loads quickly) and are
-    deleted with the entry when the customer withdraws consent, staff remove it, or retention deletes
-    the order's files (orders/retention.py): they are copies of the customer's photo too.
+    Only the painting: that is what the customer agreed to ("my painting; my photo never"). The
+    thumbnail is made at approval (a small JPEG, so the gallery loads quickly) and is deleted with
+    the entry when the customer withdraws consent, staff remove it, or retention deletes the order's
+    files (orders/retention.py).
     """
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="gallery_entry", verbose_name=_("order"))
-    before = models.FileField(_("photo thumbnail"), upload_to="gallery/", max_length=200)
-    before_width = models.PositiveIntegerField(default=0)
-    before_height = models.PositiveIntegerField(default=0)
     after = models.FileField(_("painting thumbnail"), upload_to="gallery/", max_length=200)
     after_width = models.PositiveIntegerField(default=0)
     after_height = models.PositiveIntegerField(default=0)

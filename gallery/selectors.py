@@ -16,9 +16,6 @@ def gallery_recent(*, limit: int = RECENT) -> list[dict[str, Any]]:
         {
             "id": entry.pk,
             "style": entry.order.style.name,
-            "before_url": reverse("gallery:image", kwargs={"entry_id": entry.pk, "side": "before"}),
-            "before_width": entry.before_width,
-            "before_height": entry.before_height,
             "after_url": reverse("gallery:image", kwargs={"entry_id": entry.pk, "side": "after"}),
             "after_width": entry.after_width,
             "after_height": entry.after_height,

@@ -1,8 +1,10 @@
 """The public gallery: staff approve an order's artwork, the customer can take it back at any time.
 
-Consent is the order's `gallery_consent`; approval is a GalleryEntry with small thumbnails made at
-that moment. Withdrawing consent (or staff removing the entry, or deleting the customer's data)
-deletes the entry and its files in the same step, and the image views check both before serving.
+Consent is the order's `gallery_consent`, and the customer agreed to "my painting; my photo never"
+(orders/forms.py): the gallery publishes the painting only. Approval is a GalleryEntry with a small
+thumbnail of the painting made at that moment. Withdrawing consent (or staff removing the entry, or
+deleting the customer's data) deletes the entry and its file in the same step, and the image view
+checks both before serving.
 """
 
 from __future__ import annotations
@@ -49,25 +51,18 @@ def _painting(order: Order) -> FieldFile:
 
 
 def gallery_approve(*, order_id: int, user: Any) -> GalleryEntry:
-    """Put the order's before and after in the gallery; repeatable (an approved order stays as it is)."""
+    """Put the order's painting in the gallery; repeatable (an approved order stays as it is)."""
     order = Order.objects.select_related("style").get(pk=order_id)
     existing = GalleryEntry.objects.filter(order_id=order_id).first()
     if existing is not None:
         return existing
     if not order.gallery_consent or order.data_deleted_at:
         raise OrderActionRefused(_("the customer did not agree to the gallery"))
-    if not order.content_image:
-        raise OrderActionRefused(_("the photo is no longer stored"))
     painting = _painting(order)
-    # Thumbnails are made before the transaction (slow I/O stays out of it) and dropped again if
+    # The thumbnail is made before the transaction (slow I/O stays out of it) and dropped again if
     # consent was withdrawn meanwhile.
-    key = secrets.token_hex(16)
-    before, before_w, before_h = _thumbnail(order.content_image)
     after, after_w, after_h = _thumbnail(painting)
-    names = [
-        default_storage.save(f"gallery/{key}-before.jpg", ContentFile(before)),
-        default_storage.save(f"gallery/{key}-after.jpg", ContentFile(after)),
-    ]
+    names = [default_storage.save(f"gallery/{secrets.token_hex(16)}-after.jpg", ContentFile(after))]
     entry = None
     with transaction.atomic():
         # Locks the order row: a withdrawal (an UPDATE of it) waits for us, or we see its result.
@@ -75,10 +70,7 @@ def gallery_approve(*, order_id: int, user: Any) -> GalleryEntry:
         if still.first() is not None and not GalleryEntry.objects.filter(order_id=order_id).exists():
             entry = GalleryEntry.objects.create(
                 order=order,
-                before=names[0],
-                before_width=before_w,
-                before_height=before_h,
-                after=names[1],
+                after=names[0],
                 after_width=after_w,
                 after_height=after_h,
                 approved_by=user if getattr(user, "pk", None) else None,
@@ -101,7 +93,7 @@ def gallery_entry_forget(*, order_id: int) -> list[str]:
     entry = GalleryEntry.objects.filter(order_id=order_id).first()
     if entry is None:
         return []
-    names = [name for name in (entry.before.name, entry.after.name) if name]
+    names = [entry.after.name] if entry.after.name else []
     entry.delete()
     for name in names:
         transaction.on_commit(partial(_delete_file, name, order_id))

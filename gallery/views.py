@@ -31,12 +31,13 @@ def entries(request: HttpRequest) -> JsonResponse:
 @require_GET
 def image(request: HttpRequest, entry_id: int, side: str) -> HttpResponseBase:
     # Checked on every request, so a withdrawn artwork is refused even to a browser that has its URL.
-    if side not in ("before", "after"):
+    # Only the painting ("after") exists: the customer's photo is never published.
+    if side != "after":
         raise Http404
     entry = GalleryEntry.objects.visible().filter(pk=entry_id).first()
     if entry is None:
         raise Http404
-    return private_file_response((entry.before if side == "before" else entry.after).name, "image/jpeg")
+    return private_file_response(entry.after.name, "image/jpeg")
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):

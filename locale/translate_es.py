@@ -647,6 +647,14 @@ ES: dict[str, str] = {
         "Su archivo se perdió por un fallo nuestro, así que lo estamos volviendo a pintar. Conservas lo que "
         "pagaste: te enviaremos por email un nuevo enlace de descarga en cuanto esté listo."
     ),
+    # Issue 12 (privacy and production): the gallery publishes the painting only
+    "My painting may appear in the public gallery; my photo never does": (
+        "Mi cuadro puede aparecer en la galería pública; mi foto nunca"
+    ),
+    "Paintings our customers ordered, shown with their permission. Their photos are never shown.": (
+        "Cuadros que han encargado nuestros clientes, mostrados con su permiso. Sus fotos nunca se muestran."
+    ),
+    "painting": "cuadro",
 }
 
 

@@ -41,6 +41,9 @@ class OrderEventInline(ReadOnlyInline):
     fields = ("created_at", "kind", "actor", "data")
     readonly_fields = fields
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the log is evidence (refunds, data deletion requests): it outlives everything
+
 
 @admin.register(Order)
 class OrderAdmin(BoundedSearchMixin, OrderActionPermissions, admin.ModelAdmin):
@@ -73,6 +76,11 @@ class OrderAdmin(BoundedSearchMixin, OrderActionPermissions, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from customers
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deleting an order would take its event log with it. A customer's deletion request is the
+        # "Delete the customer's data" action: files and email go, the anonymised order and log stay.
+        return False
 
     @admin.display(description=_("customer's page"))
     def page_link(self, order: Order) -> SafeString:

@@ -38,7 +38,10 @@ class OrderForm(forms.Form):
         label=_("Your email"), help_text=_("We send the link to your preview here."), max_length=254
     )
     gallery_consent = forms.BooleanField(
-        label=_("My painting may appear in the public gallery"), required=False, initial=False
+        # Exactly what the gallery publishes (gallery/services.py): the painting, never the photo.
+        label=_("My painting may appear in the public gallery; my photo never does"),
+        required=False,
+        initial=False,
     )
     # Set by the page's script after the browser sent the photo to S3 (orders/direct_upload.py).
     upload = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)

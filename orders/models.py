@@ -115,7 +115,8 @@ class RenderJob(models.Model):
 class OrderEvent(models.Model):
     """Append-only history of an order: who did what, when, with which data."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: deleting an order (a shell, a bulk delete, any future admin) must never take its log along.
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     job = models.ForeignKey(RenderJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     kind = models.CharField(max_length=40)
     actor = models.CharField(max_length=200)

@@ -81,7 +81,7 @@ def _order_files(order: Order) -> list[str]:
 
 def _gallery_files(order: Order) -> list[str]:
     entry = getattr(order, "gallery_entry", None)  # the reverse one-to-one raises AttributeError when absent
-    return [f.name for f in (entry.before, entry.after) if f] if entry is not None else []
+    return [entry.after.name] if entry is not None and entry.after else []
 
 
 def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]] | None:

@@ -190,9 +190,10 @@ class RenderOutput:
 
 def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool:
     """running -> done. Only this transition queues the preview email. False if the job was not ours."""
-    key = secrets.token_hex(16)
-    preview = default_storage.save(f"renders/{key}-preview.jpg", ContentFile(output.preview_jpeg))
-    hd = default_storage.save(f"renders/{key}-hd.png", ContentFile(output.hd_png))
+    # Two independent keys: the preview's name is seen by anyone with the order page (and in S3
+    # links), so it must tell nothing about where the unpaid HD file is.
+    preview = default_storage.save(f"renders/{secrets.token_hex(16)}-preview.jpg", ContentFile(output.preview_jpeg))
+    hd = default_storage.save(f"renders/{secrets.token_hex(16)}-hd.png", ContentFile(output.hd_png))
     now = timezone.now()
     with transaction.atomic():
         changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(

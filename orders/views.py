@@ -94,6 +94,9 @@ def _order(token: str) -> Order:
     return get_object_or_404(Order.objects.select_related("style"), token=token)
 
 
+# Pages that carry an order's token (in their URL, links and forms) stay out of every cache: a shared
+# computer's browser or a proxy must not hand them to the next person.
+@never_cache
 def detail(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(token)
     context = {"order": order, "progress": order_progress(order), "retention_paid_days": settings.RETENTION_PAID_DAYS}

@@ -153,6 +153,7 @@ def _demo_buy_post(request: HttpRequest, order: Order, price: Price) -> HttpResp
     return render(request, "payments/buy.html", context)
 
 
+@never_cache
 @require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     """Where Stripe sends the customer back. Shows what we know; the webhook does the work."""
@@ -184,6 +185,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": token}) + f"?link={outcome}")
 
 
+@never_cache
 @require_GET
 def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBase:
     """The HD file, for a signed and unexpired link to a paid order.

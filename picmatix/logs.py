@@ -4,6 +4,12 @@ A call site names the ids with ``extra={"order_id": ..., "job_id": ...}``; code 
 order binds them once with ``log_context(order_id=...)`` and every line logged inside, by any
 module, carries them. In production ``PICMATIX_LOG_FORMAT=json`` writes one JSON object per line
 (what Loki, CloudWatch or ``jq`` read); the plain format appends ``order=… job=…``.
+
+An order's token (in /<lang>/orders/<token>/…) opens its page, and an HD link's signature
+(…/hd/<signature>/) downloads what was paid for: whoever reads a log must not get either. `redact`
+replaces them with ``[redacted]`` in every line this project writes: the app's own handlers, Django's
+request and server logs and its error emails, gunicorn's access and error logs (picmatix/access_log.py)
+and Sentry events (`sentry_before_send`).
 """
 
 from __future__ import annotations
@@ -11,10 +17,13 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+from django.utils.log import AdminEmailHandler
 
 CONTEXT_FIELDS = ("order_id", "job_id")
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("picmatix_log_context", default=None)
@@ -28,6 +37,78 @@ def log_context(**ids: Any) -> Iterator[None]:
         yield
     finally:
         _context.reset(token)
+
+
+REDACTED = "[redacted]"
+_URL_SAFE = "A-Za-z0-9_-"
+_SECRETS = re.compile(
+    # A path segment after /orders/ long enough to be (part of) a token; "/admin/orders/order/" stays.
+    rf"(?P<orders>/orders/)[{_URL_SAFE}]{{16,}}"
+    # An HD link's `timestamp:signature`, whatever it looks like.
+    r"|(?P<hd>/hd/)[^/?#\s\"'<>]+"
+    # A bare token or signature anywhere (a query string, a Referer, an exception's local variables):
+    # both are 43 url-safe characters (`secrets.token_urlsafe(32)`, Django's base64 HMAC-SHA256).
+    rf"|(?<![{_URL_SAFE}])[{_URL_SAFE}]{{43}}(?![{_URL_SAFE}])"
+    # The client secret Stripe appends to the return (thanks) URL: it confirms the payment.
+    r"|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+)
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    return (match.group("orders") or match.group("hd") or "") + REDACTED
+
+
+def redact(text: str) -> str:
+    """`text` without order tokens, HD link signatures or Stripe client secrets."""
+    return _SECRETS.sub(_redact_match, text)
+
+
+def redact_value(value: Any) -> Any:
+    """Strings redacted inside any structure of dicts, lists and tuples (a Sentry event)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites a record's message, traceback and stack with `redact`, for every handler after it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class RedactingAdminEmailHandler(AdminEmailHandler):
+    """Django's error email to PICMATIX_STAFF_EMAILS (subject, request, traceback) without secrets."""
+
+    def send_mail(self, subject: Any, message: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("html_message"):
+            kwargs["html_message"] = redact(kwargs["html_message"])
+        super().send_mail(redact(str(subject)), redact(str(message)), *args, **kwargs)
+
+
+# Any: sentry_sdk's Event type exists only where the optional sentry-sdk is installed.
+def sentry_before_send(event: Any, hint: dict[str, Any]) -> Any:
+    """Sentry's `before_send` (and `before_send_transaction`): the URL, headers, breadcrumbs,
+    messages and local variables of an error report, redacted."""
+    return redact_value(event)
+
+
+def sentry_before_breadcrumb(crumb: Any, hint: dict[str, Any]) -> Any:
+    return redact_value(crumb)
 
 
 class ContextFilter(logging.Filter):
@@ -62,8 +143,10 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 entry[name] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:  # as filters left it (RedactFilter)
+            entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
@@ -77,7 +160,7 @@ def logging_config(*, fmt: str, level: str, file: str = "", file_max_bytes: int 
     which is what a web tier with several gunicorn workers sharing one file needs.
     """
     handlers: dict[str, dict[str, Any]] = {
-        "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["context"]},
+        "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["context", "redact"]},
     }
     if file:
         if file_max_bytes > 0:
@@ -89,15 +172,35 @@ def logging_config(*, fmt: str, level: str, file: str = "", file_max_bytes: int 
             }
         else:
             handlers["file"] = {"class": "logging.handlers.WatchedFileHandler", "filename": file}
-        handlers["file"].update({"formatter": fmt, "filters": ["context"], "encoding": "utf-8"})
+        handlers["file"].update({"formatter": fmt, "filters": ["context", "redact"], "encoding": "utf-8"})
+    ours = list(handlers)
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": "picmatix.logs.ContextFilter"}},
+        "filters": {
+            "context": {"()": "picmatix.logs.ContextFilter"},
+            "redact": {"()": "picmatix.logs.RedactFilter"},
+            "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        },
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(ids)s"},
             "json": {"()": "picmatix.logs.JsonFormatter"},
         },
-        "handlers": handlers,
-        "root": {"handlers": list(handlers), "level": level},
+        "handlers": {
+            **handlers,
+            # Replaces Django's own `mail_admins` (see the `django` logger below) by one that redacts.
+            "mail_admins": {
+                "level": "ERROR",
+                "filters": ["require_debug_false", "redact"],
+                "class": "picmatix.logs.RedactingAdminEmailHandler",
+            },
+        },
+        "loggers": {
+            # Django configures these with handlers of its own that would write tokens as they are:
+            # `django` (its console handler and error emails) and `django.server` (runserver's
+            # request lines, which do not propagate). Ours take their place.
+            "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+            "django.server": {"handlers": ours, "level": "INFO", "propagate": False},
+        },
+        "root": {"handlers": ours, "level": level},
     }

@@ -19,17 +19,25 @@ from django.utils.translation import gettext_lazy as _
 from payments.money import MINOR_UNITS
 from picmatix.clientip import proxy_networks
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
-from picmatix.logs import logging_config
+from picmatix.logs import logging_config, sentry_before_breadcrumb, sentry_before_send
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PICMATIX_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Production (behind a TLS load balancer). It fails closed: a setting that would make it unsafe, or
+# make its hosts disagree, stops every process at start-up with one line naming the variable.
+HTTPS = env_bool("PICMATIX_HTTPS", False)
 
 
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
         return key
+    if HTTPS:
+        # A key made per host would sign HD links on a worker that the web tier then refuses.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: production (PICMATIX_HTTPS) needs one long random key, the same on every host"
+        )
     # Embedded default: a random key kept in var/ so sessions and signed links survive restarts.
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -42,17 +50,23 @@ SECRET_KEY = _secret_key()
 # Rotation: the old key stays here for as long as links signed with it must keep working.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", False)
+if HTTPS and DEBUG:
+    raise ImproperlyConfigured("DEBUG is on: production (PICMATIX_HTTPS) must run with DEBUG=false")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Absolute base for links in emails (the worker has no request to build them from).
 SITE_URL = env_str("PICMATIX_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Behind a load balancer or CDN that ends TLS (deploy/): believe its X-Forwarded-Proto, send
 # cookies over HTTPS only and tell browsers to stay on HTTPS. /healthz and /readyz stay plain HTTP.
-if env_bool("PICMATIX_HTTPS", False):
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("PICMATIX_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("PICMATIX_HSTS_SECONDS", 3600, minimum=0)
+    # The shop's own subdomains (if any) are ours too; preloading is a separate commitment (a year's
+    # max-age and a submission to the browsers' list) that the operator opts into.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PICMATIX_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PICMATIX_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -139,6 +153,11 @@ SILENCED_SYSTEM_CHECKS: list[str] = [
     # and atomic, and the embedded default runs a single web process, where LocMemCache is enough.
     "django_ratelimit.W001",
 ]
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    # `check --deploy` asks every site to join the browsers' HSTS preload list. Joining is a manual
+    # submission that needs a year's max-age and binds every subdomain for months after leaving:
+    # the operator's decision (PICMATIX_HSTS_PRELOAD=true), not a default of the shop.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -316,6 +335,13 @@ RECAPTCHA_MODE = env_choice("PICMATIX_RECAPTCHA", "off", ("off", "test", "on"))
 if RECAPTCHA_MODE == "on":
     RECAPTCHA_PUBLIC_KEY = env_str("RECAPTCHA_PUBLIC_KEY")
     RECAPTCHA_PRIVATE_KEY = env_str("RECAPTCHA_PRIVATE_KEY")
+    # Empty keys would fall back to Google's test keys, which let every robot through.
+    for _name, _value in (
+        ("RECAPTCHA_PUBLIC_KEY", RECAPTCHA_PUBLIC_KEY),
+        ("RECAPTCHA_PRIVATE_KEY", RECAPTCHA_PRIVATE_KEY),
+    ):
+        if not _value:
+            raise ImproperlyConfigured(f"{_name} is not set: PICMATIX_RECAPTCHA=on needs both reCAPTCHA keys")
 else:
     # The test keys raise a system-check error that blocks `migrate`; silence it only here.
     SILENCED_SYSTEM_CHECKS.append("django_recaptcha.recaptcha_test_key_error")
@@ -381,6 +407,12 @@ if PAYMENTS_ENABLED:
         raise ImproperlyConfigured("Stripe needs both STRIPE_SECRET_KEY (sk_…) and STRIPE_PUBLISHABLE_KEY (pk_…)")
     if ("_live_" in STRIPE_SECRET_KEY) != ("_live_" in STRIPE_PUBLISHABLE_KEY):
         raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are from different modes (test/live)")
+if HTTPS and PAYMENTS_ENABLED and not STRIPE_WEBHOOK_SECRET:
+    # Without it no webhook verifies: customers would pay and never get their painting.
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET is not set: with Stripe keys, production (PICMATIX_HTTPS) needs the webhook's "
+        "signing secret (whsec_…)"
+    )
 if STRIPE_WEBHOOK_SECRET and not STRIPE_WEBHOOK_SECRET.startswith("whsec_"):
     raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret (whsec_…)")
 # dj-stripe's own names. Live mode follows the key, so a test key can never run a "live" shop.
@@ -454,6 +486,10 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=env_str("SENTRY_ENVIRONMENT", "production"),
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        # Customers' emails and IPs stay out of the error tracker.
+        # Customers' emails and IPs stay out of the error tracker, and so do order tokens and HD
+        # link signatures (in URLs, headers, messages, local variables).
         send_default_pii=False,
+        before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
     )

@@ -31,7 +31,7 @@ from orders.services import (
 if TYPE_CHECKING:
     from PIL import Image
 
-    from rendering.engine import Progress
+    from rendering.engine import Progress, Watermark
 
 logger = logging.getLogger(__name__)
 PROGRESS_IMAGE_SIDE = 384
@@ -80,10 +80,13 @@ class ProgressReporter:
     """The engine's progress callback: publishes progress, enforces the time limit, and hands the
     job back when the worker is told to stop and the render would not finish within the grace."""
 
-    def __init__(self, *, job_id: int, worker: str, keeper: LeaseKeeper) -> None:
+    def __init__(self, *, job_id: int, worker: str, keeper: LeaseKeeper, watermark: Watermark | None = None) -> None:
         self.job_id = job_id
         self.worker = worker
         self.keeper = keeper
+        # The progress image is shown before payment, like the preview, so it carries the recipe's
+        # watermark; set once the recipe is read (None: the engine's default mark, never none).
+        self.watermark = watermark
         self.last_write = 0.0
         self.last_db_write = 0.0
         self.released = False
@@ -99,7 +102,8 @@ class ProgressReporter:
             )
             return False
         if progress.image is not None:
-            render_job_set_progress_image(job_id=self.job_id, worker=self.worker, jpeg=_small_jpeg(progress.image))
+            jpeg = _small_jpeg(progress.image, watermark=self.watermark)
+            render_job_set_progress_image(job_id=self.job_id, worker=self.worker, jpeg=jpeg)
         now = time.monotonic()
         last = progress.iteration >= progress.iterations
         if now - self.last_write >= settings.RENDER_PROGRESS_EVERY_SECONDS or last:
@@ -133,11 +137,16 @@ def progress_dict(progress: Progress) -> dict[str, Any]:
     }
 
 
-def _small_jpeg(image: Image.Image) -> bytes:
+def _small_jpeg(image: Image.Image, *, watermark: Watermark | None) -> bytes:
+    from rendering.engine.recipe import Watermark
+    from rendering.engine.watermark import apply_watermark
+
     small = image.copy()
     small.thumbnail((PROGRESS_IMAGE_SIDE, PROGRESS_IMAGE_SIDE))
+    # Marked after shrinking: the mark's size is relative to the image, so it looks as on the preview.
+    small = apply_watermark(small, watermark or Watermark())
     buffer = io.BytesIO()
-    small.convert("RGB").save(buffer, "JPEG", quality=80)
+    small.save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
 
 
@@ -163,6 +172,7 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
     reporter = ProgressReporter(job_id=job_id, worker=worker, keeper=keeper)
     try:
         recipe = engine.Recipe.from_dict(job.recipe)
+        reporter.watermark = recipe.watermark
         content = _open_image(job.order.content_image)
         style = _open_image(job.order.style.image)
         result = engine.render(

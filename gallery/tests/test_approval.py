@@ -1,4 +1,4 @@
-"""Staff approve a consenting customer's artwork for the gallery; small thumbnails are made then."""
+"""Staff approve a consenting customer's artwork for the gallery; a small thumbnail of the painting is made then."""
 
 import io
 
@@ -18,18 +18,18 @@ def approve(client, *orders):
     return client.post("/admin/orders/order/", data, follow=True)
 
 
-def test_approval_makes_small_jpeg_thumbnails_of_the_photo_and_the_painting(admin_client, painted_order):
+def test_approval_makes_a_small_jpeg_thumbnail_of_the_painting(admin_client, painted_order, media):
     response = approve(admin_client, painted_order)
     assert "Artworks in the gallery: 1." in response.content.decode()
     entry = GalleryEntry.objects.get()
     assert entry.approved_by.username == "admin" and entry.approved_at
-    for field, size in ((entry.before, (400, 300)), (entry.after, (400, 300))):
-        with field.open("rb") as handle:
-            data = handle.read()
-        image = Image.open(io.BytesIO(data))
-        assert image.format == "JPEG" and image.size == size
-        assert len(data) < 40_000
-    assert (entry.before_width, entry.before_height, entry.after_width, entry.after_height) == (400, 300, 400, 300)
+    with entry.after.open("rb") as handle:
+        data = handle.read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (400, 300)
+    assert len(data) < 40_000
+    assert (entry.after_width, entry.after_height) == (400, 300)
+    assert [path.name for path in (media / "gallery").iterdir()] == [entry.after.name.split("/")[-1]]
     assert OrderEvent.objects.get(kind="gallery_approved").actor == "staff:admin"
 
 
@@ -92,7 +92,7 @@ def test_staff_with_the_permission_remove_an_artwork_and_the_customer_keeps_thei
         )
     assert "Artworks removed from the gallery: 1." in response.content.decode()
     assert not GalleryEntry.objects.exists()
-    assert not entry.before.storage.exists(entry.before.name)
+    assert not entry.after.storage.exists(entry.after.name)
     painted_order.refresh_from_db()
     assert painted_order.gallery_consent
     assert list(OrderEvent.objects.values_list("kind", "actor")) == [

@@ -21,8 +21,8 @@ def test_the_order_page_offers_withdrawal_as_a_post_form(client, painted_order):
 
 
 def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order, django_capture_on_commit_callbacks):
-    before, after = approved.before.name, approved.after.name
-    storage = approved.before.storage
+    after = approved.after.name
+    storage = approved.after.storage
     url = f"/en/gallery/{approved.pk}/after.jpg"
     assert client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -31,7 +31,7 @@ def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order,
     assert response["Location"] == f"/en/orders/{painted_order.token}/?gallery=withdrawn"
     assert client.get(url).status_code == 404
     assert client.get("/en/gallery/entries.json").json() == {"entries": []}
-    assert not storage.exists(before) and not storage.exists(after)
+    assert not storage.exists(after)
     assert not GalleryEntry.objects.exists()
     painted_order.refresh_from_db()
     assert not painted_order.gallery_consent
@@ -44,8 +44,8 @@ def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order,
 
 def test_access_is_refused_even_before_the_files_are_gone(client, approved, painted_order):
     client.post(f"/en/orders/{painted_order.token}/gallery/withdraw/")  # files go only after commit
-    assert approved.before.storage.exists(approved.before.name)
-    assert client.get(f"/en/gallery/{approved.pk}/before.jpg").status_code == 404
+    assert approved.after.storage.exists(approved.after.name)
+    assert client.get(f"/en/gallery/{approved.pk}/after.jpg").status_code == 404
 
 
 def test_a_get_never_withdraws(client, approved, painted_order):

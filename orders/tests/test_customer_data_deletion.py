@@ -32,7 +32,7 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     admin_client, admin_user, painted_order, media, django_capture_on_commit_callbacks
 ):
     gallery_approve(order_id=painted_order.pk, user=admin_user)
-    assert len(customer_files(media)) == 5  # photo, preview, HD, two gallery thumbnails
+    assert len(customer_files(media)) == 4  # photo, preview, HD, the painting's gallery thumbnail
     with django_capture_on_commit_callbacks(execute=True):
         response = delete(admin_client, painted_order, post="yes")
     assert "Customer data deleted for 1 orders." in response.content.decode()
@@ -43,7 +43,7 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     job = painted_order.jobs.get()
     assert not job.preview and not job.hd and job.status == RenderJob.Status.DONE
     event = OrderEvent.objects.get(kind="data_deleted")
-    assert event.actor == "staff:admin" and event.data == {"files": 5}
+    assert event.actor == "staff:admin" and event.data == {"files": 4}
     assert list(painted_order.events.values_list("kind", flat=True)) == ["gallery_approved", "data_deleted"]
     # The customer's page says what happened and offers nothing that needs the deleted files.
     page = admin_client.get(f"/en/orders/{painted_order.token}/").content.decode()

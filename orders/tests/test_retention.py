@@ -77,12 +77,11 @@ def in_gallery(order: Order) -> set[str]:
     key = secrets.token_hex(16)
     entry = GalleryEntry.objects.create(
         order=order,
-        before=default_storage.save(f"gallery/{key}-before.jpg", ContentFile(b"small photo")),
         after=default_storage.save(f"gallery/{key}-after.jpg", ContentFile(b"small painting")),
         approved_at=NOW,
     )
     Order.objects.filter(pk=order.pk).update(gallery_consent=True)
-    return {entry.before.name, entry.after.name}
+    return {entry.after.name}
 
 
 def test_gallery_thumbnails_go_with_the_order_files(s3, style, rules, django_capture_on_commit_callbacks):

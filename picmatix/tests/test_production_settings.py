@@ -88,3 +88,86 @@ def test_sentry_is_off_unless_a_dsn_is_set(load, mocker):
     assert kwargs["dsn"] == "https://key@sentry.example.com/1"
     assert kwargs["environment"] == "staging"
     assert kwargs["send_default_pii"] is False
+
+
+# --- Production fails closed --------------------------------------------------------------------
+STRIPE = {"STRIPE_SECRET_KEY": "sk_live_" + "a" * 24, "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "b" * 24}
+HTTPS = {"PICMATIX_HTTPS": "true", "SECRET_KEY": "k" * 20 + "-a-long-production-key-0123456789"}
+
+
+@pytest.fixture
+def production(load, monkeypatch):
+    """`load` without the variables these tests are about (the developer's shell may set some)."""
+    for name in ("SECRET_KEY", "DEBUG", "RECAPTCHA_PUBLIC_KEY", "RECAPTCHA_PRIVATE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return load
+
+
+def refusal(load, **env: str) -> str:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        load(**env)
+    message = str(refused.value)
+    assert "\n" not in message  # one line in the log, naming what to set
+    return message
+
+
+def test_https_without_a_secret_key_refuses_to_start(production):
+    message = refusal(production, PICMATIX_HTTPS="true")
+    assert message.startswith("SECRET_KEY ")
+    assert refusal(production, PICMATIX_HTTPS="true", SECRET_KEY="  ").startswith("SECRET_KEY ")
+
+
+def test_https_with_debug_on_refuses_to_start(production):
+    assert refusal(production, **HTTPS, DEBUG="true").startswith("DEBUG ")
+
+
+def test_https_with_stripe_keys_and_no_webhook_secret_refuses_to_start(production):
+    assert refusal(production, **HTTPS, **STRIPE).startswith("STRIPE_WEBHOOK_SECRET ")
+    assert production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_ENABLED"] is True
+
+
+def test_recaptcha_on_without_its_keys_refuses_to_start(production, monkeypatch):
+    assert refusal(production, **HTTPS, PICMATIX_RECAPTCHA="on").startswith("RECAPTCHA_PUBLIC_KEY ")
+    message = refusal(production, **HTTPS, PICMATIX_RECAPTCHA="on", RECAPTCHA_PUBLIC_KEY="6Lc-public")
+    assert message.startswith("RECAPTCHA_PRIVATE_KEY ")
+    # Without HTTPS too: "on" with no keys protects nothing and breaks every form.
+    monkeypatch.delenv("PICMATIX_HTTPS")
+    monkeypatch.delenv("RECAPTCHA_PUBLIC_KEY")
+    assert refusal(production, PICMATIX_RECAPTCHA="on").startswith("RECAPTCHA_PUBLIC_KEY ")
+
+
+def test_the_embedded_default_still_starts_without_any_of_them(production):
+    loaded = production(DEBUG="true", **STRIPE)
+    assert loaded["SECRET_KEY"] and loaded["DEBUG"] is True and "SECURE_SSL_REDIRECT" not in loaded
+
+
+def test_a_complete_https_configuration_turns_on_every_transport_protection(production):
+    loaded = production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc", PICMATIX_RECAPTCHA="on",
+                        RECAPTCHA_PUBLIC_KEY="6Lc-public", RECAPTCHA_PRIVATE_KEY="6Lc-private")  # fmt: skip
+    assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert loaded["SECURE_SSL_REDIRECT"] is True
+    assert loaded["SESSION_COOKIE_SECURE"] is True and loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] > 0 and loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+
+
+def test_a_refusal_is_the_last_line_a_starting_process_prints(tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PICMATIX_", "DJANGO_", "SECRET_KEY", "DEBUG", "STRIPE_", "RECAPTCHA_"))
+    }
+    env.update(PICMATIX_VAR_DIR=str(tmp_path), PICMATIX_HTTPS="true", DJANGO_SETTINGS_MODULE="picmatix.settings")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=SETTINGS.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY "), result.stderr[-2000:]

@@ -1,0 +1,37 @@
+"""The preview (seen by anyone with the order page) names nothing about the HD file (sold)."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+import pytest
+
+from orders.models import Order, RenderJob
+from orders.services import RenderOutput, render_job_claim, render_job_finish
+
+pytestmark = pytest.mark.django_db
+OUTPUT = RenderOutput(preview_jpeg=b"preview", hd_png=b"hd", stats={})
+
+
+def finished_job(style) -> RenderJob:
+    order = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg")
+    job = RenderJob.objects.create(order=order)
+    render_job_claim(job_id=job.pk, worker="w")
+    assert render_job_finish(job_id=job.pk, worker="w", output=OUTPUT)
+    job.refresh_from_db()
+    return job
+
+
+def test_preview_and_hd_files_have_independent_random_keys(style, media, mocker):
+    mocker.patch("orders.tasks.order_preview_email_send.delay")
+    for job in (finished_job(style), finished_job(style)):
+        preview = re.fullmatch(r"renders/([0-9a-f]{32})-preview\.jpg", job.preview.name)
+        hd = re.fullmatch(r"renders/([0-9a-f]{32})-hd\.png", job.hd.name)
+        assert preview and hd, (job.preview.name, job.hd.name)
+        preview_key, hd_key = preview.group(1), hd.group(1)
+        # Two independent 128-bit keys share no long run by chance; a derived key would.
+        longest = SequenceMatcher(None, preview_key, hd_key).find_longest_match()
+        assert longest.size < 8, (preview_key, hd_key)
+        assert (media / job.preview.name).read_bytes() == b"preview"
+        assert (media / job.hd.name).read_bytes() == b"hd"
