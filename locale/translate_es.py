@@ -481,6 +481,8 @@ ES: dict[str, str] = {
         "Si no compras tu cuadro, borramos tu foto y su vista previa %(days)s días después de tu pedido."
     ),
     "Your order page": "La página de tu pedido",
+    # Issue 13 (order page and upload): the comparison slider, full screen, the home page's steps, upload progress.
+    "spacing": "espaciado",
 }
 
 
