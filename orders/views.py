@@ -106,6 +106,14 @@ def preview_image(request: HttpRequest, token: str) -> HttpResponseBase:
     return private_file_response(job.preview.name, "image/jpeg")
 
 
+def photo_image(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The customer's photo, for the comparison on their order page: the token is the only key."""
+    order = _order(token)
+    if order.data_deleted_at or not order.content_image:
+        raise Http404
+    return private_file_response(order.content_image.name, "image/jpeg")
+
+
 @staff_member_required
 @never_cache
 def queue_metrics_view(request: HttpRequest) -> JsonResponse:
