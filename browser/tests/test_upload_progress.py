@@ -43,6 +43,8 @@ def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
     assert too_big.stat().st_size > settings.UPLOAD_MAX_BYTES > photo.stat().st_size > 500_000
     page = open_browser("es", "phone")
     page.goto(f"{shop.url}/es/")
+    expect(page.locator("#upload-progress")).to_be_hidden()
+    expect(page.locator("#photo-chosen")).to_be_hidden()
     page.locator("label.style-card").first.tap()
     page.locator("#id_email").fill("ana@example.com")
 
