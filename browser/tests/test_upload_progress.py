@@ -48,6 +48,13 @@ def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
     page.locator("label.style-card").first.tap()
     page.locator("#id_email").fill("ana@example.com")
 
+    # A HEIC photo that this browser cannot draw: its name says what was chosen.
+    heic = {"name": "IMG_0042.HEIC", "mimeType": "image/heic", "buffer": b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64}
+    page.set_input_files("#id_photo", files=[heic])
+    expect(page.locator("#photo-name")).to_contain_text("IMG_0042.HEIC")
+    page.wait_for_function("() => document.getElementById('photo-thumbnail').complete")  # tried, and failed
+    expect(page.locator("#photo-thumbnail")).to_be_hidden()
+
     # Over the limit: said at once, in Spanish, and nothing is sent.
     page.set_input_files("#id_photo", too_big)
     with translation.override("es"):
