@@ -655,6 +655,34 @@ ES: dict[str, str] = {
         "Cuadros que han encargado nuestros clientes, mostrados con su permiso. Sus fotos nunca se muestran."
     ),
     "painting": "cuadro",
+    # Issue 13 (order page and upload): the comparison slider, full screen, the home page's steps, upload progress.
+    "spacing": "espaciado",
+    "Slide to compare your photo (left) with the painting (right)": (
+        "Desliza para comparar tu foto (a la izquierda) con el cuadro (a la derecha)"
+    ),
+    "PERCENT percent of your photo shown": "PERCENT por ciento de tu foto a la vista",
+    "Full screen": "Pantalla completa",
+    "Leave full screen": "Salir de pantalla completa",
+    "Open the painting on its own": "Abrir solo el cuadro",
+    "Upload your photo": "Sube tu foto",
+    "and choose a painter's style below.": "y elige abajo el estilo de un pintor.",
+    "Get a preview by email": "Recibe una vista previa por correo",
+    "as soon as your painting is ready, with a watermark.": "en cuanto tu cuadro esté listo, con marca de agua.",
+    "Pay what you want": "Paga lo que quieras",
+    "only if you like it, for the full-resolution painting.": "solo si te gusta, por el cuadro en alta resolución.",
+    "Suggested: %(suggested)s.": "Sugerido: %(suggested)s.",
+    "Recently painted": "Pintados hace poco",
+    "A customer's painting, in the style %(style)s": "El cuadro de un cliente, en el estilo %(style)s",
+    "See the whole gallery": "Ver toda la galería",
+    "The photo you chose": "La foto que has elegido",
+    "Sending your photo…": "Enviando tu foto…",
+    "Photo sent. Opening your order…": "Foto enviada. Abriendo tu pedido…",
+    "Your photo could not be sent: the connection was interrupted. Please check it and try again.": (
+        "No hemos podido recibir tu foto: la conexión se ha cortado. Compruébala e inténtalo de nuevo."
+    ),
+    "Something went wrong while sending your photo. Please try again.": (
+        "Algo ha fallado al enviar tu foto. Inténtalo de nuevo, por favor."
+    ),
 }
 
 

@@ -42,7 +42,25 @@ def order_progress(order: Order) -> dict[str, Any]:
         data["image_url"] = reverse("orders:progress_image", kwargs=kwargs) + "?v=" + job.progress_image.name[-12:]
     if job.status == RenderJob.Status.DONE and job.preview:  # no preview once retention deleted it
         data["preview_url"] = reverse("orders:preview_image", kwargs=kwargs)
+        data["preview_width"], data["preview_height"] = _preview_size(order, job)
+        if order.content_image and not order.data_deleted_at:
+            # The customer's own photo, for the before/after comparison on the order's page only.
+            data["photo_url"] = reverse("orders:photo_image", kwargs=kwargs)
     return data
+
+
+# The engine's PREVIEW_SIDE (rendering/engine/pipeline.py); the web tier does not import the engine.
+PREVIEW_SIDE = 1024
+
+
+def _preview_size(order: Order, job: RenderJob) -> tuple[int, int]:
+    """The preview's pixel size, as the worker recorded it; estimated from the photo for older jobs."""
+    size = (job.stats or {}).get("preview_size")
+    if isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size):
+        return size[0], size[1]
+    width, height = order.content_width or 4, order.content_height or 3
+    scale = min(1.0, PREVIEW_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def queue_metrics(*, now: datetime | None = None, sample: int = 200) -> dict[str, Any]:

@@ -14,4 +14,5 @@ urlpatterns = [
     path(f"orders/{TOKEN}/progress.json", views.progress, name="progress"),
     path(f"orders/{TOKEN}/progress.jpg", views.progress_image, name="progress_image"),
     path(f"orders/{TOKEN}/preview.jpg", views.preview_image, name="preview_image"),
+    path(f"orders/{TOKEN}/photo.jpg", views.photo_image, name="photo_image"),
 ]

@@ -12,13 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from gallery.selectors import gallery_recent
 from orders.direct_upload import direct_upload_policy
 from orders.files import private_file_response
 from orders.forms import OrderForm
 from orders.models import Order, RenderJob
 from orders.selectors import order_progress, queue_metrics
 from orders.services import order_create
-from payments.selectors import locality_for_new_order
+from payments.money import money_format
+from payments.selectors import locality_for_new_order, price_for_visitor
 from picmatix.captcha import captcha_passed
 from picmatix.clientip import client_ip
 from styles.models import Style
@@ -66,8 +68,25 @@ def upload(request: HttpRequest) -> HttpResponse:
                 gallery_consent=form.cleaned_data["gallery_consent"],
             )
             return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": order.token}))
-    styles = Style.objects.active()
-    return render(request, "orders/upload.html", {"form": form, "styles": styles}, status=429 if limited else 200)
+    context = {"form": form, "styles": Style.objects.active(), **_home(request)}
+    return render(request, "orders/upload.html", context, status=429 if limited else 200)
+
+
+# Enough to show that real customers order, few enough to keep the home page light on a phone.
+HOME_GALLERY_WORKS = 4
+
+
+def _home(request: HttpRequest) -> dict[str, object]:
+    """The home page's steps (with the price this visitor would be suggested) and recent gallery works."""
+    price = price_for_visitor(request)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return {
+        "suggested": money_format(price.suggested, price.currency, language=language) if price else "",
+        "recent_works": gallery_recent(limit=HOME_GALLERY_WORKS),
+        # The page's script refuses a file over the limit before sending it, in the server's words.
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
+        "upload_max_mb": f"{settings.UPLOAD_MAX_BYTES / 1e6:.0f}",
+    }
 
 
 @require_POST
@@ -121,6 +140,14 @@ def preview_image(request: HttpRequest, token: str) -> HttpResponseBase:
     if job is None or job.status != RenderJob.Status.DONE:
         raise Http404
     return private_file_response(job.preview.name, "image/jpeg")
+
+
+def photo_image(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The customer's photo, for the comparison on their order page: the token is the only key."""
+    order = _order(token)
+    if order.data_deleted_at or not order.content_image:
+        raise Http404
+    return private_file_response(order.content_image.name, "image/jpeg")
 
 
 @staff_member_required

@@ -57,3 +57,10 @@ def revenue_per_currency(*, since: datetime | None = None) -> list[dict[str, Any
             }
         )
     return result
+
+
+def price_for_visitor(request: HttpRequest) -> Price | None:
+    """The price a new order from this request would get (its locality's currency, else the default)."""
+    prices = {price.currency: price for price in Price.objects.active()}
+    currency = locality_for_request(request, supported=set(prices)).currency
+    return prices.get(currency) or prices.get(settings.PAYMENTS_DEFAULT_CURRENCY)

@@ -76,6 +76,7 @@ WATERMARK_SETTINGS = (
     Setting("opacity", _("opacity"), "float"),
     Setting("angle", _("angle"), "float"),
     Setting("size", pgettext_lazy("watermark", "size"), "float"),
+    Setting("spacing", pgettext_lazy("watermark", "spacing"), "float"),
 )
 UPSCALE_SETTINGS = (
     Setting("method", _("upscale method"), "choice", ("waifu2x", "lanczos", "none")),

@@ -58,8 +58,8 @@ def apply_watermark(image: Image.Image, spec: Watermark) -> Image.Image:
     # Cover the rotated image's bounding square so that rotation leaves no unmarked corner.
     side = math.ceil(math.hypot(width, height)) + 2 * max(tile.size)
     layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    step_x = tile.width + max(tile.height, tile.width // 3)
-    step_y = tile.height * 3
+    step_x = tile.width + round(spec.spacing * max(tile.height, tile.width // 3))
+    step_y = tile.height + round(spec.spacing * tile.height * 2)
     for row, y in enumerate(range(0, side, step_y)):
         offset = (step_x // 2) * (row % 2)  # brick pattern: staggered rows
         for x in range(-offset, side, step_x):

@@ -34,18 +34,35 @@
         // S3 reads the fields before the file: Content-Type must come first (the policy checks it).
         body.append("Content-Type", file.type || "application/octet-stream");
         body.append("file", file);
-        return fetch(policy.url, { method: "POST", body: body }).then(function (response) {
-          if (!response.ok) throw new Error("upload: " + response.status);
+        return post(policy.url, body).then(function () {
           return policy.token;
         });
       });
   }
 
+  // XMLHttpRequest rather than fetch: only it reports the upload's progress (upload.js shows it).
+  function post(url, body) {
+    return new Promise(function (resolve, reject) {
+      var request = new XMLHttpRequest();
+      request.open("POST", url);
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable && window.picmatixUpload) window.picmatixUpload.progress(event.loaded / event.total);
+      });
+      request.addEventListener("load", function () {
+        if (request.status >= 200 && request.status < 300) resolve();
+        else reject(new Error("upload: " + request.status));
+      });
+      request.addEventListener("error", function () { reject(new Error("upload: network")); });
+      request.send(body);
+    });
+  }
+
   form.addEventListener("submit", function (event) {
-    if (busy || !input || !input.files.length) return;
+    if (busy || event.defaultPrevented || !input || !input.files.length) return;
     event.preventDefault();
     busy = true;
     form.setAttribute("aria-busy", "true");
+    if (window.picmatixUpload) window.picmatixUpload.start();
     send(input.files[0])
       .then(function (value) {
         token.value = value;
@@ -55,7 +72,9 @@
         token.value = "";
       })
       .then(function () {
-        form.submit();
+        // With upload.js, the form goes with a progress bar (the whole photo, if S3 failed).
+        if (window.picmatixUpload) window.picmatixUpload.submit();
+        else form.submit();
       });
   });
 })();

@@ -51,3 +51,31 @@ def test_a_logo_watermark_is_tiled_too(tmp_path: Path) -> None:
 def test_an_unreadable_logo_is_an_image_error(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="watermark logo"):
         apply_watermark(Image.new("RGB", (32, 32)), Watermark(logo=str(tmp_path / "missing.png")))
+
+
+def _largest_unmarked_square(before: Image.Image, after: Image.Image) -> int:
+    """Side in pixels of the largest square that the mark leaves untouched (changed by 8 levels or less)."""
+    changed = np.abs(np.asarray(after, dtype=np.int16) - np.asarray(before, dtype=np.int16)).max(axis=2) > 8
+    best = 0
+    above = np.zeros(changed.shape[1] + 1, dtype=np.int32)
+    for row in changed:
+        here = np.zeros_like(above)
+        for x in np.flatnonzero(~row) + 1:
+            here[x] = 1 + min(above[x], above[x - 1], here[x - 1])
+        best = max(best, int(here.max()))
+        above = here
+    return best
+
+
+@pytest.mark.parametrize("size", [(384, 256), (256, 384)])
+def test_no_crop_of_a_quarter_of_the_short_side_escapes_the_default_mark(size: tuple[int, int]) -> None:
+    image = Image.new("RGB", size, (128, 140, 150))
+    marked = apply_watermark(image, Watermark())
+    assert _largest_unmarked_square(image, marked) <= 0.3 * min(size)
+
+
+def test_wider_spacing_marks_fewer_pixels_and_leaves_larger_gaps() -> None:
+    image = Image.new("RGB", (384, 256), (128, 140, 150))
+    dense, sparse = (apply_watermark(image, Watermark(spacing=s, size=0.05)) for s in (1.0, 2.0))
+    assert np.mean(_quadrant_changes(image, sparse)) < 0.8 * np.mean(_quadrant_changes(image, dense))
+    assert _largest_unmarked_square(image, sparse) > _largest_unmarked_square(image, dense)
