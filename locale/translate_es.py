@@ -683,6 +683,23 @@ ES: dict[str, str] = {
     "Something went wrong while sending your photo. Please try again.": (
         "Algo ha fallado al enviar tu foto. Inténtalo de nuevo, por favor."
     ),
+    # Issue 13 (keep my photo's colours).
+    "example with the photo's colours": "ejemplo con los colores de la foto",
+    'offer "keep my photo\'s colours"': "ofrecer «mantener los colores de mi foto»",
+    "Customers may keep their photo's colours and take only the brushwork of this style.": (
+        "Los clientes pueden mantener los colores de su foto y tomar solo las pinceladas de este estilo."
+    ),
+    "keeps the photo's colours": "mantiene los colores de la foto",
+    "This style does not offer keeping your photo's colours.": "Este estilo no ofrece mantener los colores de tu foto.",
+    "Keep my photo's colours": "Mantener los colores de mi foto",
+    "Take only the brushwork of the style and keep the colours of your photo.": (
+        "Toma solo las pinceladas del estilo y mantiene los colores de tu foto."
+    ),
+    "Offered with the styles that show an example with the photo's colours.": (
+        "Disponible con los estilos que muestran un ejemplo con los colores de la foto."
+    ),
+    "Also with your photo's colours": "También con los colores de tu foto",
+    "with your photo's colours": "con los colores de tu foto",
 }
 
 

@@ -62,6 +62,7 @@ class OrderAdmin(BoundedSearchMixin, OrderActionPermissions, admin.ModelAdmin):
         "content_width",
         "content_height",
         "gallery_consent",
+        "keep_colours",
         "status",
         "data_deleted_at",
         "preview_email_sent_at",

@@ -43,6 +43,12 @@ class OrderForm(forms.Form):
         required=False,
         initial=False,
     )
+    keep_colours = forms.BooleanField(
+        label=_("Keep my photo's colours"),
+        help_text=_("Take only the brushwork of the style and keep the colours of your photo."),
+        required=False,
+        initial=False,
+    )
     # Set by the page's script after the browser sent the photo to S3 (orders/direct_upload.py).
     upload = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)
 
@@ -71,6 +77,11 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        style = cleaned.get("style")
+        if cleaned.get("keep_colours") and style is not None and not style.allow_original_colours:
+            # The page offers the option only with styles that allow it; a stale page or a crafted
+            # POST gets told, and nothing is stored.
+            self.add_error("keep_colours", _("This style does not offer keeping your photo's colours."))
         # Checked last, once the rest (the captcha included) is right: a bot learns nothing about
         # an address, and a customer is not told about the limit while a field is still wrong.
         if not self.errors and self._refused_for_the_day(cleaned):

@@ -36,6 +36,7 @@ class Order(models.Model):
     content_width = models.PositiveIntegerField(default=0)
     content_height = models.PositiveIntegerField(default=0)
     gallery_consent = models.BooleanField(_("may appear in the public gallery"), default=False)
+    keep_colours = models.BooleanField(_("keeps the photo's colours"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RENDERING)
     preview_email_sent_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)

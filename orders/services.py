@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from orders.images import CleanPhoto
 from orders.models import Order, OrderEvent, RenderJob
 from styles.models import Style
+from styles.recipes import recipe_with_photo_colours
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,12 @@ def _order_render_failed(*, order_id: int, job_id: int, now: datetime, actor: st
         order_staff_alert(order_id=order_id, job=job_id, actor=actor, reason="the re-render of a paid order failed")
 
 
+def order_recipe(order: Order) -> dict[str, Any]:
+    """What the order is painted with: its style's current recipe, keeping the photo's colours if asked."""
+    recipe = order.style.recipe
+    return recipe_with_photo_colours(recipe) if order.keep_colours else recipe
+
+
 def order_create(
     *,
     email: str,
@@ -104,8 +112,11 @@ def order_create(
     country: str = "",
     currency: str = "",
     gallery_consent: bool = False,
+    keep_colours: bool = False,
 ) -> Order:
     """Store the cleaned photo, write the order and its render job, and queue the render."""
+    if keep_colours and not style.allow_original_colours:
+        raise ValidationError(_("This style does not offer keeping your photo's colours."), code="colours_not_offered")
     # The upload is written before the transaction (slow I/O stays out of it) and removed again if
     # the transaction fails, so a failed order never leaves an orphan photo behind.
     name = default_storage.save(f"uploads/{secrets.token_hex(16)}.{photo.extension}", ContentFile(photo.data))
@@ -121,8 +132,9 @@ def order_create(
                 country=country,
                 currency=currency,
                 gallery_consent=gallery_consent,
+                keep_colours=keep_colours,
             )
-            job = RenderJob.objects.create(order=order, recipe=style.recipe)
+            job = RenderJob.objects.create(order=order, recipe=order_recipe(order))
             order_event(order=order, job=job, kind="order_created", actor="customer", style=style.slug)
             transaction.on_commit(lambda: _enqueue_render(job.pk))
     except BaseException:
@@ -441,7 +453,7 @@ def order_rerender(*, order_id: int, actor: str) -> RenderJob:
             raise OrderActionRefused(_("the order was refunded"))
         if order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]).exists():
             raise OrderActionRefused(_("it is being painted right now"))
-        job = RenderJob.objects.create(order=order, recipe=order.style.recipe)
+        job = RenderJob.objects.create(order=order, recipe=order_recipe(order))
         if order.status in (Order.Status.FAILED, Order.Status.PREVIEW_READY):
             # A paid order stays paid (render_job_finish leaves it so); others show the painting live again.
             Order.objects.filter(pk=order.pk).update(status=Order.Status.RENDERING, updated_at=timezone.now())

@@ -66,9 +66,16 @@ def upload(request: HttpRequest) -> HttpResponse:
                 country=locality.country,
                 currency=locality.currency,
                 gallery_consent=form.cleaned_data["gallery_consent"],
+                keep_colours=form.cleaned_data["keep_colours"],
             )
             return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": order.token}))
-    context = {"form": form, "styles": Style.objects.active(), **_home(request)}
+    styles = list(Style.objects.active())
+    context = {
+        "form": form,
+        "styles": styles,
+        "offers_own_colours": any(style.allow_original_colours for style in styles),
+        **_home(request),
+    }
     return render(request, "orders/upload.html", context, status=429 if limited else 200)
 
 

@@ -95,6 +95,7 @@ class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
         ("name_en", "name_es"),
         ("description_en", "description_es"),
         ("active", "position"),
+        "allow_original_colours",
         "preset",
         "recipe",
     )

@@ -33,6 +33,15 @@ class Style(models.Model):
         related_name="+",
         verbose_name=_("example's photo"),
     )
+    # The same example with the photo's own colours (rendering.engine.colours), where staff offer that.
+    example_own_colours = models.ImageField(
+        _("example with the photo's colours"), upload_to="styles/examples/", blank=True
+    )
+    allow_original_colours = models.BooleanField(
+        _('offer "keep my photo\'s colours"'),
+        default=False,
+        help_text=_("Customers may keep their photo's colours and take only the brushwork of this style."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,6 +24,7 @@ class Painting:
     description_en: str = ""
     description_es: str = ""
     recipe: str | None = None
+    allow_original_colours: bool = False
 
 
 class ManifestError(ValueError):
@@ -48,6 +49,7 @@ def paintings_in(folder: Path) -> list[Painting]:
                 description_en=entry.get("description_en", ""),
                 description_es=entry.get("description_es", ""),
                 recipe=entry.get("recipe"),
+                allow_original_colours=bool(entry.get("allow_original_colours", False)),
             )
         except (KeyError, TypeError) as error:
             raise ManifestError(f"{manifest}: paintings[{index}] lacks {error}") from error

@@ -21,6 +21,14 @@ def recipe_validate(data: Any) -> dict[str, Any]:
         raise ValidationError(str(exc), code="invalid_recipe") from exc
 
 
+def recipe_with_photo_colours(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The recipe with every pass keeping the photo's colours (the engine's `original_colors`)."""
+    data = recipe_validate(recipe)
+    for spec in data["passes"]:
+        spec["original_colors"] = True
+    return data
+
+
 def recipe_preset_names() -> list[str]:
     from rendering.engine.recipe import PRESETS
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from rendering.engine.colours import keep_photo_colours
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
 
@@ -60,8 +61,10 @@ def style_create(
     description_es: str = "",
     active: bool = True,
     position: int = 0,
+    allow_original_colours: bool = False,
 ) -> Style:
     style = Style.objects.create(
+        allow_original_colours=allow_original_colours,
         slug=slug,
         name_en=name_en,
         name_es=name_es,
@@ -93,12 +96,19 @@ def style_example_adopt(*, image: StyleTrialImage) -> Style:
     with default_storage.open(image.image.name, "rb") as source, Image.open(source) as opened:
         painting = opened.convert("RGB")
     painting.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
-    old = style.example.name if style.example else ""
-    style.example.save(f"{style.slug}-{secrets.token_hex(8)}.jpg", ContentFile(_jpeg(painting)), save=False)
+    old = [f.name for f in (style.example, style.example_own_colours) if f]
+    key = secrets.token_hex(8)
+    style.example.save(f"{style.slug}-{key}.jpg", ContentFile(_jpeg(painting)), save=False)
+    style.example_own_colours = None  # type: ignore[assignment]
+    sample = image.sample
+    if sample is not None and sample.image:
+        with default_storage.open(sample.image.name, "rb") as source, Image.open(source) as photo:
+            own = keep_photo_colours(painting, photo)
+        style.example_own_colours.save(f"{style.slug}-{key}-colours.jpg", ContentFile(_jpeg(own)), save=False)
     style.example_sample_id = image.sample_id
-    style.save(update_fields=["example", "example_sample", "updated_at"])
-    if old:
-        transaction.on_commit(partial(default_storage.delete, old))
+    style.save(update_fields=["example", "example_own_colours", "example_sample", "updated_at"])
+    for name in old:
+        transaction.on_commit(partial(default_storage.delete, name))
     return style
 
 

@@ -7,4 +7,5 @@ app_name = "styles"
 urlpatterns = [
     path("styles/<slug:slug>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
     path("styles/<slug:slug>/example.jpg", views.example, name="example"),
+    path("styles/<slug:slug>/example-own-colours.jpg", views.example_own_colours, name="example_own_colours"),
 ]

@@ -26,3 +26,8 @@ def thumbnail(request: HttpRequest, slug: str) -> FileResponse:
 def example(request: HttpRequest, slug: str) -> FileResponse:
     """The style's example: the same reference photo painted in this style."""
     return _public_image(request, slug, "example")
+
+
+def example_own_colours(request: HttpRequest, slug: str) -> FileResponse:
+    """The example keeping the reference photo's colours, for styles that offer it."""
+    return _public_image(request, slug, "example_own_colours")

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .colours import RGB_TO_YUV
 from .errors import ImageError
 
 __all__ = [
@@ -101,15 +102,8 @@ def tensor_to_pil(tensor: torch.Tensor) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array), mode="RGB")
 
 
-# RGB <-> YUV as Torch7's image.rgb2yuv, which neural_style.lua's original_colors uses.
-_RGB_TO_YUV = torch.tensor(
-    [
-        [0.299, 0.587, 0.114],
-        [-0.14713, -0.28886, 0.436],
-        [0.615, -0.51499, -0.10001],
-    ],
-    dtype=torch.float64,
-)
+# RGB <-> YUV as Torch7's image.rgb2yuv, which neural_style.lua's original_colors uses (colours.py).
+_RGB_TO_YUV = torch.from_numpy(RGB_TO_YUV)
 _YUV_TO_RGB = torch.linalg.inv(_RGB_TO_YUV)
 
 

@@ -79,6 +79,7 @@ class Command(BaseCommand):
                 image_bytes=painting.path.read_bytes(),
                 recipe=recipe_preset_dict(preset),
                 position=position,
+                allow_original_colours=painting.allow_original_colours,
             )
             self.stdout.write(f"created style {painting.slug} from {painting.path} (recipe {preset})")
         return True
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                 image_bytes=demo_style_jpeg(demo),
                 recipe=recipe_preset_dict(recipe),
                 position=position,
+                allow_original_colours=True,
             )
             self.stdout.write(f"created demo style {demo.slug} (recipe {recipe})")
 
