@@ -683,6 +683,12 @@ ES: dict[str, str] = {
     "Something went wrong while sending your photo. Please try again.": (
         "Algo ha fallado al enviar tu foto. Inténtalo de nuevo, por favor."
     ),
+    # Issue 13 (print-size HD for every recipe).
+    "HD long side (px)": "lado largo del HD (px)",
+    "Optional: resize the HD file to this long side after the upscale (3840 px prints 32.5 cm at 300 dpi).": (
+        "Opcional: redimensiona el archivo HD a este lado largo tras la ampliación (3840 px se imprimen a 32,5 cm "
+        "a 300 ppp)."
+    ),
     # Issue 13 (keep my photo's colours).
     "example with the photo's colours": "ejemplo con los colores de la foto",
     'offer "keep my photo\'s colours"': "ofrecer «mantener los colores de mi foto»",

@@ -82,6 +82,12 @@ UPSCALE_SETTINGS = (
     Setting("method", _("upscale method"), "choice", ("waifu2x", "lanczos", "none")),
     Setting("noise", _("denoise level (waifu2x)"), "optional_int", ("", "0", "1", "2", "3")),
     Setting("scale", _("scale"), "int", ("2", "4")),
+    Setting(
+        "long_side",
+        _("HD long side (px)"),
+        "optional_int",
+        help=_("Optional: resize the HD file to this long side after the upscale (3840 px prints 32.5 cm at 300 dpi)."),
+    ),
 )
 SECTIONS = (("post", PostProcess, POST_SETTINGS), ("watermark", Watermark, WATERMARK_SETTINGS))
 

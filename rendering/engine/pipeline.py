@@ -102,15 +102,16 @@ def upscale_image(
     device: torch.device | str = "cpu",
 ) -> Image.Image:
     """Enlarge as ``spec`` says. Lanczos only when asked: missing waifu2x models raise, never fall back."""
-    if spec.method == "none":
-        return image
     if spec.method == "lanczos":
-        return image.resize((image.width * spec.scale, image.height * spec.scale), Image.Resampling.LANCZOS)
-    from .waifu2x import upscale_2x  # written alongside; imported only when a recipe upscales with it
+        image = image.resize((image.width * spec.scale, image.height * spec.scale), Image.Resampling.LANCZOS)
+    elif spec.method == "waifu2x":
+        from .waifu2x import upscale_2x  # written alongside; imported only when a recipe upscales with it
 
-    for step in range(int(math.log2(spec.scale))):
-        # Denoise once: a second pass would smear what the first one restored.
-        image = upscale_2x(image, noise=spec.noise if step == 0 else None, model_dir=model_dir, device=device)
+        for step in range(int(math.log2(spec.scale))):
+            # Denoise once: a second pass would smear what the first one restored.
+            image = upscale_2x(image, noise=spec.noise if step == 0 else None, model_dir=model_dir, device=device)
+    if spec.long_side is not None and max(image.size) != spec.long_side:
+        image = resize_longest(image, spec.long_side)
     return image
 
 

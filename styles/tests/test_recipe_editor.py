@@ -46,6 +46,7 @@ def test_typed_text_becomes_the_right_json_types():
             "recipe__p1__original_colors": "on",
             "recipe__upscale__noise": "",
             "recipe__upscale__scale": "4",
+            "recipe__upscale__long_side": "3840",
         }
     )
     recipe = RecipeWidget.recipe_from_form(data, "recipe")
@@ -53,7 +54,7 @@ def test_typed_text_becomes_the_right_json_types():
     assert recipe["passes"][0]["style_layers"] == ["relu1_1", "relu2_1", "relu3_1"]
     assert recipe["passes"][0]["seed"] is None
     assert recipe["passes"][1]["original_colors"] is True
-    assert recipe["upscale"] == {"method": "waifu2x", "noise": None, "scale": 4}
+    assert recipe["upscale"] == {"method": "waifu2x", "noise": None, "scale": 4, "long_side": 3840}
 
 
 def test_the_change_page_shows_a_column_per_pass_and_the_json(admin_client, style):

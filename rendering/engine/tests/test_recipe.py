@@ -127,3 +127,22 @@ def test_the_tiny_preset_upscales_with_waifu2x_only_where_its_models_are(
 def test_an_unknown_preset_is_a_recipe_error() -> None:
     with pytest.raises(RecipeError, match=r"unknown recipe preset 'fast'"):
         recipe_preset("fast")
+
+
+def test_the_cpu_preset_paints_640_px_and_delivers_a_print_size_hd_file() -> None:
+    cpu = recipe_preset("cpu")
+    assert max(spec.size for spec in cpu.passes) == 640
+    assert cpu.upscale == Upscale(method="waifu2x", noise=2, scale=4, long_side=3840)
+
+
+def test_the_hd_long_side_is_resized_after_the_upscale() -> None:
+    from PIL import Image
+
+    from rendering.engine.pipeline import upscale_image
+
+    painting = Image.new("RGB", (64, 48), (120, 60, 30))
+    assert upscale_image(painting, Upscale(method="lanczos", scale=2, long_side=300)).size == (300, 225)
+    assert upscale_image(painting, Upscale(method="none", long_side=100)).size == (100, 75)
+    assert upscale_image(painting, Upscale(method="lanczos", scale=4)).size == (256, 192)
+    with pytest.raises(RecipeError, match="long_side"):
+        Upscale(long_side=20_000)
