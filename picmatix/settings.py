@@ -20,6 +20,12 @@ from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 from picmatix.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Site-wide templates and translations: templates/ and locale/ beside manage.py in a checkout; inside
+# this package when it was installed from a wheel (setup.py copies them there).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_IN_WHEEL = (_PACKAGE_DIR / "templates").is_dir()
+SITE_TEMPLATES_DIR = _PACKAGE_DIR / "templates" if _IN_WHEEL else BASE_DIR / "templates"
+SITE_LOCALE_DIR = _PACKAGE_DIR / "locale" if _IN_WHEEL else BASE_DIR / "locale"
 VAR_DIR = Path(env_str("PICMATIX_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -89,7 +95,7 @@ WSGI_APPLICATION = "picmatix.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -144,7 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_LOCALE_DIR]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -154,7 +160,7 @@ TIME_ZONE = "UTC"
 STATIC_URL = env_str("PICMATIX_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "picmatix" / "static"]
+STATICFILES_DIRS = [_PACKAGE_DIR / "static"]
 # Serve straight from the app folders unless the operator ran collectstatic for a CDN/production.
 WHITENOISE_USE_FINDERS = env_bool("PICMATIX_STATIC_FINDERS", True)
 
