@@ -16,7 +16,7 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # Never part of the project's own tests: environments, caches, build and run output.
-SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "var", "build", "dist", "__pycache__", "bench"}
+SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "var", "build", "dist", "__pycache__"}
 
 
 def folders_with_tests() -> set[str]:
