@@ -18,15 +18,29 @@ ifneq ($(wildcard $(SHARED_PAINTINGS)),)
 export PICMATIX_STYLE_PAINTINGS_DIR ?= $(SHARED_PAINTINGS)
 endif
 
-.PHONY: install run test lint format typecheck pytest messages makemessages bench bench-queue screenshots clean
+.PHONY: install lock run test lint format typecheck pytest messages makemessages bench bench-queue screenshots clean
 
-$(BIN)/.installed: pyproject.toml
+# Dependencies come from the hashed lock file (requirements/dev.txt: the worker and dev extras), so
+# every machine installs exactly the files CI tested; the project itself goes in without touching
+# them (--no-deps; --no-build-isolation: setuptools and polib are in the lock too).
+$(BIN)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[worker,dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/.installed messages
+
+# Recompile the lock files after a change to pyproject.toml's dependencies (existing pins are kept;
+# `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed releases). dev.txt first:
+# web.txt (the web image) and worker.txt (the GPU image) are constrained to its versions.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --all-build-deps --strip-extras --no-emit-index-url \
+	--no-emit-find-links $(LOCK_ARGS)
+lock: | $(BIN)/.installed
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra worker --extra dev -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) -c requirements/dev.txt --extra prod -o requirements/web.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) -c requirements/dev.txt --extra worker --extra prod \
+		-o requirements/worker.txt pyproject.toml
 
 messages: $(BIN)/.installed
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0

