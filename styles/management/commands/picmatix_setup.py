@@ -19,8 +19,9 @@ from styles.services import sample_photo_add, style_create, style_trial_start
 
 # The reference photo every style's example paints: drawn by our own code, so the shop may show it.
 REFERENCE_TITLE = "Mountain lake"
-# Examples are shown on the style cards at most 480 px wide; a test render of 384 px is enough.
-EXAMPLE_SIZE = 384
+# Examples show on the style cards at most 240 px wide: 256 px is enough, and keeps the three example
+# renders queued at setup to a minute or so ahead of the first customer's order on a CPU.
+EXAMPLE_SIZE = 256
 
 
 class Command(BaseCommand):
