@@ -55,7 +55,13 @@ PG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/picmatix
 REDIS_TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 REDIS_TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
 
-pytest: install
+# axe-core, which the browser tests inject into each page (browser/package.json; CI has npm).
+AXE := browser/node_modules/axe-core/axe.min.js
+$(AXE): browser/package.json browser/package-lock.json
+	npm ci --prefix browser --no-audit --no-fund --silent
+	touch $@
+
+pytest: install $(AXE)
 	$(BIN)/pytest -m "not pg" $(PYTEST_ARGS)
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
 		REDIS_URL=$(REDIS_TEST_CACHE_URL) $(BIN)/pytest -m pg $(PYTEST_ARGS)
