@@ -75,11 +75,13 @@ bench-queue: install
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
 		$(BIN)/pytest bench/queue_bench.py -o python_files=queue_bench.py -s -q -p no:cacheprovider
 
-# Re-take docs/screenshots/ (the Spanish phone journey) with the browser tests; every run of the
-# browser tests also leaves all journeys' screenshots in var/screenshots/.
-screenshots: install
-	rm -f docs/screenshots/es-phone-*.png
-	PICMATIX_DOCS_SCREENSHOTS=1 $(BIN)/pytest browser -k es-phone -q -p no:cacheprovider
+# Re-take docs/screenshots/ with the browser tests: the Spanish phone journey, and the home, order,
+# demo buy and error pages on an English desktop and a Spanish phone (test_customer_pages.py); every
+# run of the browser tests also leaves all journeys' screenshots in var/screenshots/.
+screenshots: install $(AXE)
+	rm -f docs/screenshots/es-phone-*.png docs/screenshots/en-desktop-*.png
+	PICMATIX_DOCS_SCREENSHOTS=1 $(BIN)/pytest browser -k "es-phone or (test_customer_pages and en-desktop)" \
+		-q -p no:cacheprovider
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -61,6 +61,11 @@ _LCP = """() => new Promise((resolve) => {
 })"""
 
 
+_SHOWN_IMAGES_LOADED = """() => [...document.images]
+  .filter((img) => img.getAttribute("src") && img.getClientRects().length)
+  .every((img) => img.complete)"""
+
+
 def translated(language: str, message: str) -> str:
     with translation.override(language):
         return gettext(message)
@@ -73,6 +78,7 @@ class PageReport:
     status: int
     transferred_bytes: int = 0
     customer_image_bytes: int = 0
+    after_scrolling_bytes: int = 0  # everything, once the visitor has scrolled to the end (not asserted)
     resources: list[tuple[str, int]] = field(default_factory=list)
     requests: int = 0
     lcp_ms: float | None = None
@@ -137,8 +143,10 @@ def furnish_like_setup(mocker) -> None:
     for number, style in enumerate(Style.objects.order_by("position")):
         style.allow_original_colours = True
         style.save(update_fields=["allow_original_colours"])
-        with Image.open(style.image.path) as opened:
-            painting = _jpeg(ImageOps.fit(opened.convert("RGB"), (1024, 768)), quality=92)
+        with Image.open(style.image.path) as opened, Image.open(sample.image.path) as photo:
+            # The reference photo seen through the painting's brushwork: what a render looks like.
+            texture = ImageOps.fit(opened.convert("RGB"), (1024, 768))
+            painting = _jpeg(Image.blend(ImageOps.fit(photo.convert("RGB"), (1024, 768)), texture, 0.4), quality=92)
         trial = style_trial_start(style=style, recipe=style.recipe, max_size=1024, actor="setup", samples=[sample])
         name = default_storage.save("trials/example.jpg", ContentFile(painting))
         StyleTrialImage.objects.filter(trial=trial).update(image=name, width=1024, height=768)
@@ -243,10 +251,25 @@ def test_every_customer_page_is_accessible_light_and_quick_in_the_site_s_design(
         assert page.evaluate("() => [...document.styleSheets].some((s) => /picmatix\\/site\\.css/.test(s.href))"), name
         if heading is not None:
             expect(page.locator("h1")).to_have_text(translated(language, heading))
+        # Down to the end, as a visitor scrolls: lazy images load (and show in the screenshot).
+        page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_function(_SHOWN_IMAGES_LOADED)
+        if phone:
+            report.after_scrolling_bytes = sum(
+                entry["bytes"] for entry in page.evaluate(_TRANSFERS) if not CUSTOMER_IMAGES.search(entry["url"])
+            )
+        page.evaluate("() => window.scrollTo(0, 0)")
         shots.take(page, name, docs=name in DOCUMENTED)
         reports.append(report)
 
     check("home", lambda: page.goto(f"{base}/"), heading="Turn your photo into a painting")
+    # A checkbox's label beside the box, its help below both (not squeezed into a column beside it).
+    for field_id in ("#keep-colours-field", ".checkbox:not(#keep-colours-field)"):
+        box = page.locator(f"{field_id} input[type=checkbox]").bounding_box()
+        label = page.locator(f"{field_id} label").bounding_box()
+        assert label["x"] > box["x"] + box["width"] and label["y"] < box["y"] + box["height"], field_id
+    label = page.locator("#keep-colours-field label").bounding_box()
+    assert page.locator("#keep-colours-field .help").bounding_box()["y"] >= label["y"] + label["height"]
     check("upload-errors", lambda: post_plainly(page, "form.order-form"), heading="Turn your photo into a painting")
     expect(page.locator(".errors").first).to_be_visible()
     check("upload-429", lambda: post_plainly(page, "form.order-form"), status=429)
