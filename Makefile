@@ -69,7 +69,13 @@ PG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/picmatix
 REDIS_TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 REDIS_TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
 
-pytest: install
+# axe-core, which the browser tests inject into each page (browser/package.json; CI has npm).
+AXE := browser/node_modules/axe-core/axe.min.js
+$(AXE): browser/package.json browser/package-lock.json
+	npm ci --prefix browser --no-audit --no-fund --silent
+	touch $@
+
+pytest: install $(AXE)
 	$(BIN)/pytest -m "not pg" $(PYTEST_ARGS)
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
 		REDIS_URL=$(REDIS_TEST_CACHE_URL) $(BIN)/pytest -m pg $(PYTEST_ARGS)
@@ -83,11 +89,13 @@ bench-queue: install
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
 		$(BIN)/pytest bench/queue_bench.py -o python_files=queue_bench.py -s -q -p no:cacheprovider
 
-# Re-take docs/screenshots/ (the Spanish phone journey) with the browser tests; every run of the
-# browser tests also leaves all journeys' screenshots in var/screenshots/.
-screenshots: install
-	rm -f docs/screenshots/es-phone-*.png
-	PICMATIX_DOCS_SCREENSHOTS=1 $(BIN)/pytest browser -k es-phone -q -p no:cacheprovider
+# Re-take docs/screenshots/ with the browser tests: the Spanish phone journey, and the home, order,
+# demo buy and error pages on an English desktop and a Spanish phone (test_customer_pages.py); every
+# run of the browser tests also leaves all journeys' screenshots in var/screenshots/.
+screenshots: install $(AXE)
+	rm -f docs/screenshots/es-phone-*.png docs/screenshots/en-desktop-*.png
+	PICMATIX_DOCS_SCREENSHOTS=1 $(BIN)/pytest browser -k "es-phone or (test_customer_pages and en-desktop)" \
+		-q -p no:cacheprovider
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

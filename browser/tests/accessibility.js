@@ -22,7 +22,10 @@
   }
 
   function imagesWithoutAlt() {
-    const decorative = (el) => el.getAttribute("role") === "presentation" || el.getAttribute("aria-hidden") === "true";
+    // alt="" is how HTML marks a decorative image (the text beside it says what it shows).
+    const decorative = (el) =>
+      el.getAttribute("role") === "presentation" || el.getAttribute("aria-hidden") === "true" ||
+      (el.tagName === "IMG" && el.getAttribute("alt") === "");
     return [...document.querySelectorAll("img, input[type=image]")]
       .filter((el) => !decorative(el) && !(el.getAttribute("alt") || "").trim())
       .map((el) => describe(el) + " " + (el.getAttribute("src") || "").slice(0, 80));

@@ -1,12 +1,15 @@
-"""Accessibility basics, checked on the live page (the checks themselves are in accessibility.js):
-names for form fields, alt text, working ARIA references, contrast, a language, no sideways
-scrolling, and a visible keyboard focus. A failing assertion lists what is wrong and where."""
+"""Accessibility, checked on the live page: axe-core (browser/tests/axe.py) with no serious or
+critical violation, and our own checks (accessibility.js) for what axe leaves out: no sideways
+scrolling on a phone, a visible keyboard focus, text over images. A failing assertion lists what is
+wrong and where."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from playwright.sync_api import Page
+
+from browser.tests.axe import serious_violations
 
 CHECKS = Path(__file__).with_name("accessibility.js").read_text()
 
@@ -25,7 +28,7 @@ def accessibility_problems(page: Page) -> list[str]:
 
 
 def assert_accessible(page: Page) -> None:
-    problems = accessibility_problems(page)
+    problems = accessibility_problems(page) + [f"axe-core: {violation}" for violation in serious_violations(page)]
     assert not problems, f"{page.url}:\n" + "\n".join(problems)
 
 

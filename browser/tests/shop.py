@@ -107,12 +107,13 @@ class Screenshots:
         self.docs = docs and os.environ.get("PICMATIX_DOCS_SCREENSHOTS") == "1"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(self, page: Page, step: str) -> Path:
+    def take(self, page: Page, step: str, *, docs: bool = True) -> Path:
+        """`docs=False`: not this one in docs/, even when the journey's screenshots go there."""
         self.count += 1
         filename = f"{self.name}-{self.count:02d}-{step}.png"
         path = SCREENSHOTS / filename
         page.screenshot(path=path, full_page=True)
-        if self.docs:
+        if self.docs and docs:
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             # A 64-colour palette keeps the committed copies to a few tens of KB each.
             with Image.open(path) as image:

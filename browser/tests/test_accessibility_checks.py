@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from browser.tests.accessibility import accessibility_problems
+from browser.tests.axe import BLOCKING, axe_violations
 
 pytestmark = pytest.mark.browser
 PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 
-GOOD = f"""<!doctype html><html lang="en"><body style="background: #fbf7f0; color: #1f1b16">
+GOOD = f"""<!doctype html><html lang="en"><head><title>Good</title></head>
+<body style="background: #fbf7f0; color: #1f1b16">
 <label for="email">Email</label><input id="email" type="email" value="ana@example.com">
 <input type="search" aria-label="Search">
 <label><input type="checkbox"> Yes</label>
@@ -17,6 +19,7 @@ GOOD = f"""<!doctype html><html lang="en"><body style="background: #fbf7f0; colo
 <input type="hidden" name="csrf">
 <img src="{PIXEL}" alt="A painting">
 <img src="{PIXEL}" alt="" role="presentation">
+<img src="{PIXEL}" alt=""> <span>An empty alt marks a decorative image: the text beside it says it all</span>
 <p>Dark on light</p><p style="font-size: 30px; color: #888">Large grey text passes at 3:1</p>
 <button disabled style="opacity: .4">Faded on purpose</button>
 <figure style="position: relative"><img src="{PIXEL}" alt="Photo" width="200" height="100">
@@ -51,6 +54,14 @@ def page(browser):
 def test_a_page_with_labels_alt_texts_and_readable_text_passes(page):
     page.set_content(GOOD)
     assert accessibility_problems(page) == []
+
+
+def test_axe_core_passes_the_good_page_and_reports_the_bad_one_s_serious_violations(page):
+    page.set_content(GOOD)
+    assert [v for v in axe_violations(page) if v.impact in BLOCKING] == []
+    page.set_content(BAD)
+    found = {v.id for v in axe_violations(page) if v.impact in BLOCKING}
+    assert {"label", "image-alt", "html-has-lang", "color-contrast", "select-name"} <= found, found
 
 
 def test_each_kind_of_problem_is_reported(page):

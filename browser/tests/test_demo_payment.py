@@ -35,7 +35,10 @@ def test_a_customer_pays_with_a_test_card_after_a_decline_and_downloads_the_hd_f
     from payments.models import Payment
     from styles.models import Style
 
-    settings.PAYMENTS_ENABLED = False  # what the embedded default has: no Stripe keys, demo payments
+    # The embedded default: no Stripe keys at all, demonstration payments.
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_PUBLISHABLE_KEY = settings.STRIPE_PUBLIC_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.PAYMENTS_ENABLED = False
     settings.PAYMENTS_DEMO = True
     order = Order.objects.create(
         email="ana-demo@example.com",
@@ -53,6 +56,8 @@ def test_a_customer_pays_with_a_test_card_after_a_decline_and_downloads_the_hd_f
         stats={"hd_size": [640, 480]},
     )
     page = open_browser("es", "phone")
+    to_stripe: list[str] = []
+    page.context.on("request", lambda request: to_stripe.append(request.url) if "stripe" in request.url else None)
     shots = Screenshots("es-phone-demo")
 
     page.goto(f"{shop.url}/es/orders/{order.token}/buy/")
@@ -93,4 +98,5 @@ def test_a_customer_pays_with_a_test_card_after_a_decline_and_downloads_the_hd_f
     with Image.open(io.BytesIO(data)) as image:
         assert (image.format, image.size) == ("PNG", (640, 480))
     assert f"/es/orders/{order.token}/hd/" in link_in(hd, r"/[a-z]{2}/orders/[\w-]+/hd/[\w:-]+/")
-    assert shop.fake_stripe.calls == []  # Stripe was never asked anything
+    assert shop.fake_stripe.calls == []  # Stripe was never asked anything, by the shop
+    assert to_stripe == []  # nor by the browser

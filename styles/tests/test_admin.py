@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import jpeg_bytes
 from orders.models import Order
 from styles.models import Style
+from styles.services import THUMBNAIL_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_staff_add_a_style_from_a_preset_and_the_thumbnail_is_made(admin_client,
     style = Style.objects.get(slug="blue")
     assert style.recipe["passes"]
     assert style.thumbnail.name and style.image.name
-    assert max(style.thumbnail.width, style.thumbnail.height) == 480
+    assert max(style.thumbnail.width, style.thumbnail.height) == THUMBNAIL_SIZE[0]
 
 
 def test_an_invalid_recipe_is_refused_with_the_field_named(admin_client, style):
