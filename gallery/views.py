@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import private_file_response
 from gallery.models import GalleryEntry
 from gallery.selectors import gallery_recent
 from gallery.services import gallery_consent_withdraw
-from orders.files import private_file_response
 from orders.models import Order
 
 # How often the page asks for new artworks (it also drops withdrawn ones without a reload).

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from orders.emails import MAIL_ERRORS, email_refusal_code, email_send, preview_email
+from core.mail import MAIL_ERRORS, email_refusal_code, email_send
+from orders.emails import preview_email
 from orders.models import Order
 from orders.services import order_event, order_mark_preview_email_sent
 
@@ -111,7 +112,7 @@ def retention_purge_run() -> dict[str, object]:
     return retention_purge().as_dict()
 
 
-@shared_task(autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
+@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
 def order_staff_alert(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
     from django.conf import settings

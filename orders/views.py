@@ -12,17 +12,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from core.captcha import captcha_passed
+from core.clientip import client_ip
+from core.files import private_file_response
 from gallery.selectors import gallery_recent
 from orders.direct_upload import direct_upload_policy
-from orders.files import private_file_response
 from orders.forms import OrderForm
 from orders.models import Order, RenderJob
 from orders.selectors import order_progress, queue_metrics
 from orders.services import order_create
 from payments.money import money_format
 from payments.selectors import locality_for_new_order, price_for_visitor
-from picmatix.captcha import captcha_passed
-from picmatix.clientip import client_ip
 from styles.models import Style
 
 

@@ -6,7 +6,7 @@ import stripe
 from celery import Task, shared_task
 from django.conf import settings
 
-from orders.emails import email_send
+from core.mail import email_send
 from orders.models import Order
 from orders.tasks import MAIL_MAX_RETRIES, email_deliver
 from payments import services

@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from orders.files import private_file_response
+from core.files import private_file_response
 from orders.models import Order, RenderJob
 from orders.print_size import print_size_text, render_job_hd_size
 from orders.selectors import order_progress

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from picmatix.admin_search import BoundedSearchMixin
+from core.admin_search import BoundedSearchMixin
 from styles.forms import RecipeField
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate

@@ -21,7 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.files import private_file_response
+from core.files import private_file_response
 from styles.forms import PASS_SETTINGS, POST_SETTINGS, UPSCALE_SETTINGS, WATERMARK_SETTINGS, TrialForm
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.services import style_example_adopt, style_set_recipe, style_trial_start, trial_recipe

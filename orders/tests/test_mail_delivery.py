@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from orders.emails import MAIL_ERRORS, email_refusal_code
+from core.mail import MAIL_ERRORS, email_refusal_code
 from orders.models import Order
 from orders.tasks import order_preview_email_send
 from picmatix.tests.smtpserver import (

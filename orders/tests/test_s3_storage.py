@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from conftest import jpeg_bytes
-from orders.files import private_file_response
+from core.files import private_file_response
 from orders.images import photo_clean
 from orders.models import Order, RenderJob
 from orders.services import order_create
