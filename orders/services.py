@@ -434,7 +434,7 @@ def render_job_rerender_lost_output(*, job_id: int, actor: str, now: datetime | 
 
 
 # --------------------------------------------------------------------------------------------------
-# Staff actions on an order (orders/actions.py puts them in the admin). Each is guarded by the
+# Staff actions on an order (backoffice/actions.py puts them in the admin). Each is guarded by the
 # order's state, repeatable, and written to the event log with the staff user as actor.
 
 

@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "payments",
     "rendering",
     "gallery",
+    "backoffice",
+    # The project package itself, for its management commands (runshop, picmatix_setup) and its
+    # static files (found by the app finder, so they are not in STATICFILES_DIRS as well).
+    "picmatix",
     "axes",
 ]
 
@@ -204,7 +208,6 @@ TIME_ZONE = "UTC"
 STATIC_URL = env_str("PICMATIX_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [_PACKAGE_DIR / "static"]
 # Serve straight from the app folders unless the operator ran collectstatic for a CDN/production.
 WHITENOISE_USE_FINDERS = env_bool("PICMATIX_STATIC_FINDERS", True)
 

@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from orders import dashboard
+from backoffice import dashboard
 from orders import views as order_views
 
 urlpatterns = [

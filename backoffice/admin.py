@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import BoundedSearchMixin
 from gallery.admin import GalleryFilter
-from orders.actions import ORDER_ACTIONS, OrderActionPermissions
+from backoffice.actions import ORDER_ACTIONS, OrderActionPermissions
 from orders.models import Order, OrderEvent, RenderJob
 from payments.admin import PaymentAttentionFilter, PaymentInline, resend_hd_email
 
