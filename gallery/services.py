@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from gallery.models import GalleryEntry
+from orders.events import order_event
 from orders.models import Order, RenderJob
-from orders.services import OrderActionRefused, order_event
+from orders.staff import OrderActionRefused
 
 logger = logging.getLogger(__name__)
 # The longest side of a gallery thumbnail: two of them side by side on a phone, sharp on 2x screens.

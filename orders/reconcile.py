@@ -15,15 +15,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from orders.events import order_event, order_staff_alert
+from orders.jobs import FILES_GONE_ON_PURPOSE, SETTLED, render_job_rerender_lost_output, render_jobs_reap
 from orders.models import Order, RenderJob
-from orders.services import (
-    FILES_GONE_ON_PURPOSE,
-    SETTLED,
-    order_event,
-    order_staff_alert,
-    render_job_rerender_lost_output,
-    render_jobs_reap,
-)
 
 logger = logging.getLogger(__name__)
 FOLDERS = ("uploads", "renders", "progress")

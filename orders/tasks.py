@@ -8,8 +8,9 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from core.mail import MAIL_ERRORS, email_refusal_code, email_send
 from orders.emails import preview_email
+from orders.events import order_event
 from orders.models import Order
-from orders.services import order_event, order_mark_preview_email_sent
+from orders.services import order_mark_preview_email_sent
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
 @shared_task
 def render_jobs_reap() -> dict[str, list[int]]:
     """Recover the render queue: customers' render jobs, then staff's test renders."""
-    from orders.services import render_jobs_reap as reap
+    from orders.jobs import render_jobs_reap as reap
     from styles.services import style_trials_reap
 
     return {**reap().as_dict(), **style_trials_reap()}

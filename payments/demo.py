@@ -21,8 +21,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from orders.events import order_event
 from orders.models import Order
-from orders.services import order_event
 from payments import stripe_api
 from payments.models import Payment
 from payments.money import to_minor

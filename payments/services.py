@@ -21,10 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 
+from core.tasks import task_send
+from orders.events import order_event
 from orders.models import Order, RenderJob
-from orders.services import OrderActionRefused, order_event
 from payments import stripe_api
 from payments.models import Payment
 from payments.money import MoneyError, from_minor, to_minor
@@ -47,16 +47,13 @@ class PaymentStart:
     client_secret: str
 
 
+# By name: payments/tasks.py imports this module, never the reverse (core/tasks.py).
 def _enqueue_hd_email(order_id: int, resend: bool = False) -> None:
-    from payments.tasks import order_hd_email_send
-
-    order_hd_email_send.delay(order_id, resend)
+    task_send("payments.tasks.order_hd_email_send", order_id, resend)
 
 
 def _enqueue_sync(intent_id: str, actor: str) -> None:
-    from payments.tasks import payment_intent_sync_task
-
-    payment_intent_sync_task.delay(intent_id, actor)
+    task_send("payments.tasks.payment_intent_sync_task", intent_id, actor)
 
 
 def payment_idempotency_key(*, order: Order, amount: Decimal, currency: str) -> str:
@@ -318,72 +315,6 @@ def order_hd_link_request(*, order: Order) -> str:
         active = order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING])
         return "remaking" if active.exists() else "gone"
     return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
-
-
-def refund_idempotency_key(*, payment: Payment, amount_minor: int) -> str:
-    """Same payment, same amount left -> the same refund at Stripe (a double click, a retry)."""
-    return f"picmatix-refund-{payment.stripe_id}-{amount_minor}"
-
-
-def payment_refund(*, payment: Payment, actor: str) -> Payment:
-    """Refund what is left of a succeeded payment through Stripe, then re-read the intent, which
-    moves the payment (and the order, when no good payment is left) to refunded."""
-    if payment.status != Payment.Status.SUCCEEDED:
-        raise OrderActionRefused(
-            gettext("payment %(id)s is %(status)s") % {"id": payment.stripe_id, "status": payment.status}
-        )
-    left = payment.amount - payment.amount_refunded
-    if left <= 0:
-        raise OrderActionRefused(gettext("payment %(id)s is already refunded") % {"id": payment.stripe_id})
-    if payment.provider == Payment.Provider.DEMO:
-        from payments.demo import payment_demo_refund
-
-        return payment_demo_refund(payment=payment, actor=actor)
-    minor = to_minor(left, payment.currency)
-    order_event(
-        order=payment.order_id,
-        kind="refund_requested",
-        actor=actor,
-        payment=payment.stripe_id,
-        amount=str(left),
-        currency=payment.currency,
-    )
-    try:
-        refund = stripe_api.refund_create(
-            payment_intent=payment.stripe_id,
-            amount=minor,
-            metadata={"order_id": str(payment.order_id), "requested_by": actor},
-            idempotency_key=refund_idempotency_key(payment=payment, amount_minor=minor),
-        )
-    except stripe_api.StripeError as error:
-        order_event(
-            order=payment.order_id, kind="refund_failed", actor=actor, payment=payment.stripe_id, error=str(error)[:300]
-        )
-        logger.error("order %s: refund of %s failed: %s", payment.order_id, payment.stripe_id, error)
-        raise PaymentUnavailable(str(error)) from error
-    order_event(
-        order=payment.order_id,
-        kind="refund_created",
-        actor=actor,
-        payment=payment.stripe_id,
-        refund=refund.id,
-        status=refund.status,
-    )
-    try:
-        synced = payment_intent_sync(intent_id=payment.stripe_id, actor=actor)
-    except stripe_api.StripeError as error:
-        # The money is on its way back; the charge.refunded webhook brings our rows up to date.
-        logger.warning("order %s: refunded, but Stripe could not be read again: %s", payment.order_id, error)
-        synced = None
-    return synced or payment
-
-
-def order_refund(*, order_id: int, actor: str) -> list[Payment]:
-    """Refund every succeeded payment of the order (usually one; a second one paid by mistake too)."""
-    payments = list(Payment.objects.select_related("order").filter(order_id=order_id, status=Payment.Status.SUCCEEDED))
-    if not payments:
-        raise OrderActionRefused(gettext("no payment to refund"))
-    return [payment_refund(payment=payment, actor=actor) for payment in payments]
 
 
 def stripe_webhook_endpoint_sync() -> str:

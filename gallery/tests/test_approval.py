@@ -8,7 +8,7 @@ from PIL import Image
 from gallery.models import GalleryEntry
 from gallery.services import gallery_approve
 from orders.models import Order, OrderEvent
-from orders.services import OrderActionRefused
+from orders.staff import OrderActionRefused
 
 pytestmark = pytest.mark.django_db
 

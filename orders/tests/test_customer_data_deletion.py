@@ -5,8 +5,10 @@ from django.core.files.storage import default_storage
 
 from conftest import stored_files
 from gallery.services import gallery_approve
+from orders.deletion import order_customer_data_delete
+from orders.jobs import render_job_finish
 from orders.models import Order, OrderEvent, RenderJob
-from orders.services import OrderActionRefused, order_customer_data_delete, render_job_finish
+from orders.staff import OrderActionRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +55,9 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
 
 
 def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, media, mocker):
-    from orders.services import RenderOutput
+    from orders.jobs import RenderOutput
 
-    mocker.patch("orders.services._enqueue_preview_email")
+    mocker.patch("orders.enqueue.preview_email_enqueue")
     job = RenderJob.objects.create(order=painted_order, status=RenderJob.Status.RUNNING, worker="w1")
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:admin")
     job.refresh_from_db()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db.models import ProtectedError
 
+from orders.events import order_event
 from orders.models import Order, OrderEvent
-from orders.services import order_event
 
 pytestmark = pytest.mark.django_db
 

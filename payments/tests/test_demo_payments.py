@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 from orders.models import Order
 from payments.demo import DECLINES, demo_card_decline, payment_demo_charge
 from payments.models import Payment
+from payments.refunds import order_refund
 from payments.selectors import revenue_per_currency
-from payments.services import order_refund, payments_due_for_check
+from payments.services import payments_due_for_check
 from payments.tests.conftest import HD_BYTES, make_ready_order
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
-from payments.services import payment_intent_sync, payment_refund
+from payments.refunds import payment_refund
+from payments.services import payment_intent_sync
 
 pytestmark = pytest.mark.django_db
 
