@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.events import order_event
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.signals import order_files_forget
 from orders.staff import OrderActionRefused
 
@@ -51,7 +51,7 @@ def order_customer_data_delete(*, order_id: int, actor: str) -> list[str]:
         Order.objects.filter(pk=order_id).update(
             email="", content_image="", gallery_consent=False, status=status, data_deleted_at=now, updated_at=now
         )
-        order_event(order=order_id, kind="data_deleted", actor=actor, files=len(names) + len(gallery))
+        order_event(order=order_id, kind=OrderEvent.Kind.DATA_DELETED, actor=actor, files=len(names) + len(gallery))
         transaction.on_commit(partial(_delete_files, names, order_id))
     logger.info("order %s: customer data deleted by %s", order_id, actor, extra={"order_id": order_id})
     return names + gallery

@@ -21,5 +21,5 @@ def order_event(
 
 def order_staff_alert(*, order_id: int, reason: str, actor: str, job: int | None = None) -> None:
     """Write why staff must look at the order into its log, and email them (PICMATIX_STAFF_EMAILS)."""
-    order_event(order=order_id, job=job, kind="staff_alerted", actor=actor, reason=reason)
+    order_event(order=order_id, job=job, kind=OrderEvent.Kind.STAFF_ALERTED, actor=actor, reason=reason)
     transaction.on_commit(partial(enqueue.staff_alert_enqueue, order_id, reason))

@@ -61,7 +61,9 @@ def render_job_claim(*, job_id: int, worker: str) -> RenderJob | None:
     if changed != 1:
         return None
     job = RenderJob.objects.select_related("order", "order__style").get(pk=job_id)
-    order_event(order=job.order_id, job=job, kind="render_claimed", actor=f"worker:{worker}", attempt=job.attempts)
+    order_event(
+        order=job.order_id, job=job, kind=OrderEvent.Kind.RENDER_CLAIMED, actor=f"worker:{worker}", attempt=job.attempts
+    )
     return job
 
 
@@ -124,12 +126,16 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
                 status=Order.Status.PREVIEW_READY, updated_at=now
             )
             order_event(
-                order=job.order_id, job=job_id, kind="render_done", actor=f"worker:{worker}", stats=output.stats
+                order=job.order_id,
+                job=job_id,
+                kind=OrderEvent.Kind.RENDER_DONE,
+                actor=f"worker:{worker}",
+                stats=output.stats,
             )
             transaction.on_commit(partial(enqueue.preview_email_enqueue, job.order_id))
             # A paid order's lost painting is back: its download link works again, say so (once:
             # this transition happens once per job).
-            repaired = OrderEvent.objects.filter(job_id=job_id, kind="repair_rerender").exists()
+            repaired = OrderEvent.objects.filter(job_id=job_id, kind=OrderEvent.Kind.REPAIR_RERENDER).exists()
             if repaired and Order.objects.filter(pk=job.order_id, status=Order.Status.PAID).exists():
                 transaction.on_commit(partial(enqueue.hd_email_again_enqueue, job.order_id))
     if changed != 1:
@@ -166,7 +172,7 @@ def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) ->
         order_event(
             order=job.order_id,
             job=job_id,
-            kind="render_retry" if retry else "render_failed",
+            kind=OrderEvent.Kind.RENDER_RETRY if retry else "render_failed",
             actor=f"worker:{worker}",
             error=error[:500],
             attempt=job.attempts,
@@ -203,7 +209,9 @@ def render_job_release(*, job_id: int, worker: str, reason: str) -> bool:
         if changed != 1:
             return False
         order_id = RenderJob.objects.values_list("order_id", flat=True).get(pk=job_id)
-        order_event(order=order_id, job=job_id, kind="render_released", actor=f"worker:{worker}", reason=reason)
+        order_event(
+            order=order_id, job=job_id, kind=OrderEvent.Kind.RENDER_RELEASED, actor=f"worker:{worker}", reason=reason
+        )
         transaction.on_commit(partial(enqueue.render_job_enqueue, job_id))
     logger.warning("job %s released by %s: %s", job_id, worker, reason, extra={"order_id": order_id, "job_id": job_id})
     return True
@@ -243,7 +251,7 @@ def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
             order_event(
                 order=job.order_id,
                 job=job.pk,
-                kind="lease_expired",
+                kind=OrderEvent.Kind.LEASE_EXPIRED,
                 actor="reaper",
                 worker=job.worker,
                 attempt=job.attempts,
@@ -266,7 +274,7 @@ def render_jobs_reap(*, now: datetime | None = None) -> ReapReport:
     return report
 
 
-FILES_GONE_ON_PURPOSE = ("files_purged", "data_deleted")
+FILES_GONE_ON_PURPOSE = (OrderEvent.Kind.FILES_PURGED, OrderEvent.Kind.DATA_DELETED)
 
 
 def render_job_rerender_lost_output(*, job_id: int, actor: str, now: datetime | None = None) -> str:
@@ -284,11 +292,18 @@ def render_job_rerender_lost_output(*, job_id: int, actor: str, now: datetime | 
     order = job.order
     missing = [f for f in ("preview", "hd") if not getattr(job, f) or not default_storage.exists(getattr(job, f).name)]
     if order.status == Order.Status.REFUNDED:
-        if not OrderEvent.objects.filter(job=job, kind="repair_skipped").exists():
-            order_event(order=order, job=job, kind="repair_skipped", actor=actor, reason="refunded", missing=missing)
+        if not OrderEvent.objects.filter(job=job, kind=OrderEvent.Kind.REPAIR_SKIPPED).exists():
+            order_event(
+                order=order,
+                job=job,
+                kind=OrderEvent.Kind.REPAIR_SKIPPED,
+                actor=actor,
+                reason="refunded",
+                missing=missing,
+            )
         return "refunded"
     if not order.content_image or not default_storage.exists(order.content_image.name):
-        if not OrderEvent.objects.filter(job=job, kind="staff_alerted").exists():
+        if not OrderEvent.objects.filter(job=job, kind=OrderEvent.Kind.STAFF_ALERTED).exists():
             with transaction.atomic():
                 reason = "its painting's files and its photo are missing: it cannot be painted again"
                 order_staff_alert(order_id=order.pk, job=job.pk, actor=actor, reason=reason)
@@ -310,7 +325,12 @@ def render_job_rerender_lost_output(*, job_id: int, actor: str, now: datetime | 
             status=Order.Status.RENDERING, updated_at=now
         )
         order_event(
-            order=order, job=job, kind="repair_rerender", actor=actor, previous_status=order.status, missing=missing
+            order=order,
+            job=job,
+            kind=OrderEvent.Kind.REPAIR_RERENDER,
+            actor=actor,
+            previous_status=order.status,
+            missing=missing,
         )
         transaction.on_commit(partial(enqueue.render_job_enqueue, job_id))
     logger.warning("job %s: %s missing, painted again (%s)", job_id, "+".join(missing), actor, extra={"job_id": job_id})

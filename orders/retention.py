@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from orders.direct_upload import INCOMING_PREFIX
 from orders.events import order_event
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.signals import order_files_forget
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]
         paid = order.paid_at is not None
         order_event(
             order=order_id,
-            kind="files_purged",
+            kind=OrderEvent.Kind.FILES_PURGED,
             actor="retention",
             reason="paid" if paid else "unpaid",
             days=settings.RETENTION_PAID_DAYS if paid else settings.RETENTION_UNPAID_DAYS,

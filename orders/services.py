@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from orders import enqueue
 from orders.events import order_event
 from orders.images import CleanPhoto
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from styles.models import Style
 from styles.recipes import recipe_with_photo_colours
 
@@ -62,7 +62,7 @@ def order_create(
                 keep_colours=keep_colours,
             )
             job = RenderJob.objects.create(order=order, recipe=order_recipe(order))
-            order_event(order=order, job=job, kind="order_created", actor="customer", style=style.slug)
+            order_event(order=order, job=job, kind=OrderEvent.Kind.ORDER_CREATED, actor="customer", style=style.slug)
             transaction.on_commit(partial(enqueue.render_job_enqueue, job.pk))
     except BaseException:
         default_storage.delete(name)
@@ -76,11 +76,11 @@ def order_mark_preview_email_sent(*, order_id: int, resend: bool = False) -> boo
     now = timezone.now()
     if resend:
         Order.objects.filter(pk=order_id).update(preview_email_sent_at=now, updated_at=now)
-        order_event(order=order_id, kind="preview_email_sent", actor="system", resend=True)
+        order_event(order=order_id, kind=OrderEvent.Kind.PREVIEW_EMAIL_SENT, actor="system", resend=True)
         return True
     changed = Order.objects.filter(pk=order_id, preview_email_sent_at__isnull=True).update(
         preview_email_sent_at=now, updated_at=now
     )
     if changed:
-        order_event(order=order_id, kind="preview_email_sent", actor="system")
+        order_event(order=order_id, kind=OrderEvent.Kind.PREVIEW_EMAIL_SENT, actor="system")
     return changed == 1

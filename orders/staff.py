@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from orders import enqueue
 from orders.events import order_event
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.services import order_recipe
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ def order_rerender(*, order_id: int, actor: str) -> RenderJob:
         if order.status in (Order.Status.FAILED, Order.Status.PREVIEW_READY):
             # A paid order stays paid (render_job_finish leaves it so); others show the painting live again.
             Order.objects.filter(pk=order.pk).update(status=Order.Status.RENDERING, updated_at=timezone.now())
-        order_event(order=order, job=job, kind="rerender_requested", actor=actor, previous_status=order.status)
+        order_event(
+            order=order, job=job, kind=OrderEvent.Kind.RERENDER_REQUESTED, actor=actor, previous_status=order.status
+        )
         transaction.on_commit(partial(enqueue.render_job_enqueue, job.pk))
     logger.info("order %s: re-render queued as job %s by %s", order_id, job.pk, actor, extra={"order_id": order_id})
     return job
@@ -52,5 +54,5 @@ def order_preview_email_resend(*, order_id: int, actor: str) -> None:
     if job is None or job.status != RenderJob.Status.DONE or not job.preview:
         raise OrderActionRefused(_("there is no preview yet"))
     with transaction.atomic():
-        order_event(order=order_id, kind="preview_email_resend_requested", actor=actor)
+        order_event(order=order_id, kind=OrderEvent.Kind.PREVIEW_EMAIL_RESEND_REQUESTED, actor=actor)
         transaction.on_commit(partial(enqueue.preview_email_enqueue, order_id, True))

@@ -9,7 +9,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from core.mail import MAIL_ERRORS, email_refusal_code, email_send
 from orders.emails import preview_email
 from orders.events import order_event
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from orders.services import order_mark_preview_email_sent
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def email_deliver(task: Task, *, order: Order, email: str, send: Callable[[], No
                 full_jitter=True,
             )
             raise task.retry(exc=exc, countdown=countdown) from exc
-        order_event(order=order, kind="email_refused", actor="system", email=email, code=code)
+        order_event(order=order, kind=OrderEvent.Kind.EMAIL_REFUSED, actor="system", email=email, code=code)
         logger.warning(
             "order %s: the mail server refused the %s email for good (SMTP %s); not retried",
             order.pk,
@@ -73,7 +73,7 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
     from orders.emails import render_failed_email
 
     order = Order.objects.select_related("style").filter(pk=order_id).first()
-    if order is None or not order.email or order.events.filter(kind="failure_email_sent").exists():
+    if order is None or not order.email or order.events.filter(kind=OrderEvent.Kind.FAILURE_EMAIL_SENT).exists():
         return
     job = order.current_job
     if self.request.retries == 0:  # staff hear once, not once per try of the customer's email
@@ -87,7 +87,7 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
     if email_deliver(
         self, order=order, email="render_failed", send=lambda: email_send(render_failed_email(order), to=to)
     ):
-        order_event(order=order, kind="failure_email_sent", actor="system")
+        order_event(order=order, kind=OrderEvent.Kind.FAILURE_EMAIL_SENT, actor="system")
 
 
 @shared_task

@@ -10,6 +10,7 @@ import logging
 from django.utils.translation import gettext
 
 from orders.events import order_event
+from orders.models import OrderEvent
 from orders.staff import OrderActionRefused
 from payments import stripe_api
 from payments.demo import payment_demo_refund
@@ -40,7 +41,7 @@ def payment_refund(*, payment: Payment, actor: str) -> Payment:
     minor = to_minor(left, payment.currency)
     order_event(
         order=payment.order_id,
-        kind="refund_requested",
+        kind=OrderEvent.Kind.REFUND_REQUESTED,
         actor=actor,
         payment=payment.stripe_id,
         amount=str(left),
@@ -55,13 +56,17 @@ def payment_refund(*, payment: Payment, actor: str) -> Payment:
         )
     except stripe_api.StripeError as error:
         order_event(
-            order=payment.order_id, kind="refund_failed", actor=actor, payment=payment.stripe_id, error=str(error)[:300]
+            order=payment.order_id,
+            kind=OrderEvent.Kind.REFUND_FAILED,
+            actor=actor,
+            payment=payment.stripe_id,
+            error=str(error)[:300],
         )
         logger.error("order %s: refund of %s failed: %s", payment.order_id, payment.stripe_id, error)
         raise PaymentUnavailable(str(error)) from error
     order_event(
         order=payment.order_id,
-        kind="refund_created",
+        kind=OrderEvent.Kind.REFUND_CREATED,
         actor=actor,
         payment=payment.stripe_id,
         refund=refund.id,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core.tasks import task_send
 from orders.events import order_event
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from payments import stripe_api
 from payments.models import Payment
 from payments.money import MoneyError, from_minor, to_minor
@@ -85,7 +85,7 @@ def payment_start(*, order: Order, amount: Decimal, currency: str) -> PaymentSta
     if created:
         order_event(
             order=order,
-            kind="payment_started",
+            kind=OrderEvent.Kind.PAYMENT_STARTED,
             actor="customer",
             payment=intent.id,
             amount=str(amount),
@@ -138,7 +138,9 @@ def _payment_unknown(intent: stripe_api.Intent, actor: str) -> Payment | None:
             },
         )
         if created:
-            order_event(order=order, kind="payment_flagged", actor=actor, payment=intent.id, reason=reason)
+            order_event(
+                order=order, kind=OrderEvent.Kind.PAYMENT_FLAGGED, actor=actor, payment=intent.id, reason=reason
+            )
     logger.error("order %s: payment %s flagged: %s", order.pk, intent.id, reason)
     return Payment.objects.select_related("order").get(pk=payment.pk)
 
@@ -147,7 +149,11 @@ def _payment_flag(payment: Payment, reason: str, actor: str) -> None:
     """Set the flag once (inside the caller's transaction); staff see it on the order and the payment."""
     if Payment.objects.filter(pk=payment.pk, flag="").update(flag=reason[:300], updated_at=timezone.now()):
         order_event(
-            order=payment.order_id, kind="payment_flagged", actor=actor, payment=payment.stripe_id, reason=reason
+            order=payment.order_id,
+            kind=OrderEvent.Kind.PAYMENT_FLAGGED,
+            actor=actor,
+            payment=payment.stripe_id,
+            reason=reason,
         )
         logger.error("order %s: payment %s flagged: %s", payment.order_id, payment.stripe_id, reason)
     payment.flag = payment.flag or reason[:300]
@@ -171,15 +177,17 @@ def payment_apply(*, intent: stripe_api.Intent, actor: str) -> Payment | None:
         elif intent.status == "succeeded":
             _payment_succeeded(payment, intent, actor)
         elif intent.status == "canceled":
-            _payment_move(payment, Payment.Status.CANCELED, "payment_canceled", actor)
+            _payment_move(payment, Payment.Status.CANCELED, OrderEvent.Kind.PAYMENT_CANCELED, actor)
         elif intent.status == "requires_payment_method" and intent.failure:
             # Not final: the customer may try another card on the same intent, which then succeeds.
-            _payment_move(payment, Payment.Status.FAILED, "payment_failed", actor, reason=intent.failure[:300])
+            _payment_move(
+                payment, Payment.Status.FAILED, OrderEvent.Kind.PAYMENT_FAILED, actor, reason=intent.failure[:300]
+            )
     payment.refresh_from_db()
     return payment
 
 
-def _payment_move(payment: Payment, status: str, kind: str, actor: str, **data: Any) -> bool:
+def _payment_move(payment: Payment, status: str, kind: OrderEvent.Kind, actor: str, **data: Any) -> bool:
     now = timezone.now()
     moved = Payment.objects.filter(pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]).exclude(
         status=status
@@ -197,13 +205,13 @@ def _payment_succeeded(payment: Payment, intent: stripe_api.Intent, actor: str) 
     ):
         order_event(
             order=payment.order_id,
-            kind="payment_partly_refunded",
+            kind=OrderEvent.Kind.PAYMENT_PARTLY_REFUNDED,
             actor=actor,
             payment=payment.stripe_id,
             refunded=str(refunded),
         )
     data = {"amount": str(payment.amount), "currency": payment.currency}
-    if not _payment_move(payment, Payment.Status.SUCCEEDED, "payment_succeeded", actor, **data):
+    if not _payment_move(payment, Payment.Status.SUCCEEDED, OrderEvent.Kind.PAYMENT_SUCCEEDED, actor, **data):
         return  # already succeeded (a duplicate), or refunded/canceled: nothing to deliver
     if payment.flag:
         return  # money arrived, but not as we asked: staff decide, nothing is delivered
@@ -222,14 +230,14 @@ def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -
     )
     if not changed:
         return
-    order_event(order=payment.order_id, kind="payment_refunded", actor=actor, payment=payment.stripe_id)
+    order_event(order=payment.order_id, kind=OrderEvent.Kind.PAYMENT_REFUNDED, actor=actor, payment=payment.stripe_id)
     # The order is refunded when no good payment is left (a second, flagged payment refunded by
     # staff leaves the first one's delivery alone).
     still_paid = Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED, flag="")
     if not still_paid.exists() and Order.objects.filter(pk=payment.order_id, status=Order.Status.PAID).update(
         status=Order.Status.REFUNDED, updated_at=now
     ):
-        order_event(order=payment.order_id, kind="order_refunded", actor=actor, payment=payment.stripe_id)
+        order_event(order=payment.order_id, kind=OrderEvent.Kind.ORDER_REFUNDED, actor=actor, payment=payment.stripe_id)
 
 
 def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
@@ -242,7 +250,7 @@ def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
         return False
     order_event(
         order=order_id,
-        kind="order_paid",
+        kind=OrderEvent.Kind.ORDER_PAID,
         actor=actor,
         payment=payment.stripe_id,
         amount=str(payment.amount),
@@ -291,7 +299,7 @@ def order_mark_hd_email_sent(*, order_id: int, resend: bool, actor: str) -> None
         hd_email_sent_at=now, updated_at=now
     ):
         return
-    order_event(order=order_id, kind="hd_email_sent", actor=actor, resend=resend)
+    order_event(order=order_id, kind=OrderEvent.Kind.HD_EMAIL_SENT, actor=actor, resend=resend)
 
 
 def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
@@ -299,7 +307,7 @@ def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
     if not Order.objects.filter(pk=order_id, status=Order.Status.PAID).exists():
         return False
     with transaction.atomic():
-        order_event(order=order_id, kind="hd_email_resend_requested", actor=actor)
+        order_event(order=order_id, kind=OrderEvent.Kind.HD_EMAIL_RESEND_REQUESTED, actor=actor)
         transaction.on_commit(lambda: _enqueue_hd_email(order_id, resend=True))
     return True
 

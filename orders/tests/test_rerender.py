@@ -26,7 +26,7 @@ def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
     enqueue.assert_called_once_with(job.pk)
     painted_order.refresh_from_db()
     assert painted_order.status == Order.Status.RENDERING
-    event = OrderEvent.objects.get(kind="rerender_requested")
+    event = OrderEvent.objects.get(kind=OrderEvent.Kind.RERENDER_REQUESTED)
     assert event.actor == "staff:admin" and event.job_id == job.pk and event.data["previous_status"] == "failed"
 
 
@@ -45,7 +45,7 @@ def test_an_order_being_painted_is_not_queued_twice(admin_client, painted_order,
     response = rerender(admin_client, painted_order)
     assert f"Order #{painted_order.pk}: not done, it is being painted right now." in response.content.decode()
     assert painted_order.jobs.count() == 2
-    assert OrderEvent.objects.filter(kind="rerender_requested").count() == 1
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.RERENDER_REQUESTED).count() == 1
 
 
 def test_staff_without_the_permission_cannot_rerender(staff_client, painted_order, mocker):
@@ -55,7 +55,7 @@ def test_staff_without_the_permission_cannot_rerender(staff_client, painted_orde
     assert 'value="rerender"' not in listing
     rerender(client, painted_order)
     assert painted_order.jobs.count() == 1 and not enqueue.called
-    assert not OrderEvent.objects.filter(kind="rerender_requested").exists()
+    assert not OrderEvent.objects.filter(kind=OrderEvent.Kind.RERENDER_REQUESTED).exists()
 
 
 def test_staff_with_the_permission_may_rerender(staff_client, painted_order, mocker):
@@ -64,4 +64,4 @@ def test_staff_with_the_permission_may_rerender(staff_client, painted_order, moc
     assert 'value="rerender"' in client.get("/admin/orders/order/").content.decode()
     rerender(client, painted_order)
     assert painted_order.jobs.count() == 2
-    assert OrderEvent.objects.get(kind="rerender_requested").actor == "staff:fixer"
+    assert OrderEvent.objects.get(kind=OrderEvent.Kind.RERENDER_REQUESTED).actor == "staff:fixer"

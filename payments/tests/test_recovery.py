@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.models import Payment
 from payments.tasks import payments_recover
 
@@ -37,7 +37,7 @@ def test_a_payment_whose_webhook_never_came_is_delivered(
     assert pending_payment.status == Payment.Status.SUCCEEDED and pending_payment.checked_at is not None
     assert Order.objects.get().status == Order.Status.PAID
     assert len(mail.outbox) == 1
-    assert pending_payment.order.events.get(kind="order_paid").actor == "system:recovery"
+    assert pending_payment.order.events.get(kind=OrderEvent.Kind.ORDER_PAID).actor == "system:recovery"
     with django_capture_on_commit_callbacks(execute=True):
         payments_recover()  # the next run: nothing left to ask about, nothing sent again
     assert len(mail.outbox) == 1
