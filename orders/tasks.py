@@ -90,13 +90,14 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
         order_event(order=order, kind=OrderEvent.Kind.FAILURE_EMAIL_SENT, actor="system")
 
 
-@shared_task
-def render_jobs_reap() -> dict[str, list[int]]:
+# Registered under its first name: beat schedules and queued messages carry it.
+@shared_task(name="orders.tasks.render_jobs_reap")
+def render_jobs_reap_task() -> dict[str, list[int]]:
     """Recover the render queue: customers' render jobs, then staff's test renders."""
-    from orders.jobs import render_jobs_reap as reap
+    from orders.jobs import render_jobs_reap
     from styles.services import style_trials_reap
 
-    return {**reap().as_dict(), **style_trials_reap()}
+    return {**render_jobs_reap().as_dict(), **style_trials_reap()}
 
 
 @shared_task
@@ -113,8 +114,14 @@ def retention_purge_run() -> dict[str, object]:
     return retention_purge().as_dict()
 
 
-@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
-def order_staff_alert(order_id: int, reason: str) -> None:
+@shared_task(
+    name="orders.tasks.order_staff_alert",
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def order_staff_alert_task(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
     from django.conf import settings
     from django.core.mail import mail_admins

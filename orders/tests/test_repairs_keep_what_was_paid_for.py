@@ -181,9 +181,9 @@ def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
 ):
     from django.core import mail
 
-    from orders.tasks import order_staff_alert
+    from orders.tasks import order_staff_alert_task
 
-    alert = mocker.patch("orders.tasks.order_staff_alert.delay")
+    alert = mocker.patch("orders.tasks.order_staff_alert_task.delay")
     settings.ADMINS = [("staff", "staff@example.com")]
     mocker.patch("orders.enqueue.render_job_enqueue")
     photo_missing_while_painting(S.PAID, style)
@@ -191,7 +191,7 @@ def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
     with django_capture_on_commit_callbacks(execute=True):
         reconcile(fix=True)
     alert.assert_called_once()
-    order_staff_alert(*alert.call_args.args)  # as the default worker would
+    order_staff_alert_task(*alert.call_args.args)  # as the default worker would
     assert [m.to for m in mail.outbox] == [["staff@example.com"]]
     assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
     assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
