@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from gallery.models import GalleryEntry
-from orders.models import Order, RenderJob
-from orders.services import OrderActionRefused, order_event
+from orders.events import order_event
+from orders.models import Order, OrderEvent, RenderJob
+from orders.staff import OrderActionRefused
 
 logger = logging.getLogger(__name__)
 # The longest side of a gallery thumbnail: two of them side by side on a phone, sharp on 2x screens.
@@ -76,7 +77,7 @@ def gallery_approve(*, order_id: int, user: Any) -> GalleryEntry:
                 approved_by=user if getattr(user, "pk", None) else None,
                 approved_at=timezone.now(),
             )
-            order_event(order=order, kind="gallery_approved", actor=f"staff:{user.get_username()}")
+            order_event(order=order, kind=OrderEvent.Kind.GALLERY_APPROVED, actor=f"staff:{user.get_username()}")
     if entry is None:
         for name in names:
             default_storage.delete(name)
@@ -113,7 +114,7 @@ def gallery_remove(*, order_id: int, actor: str) -> bool:
     with transaction.atomic():
         names = gallery_entry_forget(order_id=order_id)
         if names:
-            order_event(order=order_id, kind="gallery_removed", actor=actor)
+            order_event(order=order_id, kind=OrderEvent.Kind.GALLERY_REMOVED, actor=actor)
     return bool(names)
 
 
@@ -125,5 +126,7 @@ def gallery_consent_withdraw(*, order_id: int, actor: str = "customer") -> bool:
         )
         names = gallery_entry_forget(order_id=order_id)
         if changed:
-            order_event(order=order_id, kind="gallery_consent_withdrawn", actor=actor, was_shown=bool(names))
+            order_event(
+                order=order_id, kind=OrderEvent.Kind.GALLERY_CONSENT_WITHDRAWN, actor=actor, was_shown=bool(names)
+            )
     return bool(changed)

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.files import private_file_response
+from core.http import HttpResponseSeeOther
 from gallery.models import GalleryEntry
 from gallery.selectors import gallery_recent
 from gallery.services import gallery_consent_withdraw
-from orders.files import private_file_response
 from orders.models import Order
 
 # How often the page asks for new artworks (it also drops withdrawn ones without a reload).
@@ -38,10 +39,6 @@ def image(request: HttpRequest, entry_id: int, side: str) -> HttpResponseBase:
     if entry is None:
         raise Http404
     return private_file_response(entry.after.name, "image/jpeg")
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 @require_POST

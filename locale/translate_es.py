@@ -706,6 +706,8 @@ ES: dict[str, str] = {
     ),
     "Also with your photo's colours": "También con los colores de tu foto",
     "with your photo's colours": "con los colores de tu foto",
+    # Issue 14 (layers): the staff back office is an app of its own.
+    "Back office": "Trastienda",
 }
 
 

@@ -59,7 +59,7 @@ class OrderForm(forms.Form):
         # A direct upload passed the captcha when its policy was handed out (orders/views.py).
         direct_human = settings.DIRECT_UPLOAD and direct_upload_human(str(self.data.get("upload") or ""))
         if settings.RECAPTCHA_MODE != "off" and not direct_human:
-            from picmatix.captcha import CaptchaField
+            from core.captcha import CaptchaField
 
             self.fields["captcha"] = CaptchaField(label=_("Are you human?"), remote_ip=remote_ip)
 
@@ -124,6 +124,6 @@ class OrderForm(forms.Form):
         self.data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
         self.data["upload"] = ""  # type: ignore[index]
         if settings.RECAPTCHA_MODE != "off" and "captcha" not in self.fields:
-            from picmatix.captcha import CaptchaField
+            from core.captcha import CaptchaField
 
             self.fields["captcha"] = CaptchaField(label=_("Are you human?"))

@@ -116,10 +116,55 @@ class RenderJob(models.Model):
 class OrderEvent(models.Model):
     """Append-only history of an order: who did what, when, with which data."""
 
+    class Kind(models.TextChoices):
+        """Every kind of event, written by the app that does the thing. The label is the value: the log
+        is a record in the shop's own words, shown to staff as written."""
+
+        # The order and its render jobs.
+        ORDER_CREATED = "order_created", "order_created"
+        RENDER_CLAIMED = "render_claimed", "render_claimed"
+        RENDER_DONE = "render_done", "render_done"
+        RENDER_RETRY = "render_retry", "render_retry"
+        RENDER_FAILED = "render_failed", "render_failed"
+        RENDER_RELEASED = "render_released", "render_released"
+        LEASE_EXPIRED = "lease_expired", "lease_expired"
+        REPAIR_RERENDER = "repair_rerender", "repair_rerender"
+        REPAIR_SKIPPED = "repair_skipped", "repair_skipped"
+        RERENDER_REQUESTED = "rerender_requested", "rerender_requested"
+        STAFF_ALERTED = "staff_alerted", "staff_alerted"
+        # Emails.
+        PREVIEW_EMAIL_SENT = "preview_email_sent", "preview_email_sent"
+        PREVIEW_EMAIL_RESEND_REQUESTED = "preview_email_resend_requested", "preview_email_resend_requested"
+        FAILURE_EMAIL_SENT = "failure_email_sent", "failure_email_sent"
+        EMAIL_REFUSED = "email_refused", "email_refused"
+        HD_EMAIL_SENT = "hd_email_sent", "hd_email_sent"
+        HD_EMAIL_RESEND_REQUESTED = "hd_email_resend_requested", "hd_email_resend_requested"
+        # The customer's files.
+        DATA_DELETED = "data_deleted", "data_deleted"
+        FILES_PURGED = "files_purged", "files_purged"
+        RECONCILE_PHOTO_MISSING = "reconcile_photo_missing", "reconcile_photo_missing"
+        # The gallery.
+        GALLERY_APPROVED = "gallery_approved", "gallery_approved"
+        GALLERY_REMOVED = "gallery_removed", "gallery_removed"
+        GALLERY_CONSENT_WITHDRAWN = "gallery_consent_withdrawn", "gallery_consent_withdrawn"
+        # Payments and refunds.
+        PAYMENT_STARTED = "payment_started", "payment_started"
+        PAYMENT_FLAGGED = "payment_flagged", "payment_flagged"
+        PAYMENT_CANCELED = "payment_canceled", "payment_canceled"
+        PAYMENT_FAILED = "payment_failed", "payment_failed"
+        PAYMENT_SUCCEEDED = "payment_succeeded", "payment_succeeded"
+        PAYMENT_PARTLY_REFUNDED = "payment_partly_refunded", "payment_partly_refunded"
+        PAYMENT_REFUNDED = "payment_refunded", "payment_refunded"
+        ORDER_PAID = "order_paid", "order_paid"
+        ORDER_REFUNDED = "order_refunded", "order_refunded"
+        REFUND_REQUESTED = "refund_requested", "refund_requested"
+        REFUND_CREATED = "refund_created", "refund_created"
+        REFUND_FAILED = "refund_failed", "refund_failed"
+
     # PROTECT: deleting an order (a shell, a bulk delete, any future admin) must never take its log along.
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     job = models.ForeignKey(RenderJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     actor = models.CharField(max_length=200)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -15,15 +15,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from orders.models import Order, RenderJob
-from orders.services import (
-    FILES_GONE_ON_PURPOSE,
-    SETTLED,
-    order_event,
-    order_staff_alert,
-    render_job_rerender_lost_output,
-    render_jobs_reap,
-)
+from orders.events import order_event, order_staff_alert
+from orders.jobs import FILES_GONE_ON_PURPOSE, SETTLED, render_job_rerender_lost_output, render_jobs_reap
+from orders.models import Order, OrderEvent, RenderJob
 
 logger = logging.getLogger(__name__)
 FOLDERS = ("uploads", "renders", "progress")
@@ -133,7 +127,9 @@ def _repair(report: ReconcileReport, now: datetime) -> None:
             jobs.update(status=RenderJob.Status.FAILED, error="photo missing from storage", finished_at=now)
             status = Order.objects.values_list("status", flat=True).get(pk=order_id)
             settled = status in SETTLED
-            order_event(order=order_id, kind="reconcile_photo_missing", actor="reconcile", kept_status=settled)
+            order_event(
+                order=order_id, kind=OrderEvent.Kind.RECONCILE_PHOTO_MISSING, actor="reconcile", kept_status=settled
+            )
             if settled:
                 # A paid order's re-render cannot run: it stays paid, staff decide (re-upload, refund).
                 reason = "its photo is missing, so its painting cannot be made again"

@@ -25,8 +25,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from orders.direct_upload import INCOMING_PREFIX
-from orders.models import Order, RenderJob
-from orders.services import order_event
+from orders.events import order_event
+from orders.models import Order, OrderEvent, RenderJob
+from orders.signals import order_files_forget
 
 logger = logging.getLogger(__name__)
 INCOMING_MAX_AGE = timedelta(days=1)
@@ -87,8 +88,6 @@ def _gallery_files(order: Order) -> list[str]:
 def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]] | None:
     """Clear the order's file references if it is still due; returns the names for the caller to
     delete and the gallery thumbnails deleted on commit, or None."""
-    from gallery.services import gallery_entry_forget  # the gallery builds on orders, not the reverse
-
     with transaction.atomic():
         # The row lock orders us with a payment arriving right now: whichever commits first wins,
         # and a payment that wins makes the order no longer due.
@@ -96,8 +95,8 @@ def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]
         if order is None:
             return None
         names = _order_files(order)
-        # The gallery deletes its thumbnails itself once this commits.
-        thumbnails = gallery_entry_forget(order_id=order_id)
+        # The gallery (a receiver of the signal) deletes its thumbnails itself once this commits.
+        thumbnails = order_files_forget(order_id=order_id)
         if not names and not thumbnails:
             return None
         Order.objects.filter(pk=order_id).update(content_image="", updated_at=now)
@@ -105,7 +104,7 @@ def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]
         paid = order.paid_at is not None
         order_event(
             order=order_id,
-            kind="files_purged",
+            kind=OrderEvent.Kind.FILES_PURGED,
             actor="retention",
             reason="paid" if paid else "unpaid",
             days=settings.RETENTION_PAID_DAYS if paid else settings.RETENTION_UNPAID_DAYS,

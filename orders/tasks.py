@@ -6,9 +6,11 @@ from collections.abc import Callable
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from orders.emails import MAIL_ERRORS, email_refusal_code, email_send, preview_email
-from orders.models import Order
-from orders.services import order_event, order_mark_preview_email_sent
+from core.mail import MAIL_ERRORS, email_refusal_code, email_send
+from orders.emails import preview_email
+from orders.events import order_event
+from orders.models import Order, OrderEvent
+from orders.services import order_mark_preview_email_sent
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def email_deliver(task: Task, *, order: Order, email: str, send: Callable[[], No
                 full_jitter=True,
             )
             raise task.retry(exc=exc, countdown=countdown) from exc
-        order_event(order=order, kind="email_refused", actor="system", email=email, code=code)
+        order_event(order=order, kind=OrderEvent.Kind.EMAIL_REFUSED, actor="system", email=email, code=code)
         logger.warning(
             "order %s: the mail server refused the %s email for good (SMTP %s); not retried",
             order.pk,
@@ -71,7 +73,7 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
     from orders.emails import render_failed_email
 
     order = Order.objects.select_related("style").filter(pk=order_id).first()
-    if order is None or not order.email or order.events.filter(kind="failure_email_sent").exists():
+    if order is None or not order.email or order.events.filter(kind=OrderEvent.Kind.FAILURE_EMAIL_SENT).exists():
         return
     job = order.current_job
     if self.request.retries == 0:  # staff hear once, not once per try of the customer's email
@@ -85,16 +87,17 @@ def order_render_failed_notify(self: Task, order_id: int) -> None:
     if email_deliver(
         self, order=order, email="render_failed", send=lambda: email_send(render_failed_email(order), to=to)
     ):
-        order_event(order=order, kind="failure_email_sent", actor="system")
+        order_event(order=order, kind=OrderEvent.Kind.FAILURE_EMAIL_SENT, actor="system")
 
 
-@shared_task
-def render_jobs_reap() -> dict[str, list[int]]:
+# Registered under its first name: beat schedules and queued messages carry it.
+@shared_task(name="orders.tasks.render_jobs_reap")
+def render_jobs_reap_task() -> dict[str, list[int]]:
     """Recover the render queue: customers' render jobs, then staff's test renders."""
-    from orders.services import render_jobs_reap as reap
+    from orders.jobs import render_jobs_reap
     from styles.services import style_trials_reap
 
-    return {**reap().as_dict(), **style_trials_reap()}
+    return {**render_jobs_reap().as_dict(), **style_trials_reap()}
 
 
 @shared_task
@@ -111,8 +114,14 @@ def retention_purge_run() -> dict[str, object]:
     return retention_purge().as_dict()
 
 
-@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
-def order_staff_alert(order_id: int, reason: str) -> None:
+@shared_task(
+    name="orders.tasks.order_staff_alert",
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def order_staff_alert_task(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
     from django.conf import settings
     from django.core.mail import mail_admins

@@ -7,8 +7,9 @@ app_name = "orders"
 # Tokens are 43-character url-safe strings; anything else is not an order and gets the plain 404.
 TOKEN = "<str:token>"
 
+# The front page (orders:upload) is the project's, picmatix/views.py: it shows payments' price and
+# the gallery too. picmatix/urls.py adds it to this namespace.
 urlpatterns = [
-    path("", views.upload, name="upload"),
     path("upload/policy", views.upload_policy, name="upload_policy"),
     path(f"orders/{TOKEN}/", views.detail, name="detail"),
     path(f"orders/{TOKEN}/progress.json", views.progress, name="progress"),

@@ -5,10 +5,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_search import BoundedSearchMixin
 from orders.models import Order
 from payments.models import Payment, Price
 from payments.services import order_hd_email_resend
-from picmatix.admin_search import BoundedSearchMixin
 
 
 @admin.register(Price)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Info, register
 from django.utils.translation import gettext as _
 
-from picmatix.checks import OPERATOR
+from core.checks import OPERATOR
 
 
 @register(OPERATOR)

@@ -21,8 +21,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
-from orders.services import order_event
+from orders.events import order_event
+from orders.models import Order, OrderEvent
 from payments import stripe_api
 from payments.models import Payment
 from payments.money import to_minor
@@ -136,7 +136,7 @@ def payment_demo_charge(*, order: Order, amount: Decimal, currency: str, card_nu
         if created:
             order_event(
                 order=order,
-                kind="payment_started",
+                kind=OrderEvent.Kind.PAYMENT_STARTED,
                 actor="customer",
                 payment=intent_id,
                 amount=str(amount),
@@ -166,7 +166,7 @@ def payment_demo_refund(*, payment: Payment, actor: str) -> Payment:
     minor = to_minor(payment.amount, payment.currency)
     order_event(
         order=payment.order_id,
-        kind="refund_created",
+        kind=OrderEvent.Kind.REFUND_CREATED,
         actor=actor,
         payment=payment.stripe_id,
         provider=Payment.Provider.DEMO.value,

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone, translation
 
-from orders.emails import RenderedEmail, email_render, order_absolute_url
+from core.mail import RenderedEmail, email_render
+from orders.emails import order_absolute_url
 from orders.models import Order
 from orders.print_size import print_size_text, render_job_hd_size
 from payments.links import hd_link_url

@@ -1,6 +1,6 @@
 """Where a customer probably is, and so which currency to suggest: all offline.
 
-Client IP (picmatix/clientip.py, believing forwarding headers only from our own proxies) -> country
+Client IP (core/clientip.py, believing forwarding headers only from our own proxies) -> country
 (iptocc, whose tables ship inside its wheel) -> currency (Babel's CLDR data: the first currency in
 legal use there that staff have priced). Without a usable IP, the region of the browser's
 Accept-Language (`es-MX` -> MX) decides; without that, the configured default.
@@ -17,7 +17,7 @@ from babel.numbers import get_territory_currencies
 from django.conf import settings
 from django.http import HttpRequest
 
-from picmatix.clientip import client_ip
+from core.clientip import client_ip
 
 _REGION = re.compile(r"^[a-z]{2}$")
 

@@ -21,10 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from orders.models import Order, RenderJob
-from orders.services import OrderActionRefused, order_event
+from core.tasks import task_send
+from orders.events import order_event
+from orders.models import Order, OrderEvent, RenderJob
 from payments import stripe_api
 from payments.models import Payment
 from payments.money import MoneyError, from_minor, to_minor
@@ -47,16 +47,13 @@ class PaymentStart:
     client_secret: str
 
 
+# By name: payments/tasks.py imports this module, never the reverse (core/tasks.py).
 def _enqueue_hd_email(order_id: int, resend: bool = False) -> None:
-    from payments.tasks import order_hd_email_send
-
-    order_hd_email_send.delay(order_id, resend)
+    task_send("payments.tasks.order_hd_email_send", order_id, resend)
 
 
 def _enqueue_sync(intent_id: str, actor: str) -> None:
-    from payments.tasks import payment_intent_sync_task
-
-    payment_intent_sync_task.delay(intent_id, actor)
+    task_send("payments.tasks.payment_intent_sync_task", intent_id, actor)
 
 
 def payment_idempotency_key(*, order: Order, amount: Decimal, currency: str) -> str:
@@ -88,7 +85,7 @@ def payment_start(*, order: Order, amount: Decimal, currency: str) -> PaymentSta
     if created:
         order_event(
             order=order,
-            kind="payment_started",
+            kind=OrderEvent.Kind.PAYMENT_STARTED,
             actor="customer",
             payment=intent.id,
             amount=str(amount),
@@ -141,7 +138,9 @@ def _payment_unknown(intent: stripe_api.Intent, actor: str) -> Payment | None:
             },
         )
         if created:
-            order_event(order=order, kind="payment_flagged", actor=actor, payment=intent.id, reason=reason)
+            order_event(
+                order=order, kind=OrderEvent.Kind.PAYMENT_FLAGGED, actor=actor, payment=intent.id, reason=reason
+            )
     logger.error("order %s: payment %s flagged: %s", order.pk, intent.id, reason)
     return Payment.objects.select_related("order").get(pk=payment.pk)
 
@@ -150,7 +149,11 @@ def _payment_flag(payment: Payment, reason: str, actor: str) -> None:
     """Set the flag once (inside the caller's transaction); staff see it on the order and the payment."""
     if Payment.objects.filter(pk=payment.pk, flag="").update(flag=reason[:300], updated_at=timezone.now()):
         order_event(
-            order=payment.order_id, kind="payment_flagged", actor=actor, payment=payment.stripe_id, reason=reason
+            order=payment.order_id,
+            kind=OrderEvent.Kind.PAYMENT_FLAGGED,
+            actor=actor,
+            payment=payment.stripe_id,
+            reason=reason,
         )
         logger.error("order %s: payment %s flagged: %s", payment.order_id, payment.stripe_id, reason)
     payment.flag = payment.flag or reason[:300]
@@ -174,15 +177,17 @@ def payment_apply(*, intent: stripe_api.Intent, actor: str) -> Payment | None:
         elif intent.status == "succeeded":
             _payment_succeeded(payment, intent, actor)
         elif intent.status == "canceled":
-            _payment_move(payment, Payment.Status.CANCELED, "payment_canceled", actor)
+            _payment_move(payment, Payment.Status.CANCELED, OrderEvent.Kind.PAYMENT_CANCELED, actor)
         elif intent.status == "requires_payment_method" and intent.failure:
             # Not final: the customer may try another card on the same intent, which then succeeds.
-            _payment_move(payment, Payment.Status.FAILED, "payment_failed", actor, reason=intent.failure[:300])
+            _payment_move(
+                payment, Payment.Status.FAILED, OrderEvent.Kind.PAYMENT_FAILED, actor, reason=intent.failure[:300]
+            )
     payment.refresh_from_db()
     return payment
 
 
-def _payment_move(payment: Payment, status: str, kind: str, actor: str, **data: Any) -> bool:
+def _payment_move(payment: Payment, status: str, kind: OrderEvent.Kind, actor: str, **data: Any) -> bool:
     now = timezone.now()
     moved = Payment.objects.filter(pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]).exclude(
         status=status
@@ -200,13 +205,13 @@ def _payment_succeeded(payment: Payment, intent: stripe_api.Intent, actor: str) 
     ):
         order_event(
             order=payment.order_id,
-            kind="payment_partly_refunded",
+            kind=OrderEvent.Kind.PAYMENT_PARTLY_REFUNDED,
             actor=actor,
             payment=payment.stripe_id,
             refunded=str(refunded),
         )
     data = {"amount": str(payment.amount), "currency": payment.currency}
-    if not _payment_move(payment, Payment.Status.SUCCEEDED, "payment_succeeded", actor, **data):
+    if not _payment_move(payment, Payment.Status.SUCCEEDED, OrderEvent.Kind.PAYMENT_SUCCEEDED, actor, **data):
         return  # already succeeded (a duplicate), or refunded/canceled: nothing to deliver
     if payment.flag:
         return  # money arrived, but not as we asked: staff decide, nothing is delivered
@@ -225,14 +230,14 @@ def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -
     )
     if not changed:
         return
-    order_event(order=payment.order_id, kind="payment_refunded", actor=actor, payment=payment.stripe_id)
+    order_event(order=payment.order_id, kind=OrderEvent.Kind.PAYMENT_REFUNDED, actor=actor, payment=payment.stripe_id)
     # The order is refunded when no good payment is left (a second, flagged payment refunded by
     # staff leaves the first one's delivery alone).
     still_paid = Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED, flag="")
     if not still_paid.exists() and Order.objects.filter(pk=payment.order_id, status=Order.Status.PAID).update(
         status=Order.Status.REFUNDED, updated_at=now
     ):
-        order_event(order=payment.order_id, kind="order_refunded", actor=actor, payment=payment.stripe_id)
+        order_event(order=payment.order_id, kind=OrderEvent.Kind.ORDER_REFUNDED, actor=actor, payment=payment.stripe_id)
 
 
 def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
@@ -245,7 +250,7 @@ def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
         return False
     order_event(
         order=order_id,
-        kind="order_paid",
+        kind=OrderEvent.Kind.ORDER_PAID,
         actor=actor,
         payment=payment.stripe_id,
         amount=str(payment.amount),
@@ -294,7 +299,7 @@ def order_mark_hd_email_sent(*, order_id: int, resend: bool, actor: str) -> None
         hd_email_sent_at=now, updated_at=now
     ):
         return
-    order_event(order=order_id, kind="hd_email_sent", actor=actor, resend=resend)
+    order_event(order=order_id, kind=OrderEvent.Kind.HD_EMAIL_SENT, actor=actor, resend=resend)
 
 
 def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
@@ -302,7 +307,7 @@ def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
     if not Order.objects.filter(pk=order_id, status=Order.Status.PAID).exists():
         return False
     with transaction.atomic():
-        order_event(order=order_id, kind="hd_email_resend_requested", actor=actor)
+        order_event(order=order_id, kind=OrderEvent.Kind.HD_EMAIL_RESEND_REQUESTED, actor=actor)
         transaction.on_commit(lambda: _enqueue_hd_email(order_id, resend=True))
     return True
 
@@ -318,72 +323,6 @@ def order_hd_link_request(*, order: Order) -> str:
         active = order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING])
         return "remaking" if active.exists() else "gone"
     return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
-
-
-def refund_idempotency_key(*, payment: Payment, amount_minor: int) -> str:
-    """Same payment, same amount left -> the same refund at Stripe (a double click, a retry)."""
-    return f"picmatix-refund-{payment.stripe_id}-{amount_minor}"
-
-
-def payment_refund(*, payment: Payment, actor: str) -> Payment:
-    """Refund what is left of a succeeded payment through Stripe, then re-read the intent, which
-    moves the payment (and the order, when no good payment is left) to refunded."""
-    if payment.status != Payment.Status.SUCCEEDED:
-        raise OrderActionRefused(
-            gettext("payment %(id)s is %(status)s") % {"id": payment.stripe_id, "status": payment.status}
-        )
-    left = payment.amount - payment.amount_refunded
-    if left <= 0:
-        raise OrderActionRefused(gettext("payment %(id)s is already refunded") % {"id": payment.stripe_id})
-    if payment.provider == Payment.Provider.DEMO:
-        from payments.demo import payment_demo_refund
-
-        return payment_demo_refund(payment=payment, actor=actor)
-    minor = to_minor(left, payment.currency)
-    order_event(
-        order=payment.order_id,
-        kind="refund_requested",
-        actor=actor,
-        payment=payment.stripe_id,
-        amount=str(left),
-        currency=payment.currency,
-    )
-    try:
-        refund = stripe_api.refund_create(
-            payment_intent=payment.stripe_id,
-            amount=minor,
-            metadata={"order_id": str(payment.order_id), "requested_by": actor},
-            idempotency_key=refund_idempotency_key(payment=payment, amount_minor=minor),
-        )
-    except stripe_api.StripeError as error:
-        order_event(
-            order=payment.order_id, kind="refund_failed", actor=actor, payment=payment.stripe_id, error=str(error)[:300]
-        )
-        logger.error("order %s: refund of %s failed: %s", payment.order_id, payment.stripe_id, error)
-        raise PaymentUnavailable(str(error)) from error
-    order_event(
-        order=payment.order_id,
-        kind="refund_created",
-        actor=actor,
-        payment=payment.stripe_id,
-        refund=refund.id,
-        status=refund.status,
-    )
-    try:
-        synced = payment_intent_sync(intent_id=payment.stripe_id, actor=actor)
-    except stripe_api.StripeError as error:
-        # The money is on its way back; the charge.refunded webhook brings our rows up to date.
-        logger.warning("order %s: refunded, but Stripe could not be read again: %s", payment.order_id, error)
-        synced = None
-    return synced or payment
-
-
-def order_refund(*, order_id: int, actor: str) -> list[Payment]:
-    """Refund every succeeded payment of the order (usually one; a second one paid by mistake too)."""
-    payments = list(Payment.objects.select_related("order").filter(order_id=order_id, status=Payment.Status.SUCCEEDED))
-    if not payments:
-        raise OrderActionRefused(gettext("no payment to refund"))
-    return [payment_refund(payment=payment, actor=actor) for payment in payments]
 
 
 def stripe_webhook_endpoint_sync() -> str:

@@ -6,7 +6,7 @@ import stripe
 from celery import Task, shared_task
 from django.conf import settings
 
-from orders.emails import email_send
+from core.mail import email_send
 from orders.models import Order
 from orders.tasks import MAIL_MAX_RETRIES, email_deliver
 from payments import services
@@ -29,8 +29,8 @@ def payment_intent_sync_task(intent_id: str, actor: str) -> None:
     services.payment_intent_sync(intent_id=intent_id, actor=actor)
 
 
-@shared_task
-def payments_recover() -> None:
+@shared_task(name="payments.tasks.payments_recover")  # its first name: the beat schedule carries it
+def payments_recover_task() -> None:
     if not settings.PAYMENTS_ENABLED:
         return
     checked = services.payments_recover()

@@ -13,11 +13,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from orders.files import private_file_response
+from core.files import private_file_response
+from core.http import HttpResponseSeeOther
+from orders.jobs import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from orders.models import Order, RenderJob
 from orders.print_size import print_size_text, render_job_hd_size
 from orders.selectors import order_progress
-from orders.services import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from payments.demo import demo_test_cards, payment_demo_charge
 from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
@@ -166,10 +167,6 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
         "amount": money_format(latest.amount, latest.currency, language=_language()) if latest else "",
     }
     return render(request, "payments/thanks.html", context)
-
-
-class HttpResponseSeeOther(HttpResponseRedirect):
-    status_code = 303
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from picmatix.checks import operator_notices
+from core.checks import operator_notices
 
 
 def shop(request: HttpRequest) -> dict[str, object]:

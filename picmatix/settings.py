@@ -16,8 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.clientip import proxy_networks
 from payments.money import MINOR_UNITS
-from picmatix.clientip import proxy_networks
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 from picmatix.logs import logging_config, sentry_before_breadcrumb, sentry_before_send
 
@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "payments",
     "rendering",
     "gallery",
+    "backoffice",
+    # The project package itself, for its management commands (runshop, picmatix_setup) and its
+    # static files (found by the app finder, so they are not in STATICFILES_DIRS as well).
+    "picmatix",
     "axes",
 ]
 
@@ -174,7 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The admin login is throttled by django-axes: after PICMATIX_ADMIN_LOGIN_FAILURES wrong passwords
-# for one username from one client address (picmatix/clientip.py), that pair is locked out for
+# for one username from one client address (core/clientip.py), that pair is locked out for
 # PICMATIX_ADMIN_LOCKOUT_MINUTES, counted from the last failure. Username and address together:
 # by username alone, anyone could lock a colleague out by guessing at their name; by address alone,
 # staff behind one office NAT would lock each other out. Staff unlock a pair by deleting its
@@ -188,7 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PICMATIX_ADMIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ONLY_ADMIN_SITE = True  # the admin's is the shop's only login
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "picmatix.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 
 # --- Languages --------------------------------------------------------------------------------
@@ -204,7 +208,6 @@ TIME_ZONE = "UTC"
 STATIC_URL = env_str("PICMATIX_STATIC_URL", "/static/")
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [_PACKAGE_DIR / "static"]
 # Serve straight from the app folders unless the operator ran collectstatic for a CDN/production.
 WHITENOISE_USE_FINDERS = env_bool("PICMATIX_STATIC_FINDERS", True)
 
@@ -367,7 +370,7 @@ UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
 # sends mail to that address, so this bounds what one address can cost us or receive unasked.
 ORDERS_PER_EMAIL_PER_DAY = env_int("PICMATIX_ORDERS_PER_EMAIL_PER_DAY", 5, minimum=0)
 # The proxies in front of the shop (IPs or CIDR networks, any order): X-Forwarded-For is believed
-# only as far as these wrote it (picmatix/clientip.py). Without any, only the socket's address is
+# only as far as these wrote it (core/clientip.py). Without any, only the socket's address is
 # believed: anyone can write an X-Forwarded-For header. Rate limits, the currency and the admin
 # lockout all count customers by this address.
 TRUSTED_PROXIES = env_list("PICMATIX_TRUSTED_PROXIES", [])
@@ -382,7 +385,7 @@ if env_str("PICMATIX_TRUSTED_PROXY_HEADER") and not TRUSTED_PROXIES:
         "PICMATIX_TRUSTED_PROXY_HEADER is no longer read: set PICMATIX_TRUSTED_PROXIES to your proxies' "
         "addresses instead (docs/operations.md)"
     )
-RATELIMIT_IP_META_KEY = "picmatix.clientip.client_ip_for_limits"
+RATELIMIT_IP_META_KEY = "core.clientip.client_ip_for_limits"
 
 # --- Payments (Stripe, through dj-stripe, or the demonstration provider) -------------------------
 # PICMATIX_PAYMENTS: stripe (card data only ever goes from Stripe.js to Stripe), demo (a provider

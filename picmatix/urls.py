@@ -2,11 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from orders import dashboard
+from backoffice import dashboard
+from orders import urls as order_urls
 from orders import views as order_views
+from picmatix import views
 
 urlpatterns = [
-    path("", order_views.root, name="root"),
+    path("", views.root, name="root"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before admin.site.urls, whose catch-all would answer it; admin_view: staff only, login redirect.
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard), name="staff_dashboard"),
@@ -17,7 +19,9 @@ urlpatterns = [
     path("", include("styles.urls")),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("orders.urls")),
+    # The front page composes orders, payments and the gallery (picmatix/views.py); it keeps its
+    # name in the orders namespace.
+    path("", include(([path("", views.upload, name="upload"), *order_urls.urlpatterns], "orders"))),
     path("", include("payments.urls")),
     path("", include("gallery.urls")),
     prefix_default_language=True,

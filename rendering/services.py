@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from orders.services import (
+from orders.jobs import (
     RenderOutput,
     render_job_claim,
     render_job_fail,

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from picmatix.admin_search import BoundedSearchMixin
+from core.admin_search import BoundedSearchMixin
 from styles.forms import RecipeField
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
@@ -80,16 +80,16 @@ def deactivate_styles(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
 class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
     form = StyleAdminForm
     actions = (activate_styles, deactivate_styles)
-    list_display = ("preview", "name_en", "name_es", "slug", "active", "position", "test_renders_link")
+    list_display = ("preview", "name_en", "name_es", "slug", "active", "position", "trials_link")
     list_display_links = ("preview", "name_en")
     list_editable = ("active", "position")
     list_filter = ("active",)
     search_fields = ("slug", "name_en", "name_es")
     prepopulated_fields = {"slug": ("name_en",)}
-    readonly_fields = ("preview_large", "test_renders_link")
+    readonly_fields = ("preview_large", "trials_link")
     fields = (
         "preview_large",
-        "test_renders_link",
+        "trials_link",
         "upload",
         "slug",
         ("name_en", "name_es"),
@@ -121,10 +121,10 @@ class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
             style_set_image(style=obj, image_bytes=upload.read())
 
     @admin.display(description=_("test renders"))
-    def test_renders_link(self, style: Style) -> SafeString | str:
+    def trials_link(self, style: Style) -> SafeString | str:
         if not style.pk:
             return "—"
-        url = reverse("admin:styles_style_test_renders", args=[style.pk])
+        url = reverse("admin:styles_style_trials", args=[style.pk])
         return format_html('<a href="{}">{}</a>', url, _("Try on the sample photos"))
 
 
@@ -196,7 +196,7 @@ class StyleTrialAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("test renders"))
     def compare_link(self, trial: StyleTrial) -> SafeString:
-        url = reverse("admin:styles_style_test_renders", args=[trial.style_id])
+        url = reverse("admin:styles_style_trials", args=[trial.style_id])
         return format_html('<a href="{}?a={}">{}</a>', url, trial.pk, _("Compare"))
 
     def delete_model(self, request: HttpRequest, obj: StyleTrial) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.tasks import task_send
 from rendering.engine.colours import keep_photo_colours
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
@@ -171,9 +172,8 @@ def trial_recipe(recipe: dict[str, Any], *, max_size: int) -> dict[str, Any]:
 
 
 def _enqueue_trial(trial_id: int) -> None:
-    from rendering.tasks import style_trial_run
-
-    style_trial_run.delay(trial_id)
+    # By name: the render worker glue (rendering/) builds on styles, not the reverse (core/tasks.py).
+    task_send("rendering.tasks.style_trial_run", trial_id)
 
 
 def style_trial_start(

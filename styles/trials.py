@@ -21,7 +21,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.files import private_file_response
+from core.files import private_file_response
 from styles.forms import PASS_SETTINGS, POST_SETTINGS, UPSCALE_SETTINGS, WATERMARK_SETTINGS, TrialForm
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.services import style_example_adopt, style_set_recipe, style_trial_start, trial_recipe
@@ -97,21 +97,21 @@ class TrialAdminMixin(admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
-            path("<int:object_id>/test-renders/", view(self.test_renders_view), name="styles_style_test_renders"),
+            path("<int:object_id>/test-renders/", view(self.trials_view), name="styles_style_trials"),
             path(
                 "<int:object_id>/test-renders/<int:trial_id>/adopt/",
-                view(self.test_render_adopt_view),
-                name="styles_style_test_render_adopt",
+                view(self.trial_adopt_view),
+                name="styles_style_trial_adopt",
             ),
             path(
                 "test-render-images/<int:image_id>/example/",
-                view(self.test_render_example_view),
-                name="styles_style_test_render_example",
+                view(self.trial_example_view),
+                name="styles_style_trial_example",
             ),
             path(
                 "test-render-images/<int:image_id>.jpg",
-                view(self.test_render_image_view),
-                name="styles_style_test_render_image",
+                view(self.trial_image_view),
+                name="styles_style_trial_image",
             ),
             path("sample-photos/<int:sample_id>.jpg", view(self.sample_photo_view), name="styles_samplephoto_image"),
             *super().get_urls(),
@@ -123,7 +123,7 @@ class TrialAdminMixin(admin.ModelAdmin):
             raise PermissionDenied
         return style
 
-    def test_renders_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def trials_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         style = self._style(request, object_id)
         trials = list(style.trials.order_by("-id")[:30])
         if request.method == "POST":
@@ -143,14 +143,12 @@ class TrialAdminMixin(admin.ModelAdmin):
                     form.add_error(None, error)
                 else:
                     self.message_user(request, _("Test render #%(id)s queued.") % {"id": trial.pk})
-                    url = reverse("admin:styles_style_test_renders", args=[style.pk])
+                    url = reverse("admin:styles_style_trials", args=[style.pk])
                     previous = f"&b={trials[0].pk}" if trials else ""
                     return HttpResponseRedirect(f"{url}?a={trial.pk}{previous}")
         else:
             form = TrialForm(initial=self._initial(request, style, trials))
-        return TemplateResponse(
-            request, "admin/styles/style/test_renders.html", self._context(request, style, trials, form)
-        )
+        return TemplateResponse(request, "admin/styles/style/trials.html", self._context(request, style, trials, form))
 
     @staticmethod
     def _initial(request: HttpRequest, style: Style, trials: list[StyleTrial]) -> dict[str, Any]:
@@ -194,7 +192,7 @@ class TrialAdminMixin(admin.ModelAdmin):
             "sample_count": SamplePhoto.objects.filter(active=True).count(),
         }
 
-    def test_render_adopt_view(self, request: HttpRequest, object_id: int, trial_id: int) -> HttpResponseBase:
+    def trial_adopt_view(self, request: HttpRequest, object_id: int, trial_id: int) -> HttpResponseBase:
         style = self._style(request, object_id)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -208,10 +206,10 @@ class TrialAdminMixin(admin.ModelAdmin):
             _("The style now uses the recipe of test render #%(id)s.") % {"id": trial.pk},
             messages.SUCCESS,
         )
-        url = reverse("admin:styles_style_test_renders", args=[style.pk])
+        url = reverse("admin:styles_style_trials", args=[style.pk])
         return HttpResponseRedirect(f"{url}?a={trial.pk}")
 
-    def test_render_example_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
+    def trial_example_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
         """Adopt one painted sample as the example on its style's card (POST only)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -226,10 +224,10 @@ class TrialAdminMixin(admin.ModelAdmin):
         else:
             self.log_change(request, style, f"Example painting taken from test render #{item.trial_id}.")
             self.message_user(request, _("This painting is now the style's example."), messages.SUCCESS)
-        url = reverse("admin:styles_style_test_renders", args=[style.pk])
+        url = reverse("admin:styles_style_trials", args=[style.pk])
         return HttpResponseRedirect(f"{url}?a={item.trial_id}")
 
-    def test_render_image_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
+    def trial_image_view(self, request: HttpRequest, image_id: int) -> HttpResponseBase:
         item = get_object_or_404(StyleTrialImage.objects.select_related("trial__style"), pk=image_id)
         if not self.has_view_permission(request, item.trial.style) or not item.image:
             raise Http404

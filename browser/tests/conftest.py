@@ -5,7 +5,7 @@ Who does what:
 - The live server runs in this process with the test settings. Its Celery app runs tasks eagerly,
   so the webhook's re-read of the PaymentIntent reaches the fake Stripe here and the HD email lands
   in the locmem outbox (`mail.outbox`). Only the render message is published elsewhere: to the
-  worker's filesystem broker (`orders.services._enqueue_render` is patched, as in
+  worker's filesystem broker (`orders.enqueue.render_job_enqueue` is patched, as in
   rendering/tests/test_worker_end_to_end.py).
 - The worker is a real process on the same SQLite file, media folder and broker folder; it renders
   and sends the preview email itself, with PICMATIX_EMAIL=file into `<worker var>/mail/*.log`.
@@ -265,7 +265,7 @@ def renders(shop: Shop, render_worker: Worker, mocker) -> Iterator[Worker]:
     def publish(job_id: int) -> None:
         publisher.send_task("rendering.tasks.render_job_run", args=[job_id], queue="render")
 
-    mocker.patch("orders.services._enqueue_render", side_effect=publish)
+    mocker.patch("orders.enqueue.render_job_enqueue", side_effect=publish)
     assert render_worker.process.poll() is None, render_worker.output()
     yield render_worker
     print(f"worker log ({render_worker.log}):\n{render_worker.output()}")  # shown when the test fails

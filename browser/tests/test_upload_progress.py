@@ -36,7 +36,7 @@ def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
 ) -> None:
     from orders.models import Order
 
-    mocker.patch("orders.services._enqueue_render")  # no painting here: this test is about the upload
+    mocker.patch("orders.enqueue.render_job_enqueue")  # no painting here: this test is about the upload
     settings.UPLOAD_MAX_BYTES = 1_000_000
     too_big = noisy_jpeg(tmp_path / "too-big.jpg", (1400, 1100))
     photo = noisy_jpeg(tmp_path / "beach.jpg", (1000, 750))

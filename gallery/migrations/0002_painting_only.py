@@ -11,7 +11,9 @@ from django.db import migrations
 
 def delete_photo_thumbnails(apps, schema_editor):
     GalleryEntry = apps.get_model("gallery", "GalleryEntry")
-    for name in GalleryEntry.objects.exclude(before="").values_list("before", flat=True):
+    # The database being migrated (migrate --database), not always the default one.
+    entries = GalleryEntry.objects.using(schema_editor.connection.alias)
+    for name in entries.exclude(before="").values_list("before", flat=True):
         default_storage.delete(name)
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 from gallery.models import GalleryEntry
 from gallery.services import gallery_approve
 from orders.models import Order, OrderEvent
-from orders.services import OrderActionRefused
+from orders.staff import OrderActionRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +30,14 @@ def test_approval_makes_a_small_jpeg_thumbnail_of_the_painting(admin_client, pai
     assert len(data) < 40_000
     assert (entry.after_width, entry.after_height) == (400, 300)
     assert [path.name for path in (media / "gallery").iterdir()] == [entry.after.name.split("/")[-1]]
-    assert OrderEvent.objects.get(kind="gallery_approved").actor == "staff:admin"
+    assert OrderEvent.objects.get(kind=OrderEvent.Kind.GALLERY_APPROVED).actor == "staff:admin"
 
 
 def test_approving_twice_keeps_one_entry(admin_client, painted_order):
     approve(admin_client, painted_order)
     approve(admin_client, painted_order)
     assert GalleryEntry.objects.count() == 1
-    assert OrderEvent.objects.filter(kind="gallery_approved").count() == 1
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.GALLERY_APPROVED).count() == 1
 
 
 def test_an_order_without_consent_or_painting_is_not_approved(admin_client, painted_order, style):

@@ -35,7 +35,7 @@ def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order,
     assert not GalleryEntry.objects.exists()
     painted_order.refresh_from_db()
     assert not painted_order.gallery_consent
-    event = OrderEvent.objects.get(kind="gallery_consent_withdrawn")
+    event = OrderEvent.objects.get(kind=OrderEvent.Kind.GALLERY_CONSENT_WITHDRAWN)
     assert event.actor == "customer" and event.data == {"was_shown": True}
     page = client.get(response["Location"]).content.decode()
     assert "Your painting is not shown in the gallery any more." in page
@@ -58,5 +58,5 @@ def test_withdrawing_an_unapproved_order_just_records_the_choice(client, painted
     client.post(f"/es/orders/{painted_order.token}/gallery/withdraw/")
     painted_order.refresh_from_db()
     assert not painted_order.gallery_consent
-    assert OrderEvent.objects.get(kind="gallery_consent_withdrawn").data == {"was_shown": False}
+    assert OrderEvent.objects.get(kind=OrderEvent.Kind.GALLERY_CONSENT_WITHDRAWN).data == {"was_shown": False}
     assert client.post("/en/orders/not-a-token/gallery/withdraw/").status_code == 404

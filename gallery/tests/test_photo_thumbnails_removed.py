@@ -17,6 +17,10 @@ class Entries:
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
+    def using(self, alias: str) -> Entries:
+        assert alias == "migrated"  # the database being migrated, not the default one
+        return self
+
     def exclude(self, **lookup: str) -> Entries:
         assert lookup == {"before": ""}
         return Entries([name for name in self.names if name])
@@ -31,7 +35,8 @@ def test_the_migration_deletes_every_stored_photo_thumbnail_and_nothing_else(med
     painting = default_storage.save("gallery/a1-after.jpg", ContentFile(b"painting"))
     model = SimpleNamespace(objects=Entries([*photos, ""]))
     apps = SimpleNamespace(get_model=lambda app, name: model if (app, name) == ("gallery", "GalleryEntry") else None)
-    migration.delete_photo_thumbnails(apps, None)
+    schema_editor = SimpleNamespace(connection=SimpleNamespace(alias="migrated"))
+    migration.delete_photo_thumbnails(apps, schema_editor)
     assert not any(default_storage.exists(name) for name in photos)
     assert default_storage.exists(painting)
     operations = [type(op).__name__ for op in migration.Migration.operations]

@@ -36,7 +36,7 @@ def google(settings, mocker):
 @pytest.fixture
 def direct(s3, settings, mocker):
     settings.DIRECT_UPLOAD = True
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     return s3
 
 
@@ -93,7 +93,7 @@ def test_a_policy_handed_out_while_the_captcha_was_off_does_not_stand_for_one(di
 
 
 def test_the_normal_upload_form_asks_for_the_captcha(client, style, google, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
 
     def photo() -> SimpleUploadedFile:
         return SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")

@@ -5,8 +5,10 @@ from django.core.files.storage import default_storage
 
 from conftest import stored_files
 from gallery.services import gallery_approve
+from orders.deletion import order_customer_data_delete
+from orders.jobs import render_job_finish
 from orders.models import Order, OrderEvent, RenderJob
-from orders.services import OrderActionRefused, order_customer_data_delete, render_job_finish
+from orders.staff import OrderActionRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     assert not painted_order.gallery_consent and not hasattr(painted_order, "gallery_entry")
     job = painted_order.jobs.get()
     assert not job.preview and not job.hd and job.status == RenderJob.Status.DONE
-    event = OrderEvent.objects.get(kind="data_deleted")
+    event = OrderEvent.objects.get(kind=OrderEvent.Kind.DATA_DELETED)
     assert event.actor == "staff:admin" and event.data == {"files": 4}
     assert list(painted_order.events.values_list("kind", flat=True)) == ["gallery_approved", "data_deleted"]
     # The customer's page says what happened and offers nothing that needs the deleted files.
@@ -53,9 +55,9 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
 
 
 def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, media, mocker):
-    from orders.services import RenderOutput
+    from orders.jobs import RenderOutput
 
-    mocker.patch("orders.services._enqueue_preview_email")
+    mocker.patch("orders.enqueue.preview_email_enqueue")
     job = RenderJob.objects.create(order=painted_order, status=RenderJob.Status.RUNNING, worker="w1")
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:admin")
     job.refresh_from_db()
@@ -69,7 +71,7 @@ def test_data_is_deleted_once(painted_order):
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")
     with pytest.raises(OrderActionRefused):
         order_customer_data_delete(order_id=painted_order.pk, actor="staff:b")
-    assert OrderEvent.objects.filter(kind="data_deleted").count() == 1
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.DATA_DELETED).count() == 1
 
 
 def test_no_email_goes_to_an_anonymised_order(painted_order, mailoutbox):
@@ -86,5 +88,5 @@ def test_staff_without_the_permission_cannot_delete_customer_data(staff_client, 
     delete(client, painted_order, post="yes")
     painted_order.refresh_from_db()
     assert painted_order.email == "ana@example.com" and default_storage.exists(painted_order.content_image.name)
-    assert not OrderEvent.objects.filter(kind="data_deleted").exists()
+    assert not OrderEvent.objects.filter(kind=OrderEvent.Kind.DATA_DELETED).exists()
     assert Order.objects.count() == 1

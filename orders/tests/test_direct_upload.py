@@ -80,7 +80,7 @@ def test_s3_refuses_an_upload_to_another_key(direct, client):
 def test_an_uploaded_photo_is_checked_stored_as_a_normal_upload_and_the_incoming_copy_deleted(
     direct, client, style, mocker
 ):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     given = policy(client)
     assert browser_upload(given, jpeg_bytes((120, 90))).status_code == 204
     assert direct.keys("incoming/") == [given["fields"]["key"]]
@@ -105,7 +105,7 @@ def test_an_uploaded_file_that_is_no_photo_is_refused_deleted_and_no_order_exist
 
 
 def test_the_photo_waits_in_s3_while_the_customer_corrects_the_form(direct, client, style, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     given = policy(client)
     browser_upload(given, jpeg_bytes())
     response = client.post(reverse("orders:upload"), order_form(style, email="not-an-email", upload=given["token"]))
@@ -127,7 +127,7 @@ def test_a_forged_token_names_no_upload(direct, client, style):
 
 
 def test_the_normal_upload_still_works_with_direct_upload_on(direct, client, style, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     photo = SimpleUploadedFile("photo.jpg", jpeg_bytes(), "image/jpeg")
     response = client.post(reverse("orders:upload"), order_form(style, photo=photo, upload=""))
     assert response.status_code == 303

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from orders.emails import MAIL_ERRORS, email_refusal_code
-from orders.models import Order
+from core.mail import MAIL_ERRORS, email_refusal_code
+from orders.models import Order, OrderEvent
 from orders.tasks import order_preview_email_send
 from picmatix.tests.smtpserver import (
     DROP_CONNECTION,
@@ -67,7 +67,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(order, smtp_server, ref
     assert result.successful()  # handled: nothing left for Celery to retry or report
     order.refresh_from_db()
     assert order.preview_email_sent_at is None
-    [event] = order.events.filter(kind="email_refused")
+    [event] = order.events.filter(kind=OrderEvent.Kind.EMAIL_REFUSED)
     assert event.data == {"email": "preview", "code": int(refusal[:3])}
 
 
@@ -82,7 +82,7 @@ def test_a_temporary_refusal_or_a_dropped_connection_is_retried_until_it_goes_th
     assert [d.rcpt_tos for d in smtp_server.delivered] == [["ana@example.com"]]
     order.refresh_from_db()
     assert order.preview_email_sent_at is not None
-    assert not order.events.filter(kind="email_refused").exists()
+    assert not order.events.filter(kind=OrderEvent.Kind.EMAIL_REFUSED).exists()
 
 
 def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_not_retried(order, smtp_server):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from django.db.models import ProtectedError
 
+from orders.events import order_event
 from orders.models import Order, OrderEvent
-from orders.services import order_event
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def logged_order(painted_order):
-    order_event(order=painted_order, kind="order_created", actor="customer")
-    order_event(order=painted_order, kind="preview_email_sent", actor="worker")
+    order_event(order=painted_order, kind=OrderEvent.Kind.ORDER_CREATED, actor="customer")
+    order_event(order=painted_order, kind=OrderEvent.Kind.PREVIEW_EMAIL_SENT, actor="worker")
     return painted_order
 
 

@@ -37,7 +37,7 @@ def direct(s3, settings):
 
 @pytest.fixture
 def queued(mocker):
-    return mocker.patch("orders.services._enqueue_render")
+    return mocker.patch("orders.enqueue.render_job_enqueue")
 
 
 HOURS = [timedelta(hours=20, minutes=30), *(timedelta(hours=h) for h in (10, 5, 2, 1))]

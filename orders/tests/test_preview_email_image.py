@@ -14,7 +14,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from orders.emails import email_message, preview_email
+from core.mail import email_message
+from orders.emails import preview_email
 from orders.models import Order, RenderJob
 from orders.tasks import order_preview_email_send
 

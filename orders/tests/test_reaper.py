@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from orders.jobs import render_job_claim, render_jobs_reap
 from orders.models import Order, RenderJob
-from orders.services import render_job_claim, render_jobs_reap
 from orders.tasks import order_render_failed_notify
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from difflib import SequenceMatcher
 
 import pytest
 
+from orders.jobs import RenderOutput, render_job_claim, render_job_finish
 from orders.models import Order, RenderJob
-from orders.services import RenderOutput, render_job_claim, render_job_finish
 
 pytestmark = pytest.mark.django_db
 OUTPUT = RenderOutput(preview_jpeg=b"preview", hd_png=b"hd", stats={})

@@ -9,14 +9,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from conftest import stored_files
+from orders.jobs import RenderOutput, render_job_claim, render_job_fail, render_job_finish, render_job_heartbeat
 from orders.models import Order, RenderJob
-from orders.services import (
-    RenderOutput,
-    render_job_claim,
-    render_job_fail,
-    render_job_finish,
-    render_job_heartbeat,
-)
 
 pytestmark = pytest.mark.django_db
 OUTPUT = RenderOutput(preview_jpeg=b"preview", hd_png=b"hd", stats={"seconds": 1.5})

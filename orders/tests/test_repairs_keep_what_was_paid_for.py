@@ -15,10 +15,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from orders.jobs import render_job_fail, render_jobs_reap
 from orders.models import Order, RenderJob
 from orders.reconcile import reconcile
 from orders.retention import retention_purge
-from orders.services import render_job_fail, render_jobs_reap
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -154,11 +154,11 @@ def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
         RenderJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
         work.append("render")
 
-    mocker.patch("orders.services._enqueue_render", side_effect=render)
-    mocker.patch("orders.services._enqueue_failure_notices", side_effect=lambda *a: work.append("failure_notices"))
-    mocker.patch("orders.services._enqueue_staff_alert", side_effect=lambda *a: work.append("staff_alert"))
-    mocker.patch("orders.services._enqueue_preview_email", side_effect=lambda *a: work.append("preview_email"))
-    mocker.patch("orders.services._enqueue_hd_email_again", side_effect=lambda *a: work.append("hd_email"))
+    mocker.patch("orders.enqueue.render_job_enqueue", side_effect=render)
+    mocker.patch("orders.enqueue.failure_notices_enqueue", side_effect=lambda *a: work.append("failure_notices"))
+    mocker.patch("orders.enqueue.staff_alert_enqueue", side_effect=lambda *a: work.append("staff_alert"))
+    mocker.patch("orders.enqueue.preview_email_enqueue", side_effect=lambda *a: work.append("preview_email"))
+    mocker.patch("orders.enqueue.hd_email_again_enqueue", side_effect=lambda *a: work.append("hd_email"))
     repair = kind(status, style)
     order = Order.objects.get()
     before = list(order.events.values_list("pk", "kind"))
@@ -181,17 +181,17 @@ def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
 ):
     from django.core import mail
 
-    from orders.tasks import order_staff_alert
+    from orders.tasks import order_staff_alert_task
 
-    alert = mocker.patch("orders.tasks.order_staff_alert.delay")
+    alert = mocker.patch("orders.tasks.order_staff_alert_task.delay")
     settings.ADMINS = [("staff", "staff@example.com")]
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     photo_missing_while_painting(S.PAID, style)
     order = Order.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         reconcile(fix=True)
     alert.assert_called_once()
-    order_staff_alert(*alert.call_args.args)  # as the default worker would
+    order_staff_alert_task(*alert.call_args.args)  # as the default worker would
     assert [m.to for m in mail.outbox] == [["staff@example.com"]]
     assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
     assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body

@@ -14,7 +14,7 @@ def rerender(client, order):
 def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
     admin_client, painted_order, mocker, django_capture_on_commit_callbacks
 ):
-    enqueue = mocker.patch("orders.services._enqueue_render")
+    enqueue = mocker.patch("orders.enqueue.render_job_enqueue")
     Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.FAILED)
     painted_order.style.recipe = {"passes": [{"size": 64, "iterations": 2}]}
     painted_order.style.save()
@@ -26,12 +26,12 @@ def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
     enqueue.assert_called_once_with(job.pk)
     painted_order.refresh_from_db()
     assert painted_order.status == Order.Status.RENDERING
-    event = OrderEvent.objects.get(kind="rerender_requested")
+    event = OrderEvent.objects.get(kind=OrderEvent.Kind.RERENDER_REQUESTED)
     assert event.actor == "staff:admin" and event.job_id == job.pk and event.data["previous_status"] == "failed"
 
 
 def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted_order, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.PAID)
     rerender(admin_client, painted_order)
     painted_order.refresh_from_db()
@@ -40,28 +40,28 @@ def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted
 
 
 def test_an_order_being_painted_is_not_queued_twice(admin_client, painted_order, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     rerender(admin_client, painted_order)
     response = rerender(admin_client, painted_order)
     assert f"Order #{painted_order.pk}: not done, it is being painted right now." in response.content.decode()
     assert painted_order.jobs.count() == 2
-    assert OrderEvent.objects.filter(kind="rerender_requested").count() == 1
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.RERENDER_REQUESTED).count() == 1
 
 
 def test_staff_without_the_permission_cannot_rerender(staff_client, painted_order, mocker):
-    enqueue = mocker.patch("orders.services._enqueue_render")
+    enqueue = mocker.patch("orders.enqueue.render_job_enqueue")
     client = staff_client("orders.view_order", "orders.change_order")
     listing = client.get("/admin/orders/order/").content.decode()
     assert 'value="rerender"' not in listing
     rerender(client, painted_order)
     assert painted_order.jobs.count() == 1 and not enqueue.called
-    assert not OrderEvent.objects.filter(kind="rerender_requested").exists()
+    assert not OrderEvent.objects.filter(kind=OrderEvent.Kind.RERENDER_REQUESTED).exists()
 
 
 def test_staff_with_the_permission_may_rerender(staff_client, painted_order, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     client = staff_client("orders.view_order", "orders.rerender_order", username="fixer")
     assert 'value="rerender"' in client.get("/admin/orders/order/").content.decode()
     rerender(client, painted_order)
     assert painted_order.jobs.count() == 2
-    assert OrderEvent.objects.get(kind="rerender_requested").actor == "staff:fixer"
+    assert OrderEvent.objects.get(kind=OrderEvent.Kind.RERENDER_REQUESTED).actor == "staff:fixer"

@@ -65,7 +65,7 @@ def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3, 
     old.refresh_from_db()
     job = old.jobs.get()
     assert (old.content_image.name, job.preview.name, job.hd.name, job.progress_image.name) == ("", "", "", "")
-    event = OrderEvent.objects.get(order=old, kind="files_purged")
+    event = OrderEvent.objects.get(order=old, kind=OrderEvent.Kind.FILES_PURGED)
     assert event.actor == "retention"
     assert event.data["reason"] == "unpaid" and event.data["days"] == 30
     assert sorted(event.data["files"]) == sorted(old_files)
@@ -97,7 +97,7 @@ def test_gallery_thumbnails_go_with_the_order_files(s3, style, rules, django_cap
     assert not old_thumbnails & keys
     assert young_thumbnails <= keys
     assert list(GalleryEntry.objects.values_list("order_id", flat=True)) == [young.pk]
-    assert old_thumbnails <= set(OrderEvent.objects.get(order=old, kind="files_purged").data["files"])
+    assert old_thumbnails <= set(OrderEvent.objects.get(order=old, kind=OrderEvent.Kind.FILES_PURGED).data["files"])
 
 
 def test_a_gallery_entry_left_after_an_earlier_purge_is_purged_too(
@@ -121,7 +121,7 @@ def test_paid_orders_keep_their_hd_file_for_the_paid_period_counted_from_payment
     keys = set(s3.keys())
     assert kept <= keys
     assert not gone & keys
-    assert OrderEvent.objects.get(order=paid_long_ago, kind="files_purged").data["reason"] == "paid"
+    assert OrderEvent.objects.get(order=paid_long_ago, kind=OrderEvent.Kind.FILES_PURGED).data["reason"] == "paid"
 
 
 def test_a_second_run_changes_nothing(s3, style, rules):
@@ -129,7 +129,7 @@ def test_a_second_run_changes_nothing(s3, style, rules):
     assert retention_purge(now=NOW).orders
     again = retention_purge(now=NOW)
     assert again.orders == again.files == []
-    assert OrderEvent.objects.filter(kind="files_purged").count() == 1
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.FILES_PURGED).count() == 1
 
 
 def test_an_order_still_painting_is_left_alone(s3, style, rules):
@@ -143,7 +143,7 @@ def test_a_dry_run_lists_without_deleting(s3, style, rules):
     report = retention_purge(now=NOW, dry_run=True)
     assert report.orders == [old.pk] and sorted(report.files) == sorted(files_of(old))
     assert files_of(old) <= set(s3.keys())
-    assert not OrderEvent.objects.filter(kind="files_purged").exists()
+    assert not OrderEvent.objects.filter(kind=OrderEvent.Kind.FILES_PURGED).exists()
 
 
 def test_direct_uploads_never_used_for_an_order_are_swept_after_a_day(s3, rules):

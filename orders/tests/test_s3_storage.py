@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from conftest import jpeg_bytes
-from orders.files import private_file_response
+from core.files import private_file_response
 from orders.images import photo_clean
 from orders.models import Order, RenderJob
 from orders.services import order_create
@@ -37,7 +37,7 @@ def done_order(style, preview: bytes = b"\xff\xd8preview-bytes") -> Order:
 
 
 def test_an_order_photo_is_stored_privately_in_s3_under_a_random_key(s3, style, mocker):
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     order = order_create(email="a@example.com", style=style, photo=clean(jpeg_bytes()), language="en")
     assert re.fullmatch(r"uploads/[0-9a-f]{32}\.jpg", order.content_image.name)
     assert order.content_image.name in s3.keys("uploads/")

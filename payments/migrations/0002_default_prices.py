@@ -17,8 +17,10 @@ DEFAULT_PRICES = {
 
 def seed(apps, schema_editor):
     Price = apps.get_model("payments", "Price")
+    # The database being migrated (migrate --database), not always the default one.
+    prices = Price.objects.using(schema_editor.connection.alias)
     for currency, (suggested, minimum) in DEFAULT_PRICES.items():
-        Price.objects.get_or_create(
+        prices.get_or_create(
             currency=currency, defaults={"suggested": Decimal(suggested), "minimum": Decimal(minimum)}
         )
 

@@ -6,10 +6,10 @@ import pytest
 from django.test import RequestFactory
 
 from conftest import jpeg_bytes
+from core.clientip import client_ip
 from orders.models import Order
 from payments.geo import accept_language_regions, country_for_ip, currency_for_country
 from payments.selectors import locality_for_new_order
-from picmatix.clientip import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.demo import DECLINES, demo_card_decline, payment_demo_charge
 from payments.models import Payment
+from payments.refunds import order_refund
 from payments.selectors import revenue_per_currency
-from payments.services import order_refund, payments_due_for_check
+from payments.services import payments_due_for_check
 from payments.tests.conftest import HD_BYTES, make_ready_order
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4242424242424242", amount="9.50")  # a double click: the same payment again
     assert Payment.objects.count() == 1 and len(mail.outbox) == 1
-    assert order.events.filter(kind="order_paid").count() == 1
+    assert order.events.filter(kind=OrderEvent.Kind.ORDER_PAID).count() == 1
 
     thanks = client.get(response["Location"]).content.decode()
     assert "This was a demonstration payment: no money moved." in thanks
@@ -110,7 +111,7 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
     assert order.status == Order.Status.PREVIEW_READY and order.paid_at is None
     payment = Payment.objects.get()
     assert (payment.provider, payment.status) == ("demo", "failed")
-    failed = order.events.get(kind="payment_failed")
+    failed = order.events.get(kind=OrderEvent.Kind.PAYMENT_FAILED)
     assert failed.data["reason"] == f"{DECLINES[number.replace(' ', '')].code}: {english}"
     assert mail.outbox == []
 
@@ -132,7 +133,7 @@ def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, ea
     again = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     assert first.payment.pk == again.payment.pk and again.decline is None
     assert not again.payment.flag
-    assert order.events.filter(kind="order_paid").count() == 1
+    assert order.events.filter(kind=OrderEvent.Kind.ORDER_PAID).count() == 1
     other = payment_demo_charge(order=order, amount=Decimal("20.00"), currency="EUR", card_number="4242424242424242")
     # Paid twice (two tabs, two amounts): flagged for staff as a Stripe payment would be.
     assert other.payment.pk != first.payment.pk and other.payment.flag.startswith("paid while the order was paid")

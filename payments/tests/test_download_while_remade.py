@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from orders.jobs import RenderOutput, render_job_claim, render_job_finish
 from orders.models import Order, RenderJob
 from orders.reconcile import reconcile
-from orders.services import RenderOutput, render_job_claim, render_job_finish
 from payments.links import hd_link_signature
 from payments.tasks import order_hd_email_send
 from payments.tests.conftest import make_ready_order

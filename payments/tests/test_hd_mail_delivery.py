@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.tasks import order_hd_email_send
 from payments.tests.conftest import make_ready_order
 from picmatix.tests.smtpserver import (
@@ -57,7 +57,7 @@ def test_a_recipient_refused_for_good_is_recorded_and_not_retried(paid_order, sm
     assert smtp_server.attempts == 1
     paid_order.refresh_from_db()
     assert paid_order.hd_email_sent_at is None
-    assert list(paid_order.events.filter(kind="email_refused").values_list("data", flat=True)) == [
+    assert list(paid_order.events.filter(kind=OrderEvent.Kind.EMAIL_REFUSED).values_list("data", flat=True)) == [
         {"email": "hd", "code": 550}
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.models import Payment
 from payments.tests.conftest import start_payment
 
@@ -39,7 +39,7 @@ def test_the_same_amount_again_reuses_the_intent_and_a_new_amount_makes_a_new_on
     assert keys[0] == keys[1] != keys[2]
     assert first.json()["client_secret"] == again.json()["client_secret"] != other.json()["client_secret"]
     assert Payment.objects.count() == 2
-    assert Order.objects.get().events.filter(kind="payment_started").count() == 2
+    assert Order.objects.get().events.filter(kind=OrderEvent.Kind.PAYMENT_STARTED).count() == 2
 
 
 def test_two_orders_with_the_same_amount_get_different_keys(client, order, style, fake_stripe):

@@ -8,7 +8,8 @@ import pytest
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
-from payments.services import payment_intent_sync, payment_refund
+from payments.refunds import payment_refund
+from payments.services import payment_intent_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_stripe_being_down_is_reported_and_logged(admin_client, paid, fake_strip
     assert f"Order #{paid.order.pk}: not done," in response.content.decode()
     paid.refresh_from_db()
     assert paid.status == Payment.Status.SUCCEEDED
-    assert OrderEvent.objects.filter(kind="refund_failed", actor="staff:admin").exists()
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.REFUND_FAILED, actor="staff:admin").exists()
 
 
 def test_staff_without_the_permission_cannot_refund(staff_client, paid, fake_stripe):
@@ -96,4 +97,4 @@ def test_staff_with_the_permission_may_refund(staff_client, paid, fake_stripe):
     refund(client, paid.order, post="yes")
     paid.refresh_from_db()
     assert paid.status == Payment.Status.REFUNDED
-    assert OrderEvent.objects.get(kind="refund_requested").actor == "staff:cashier"
+    assert OrderEvent.objects.get(kind=OrderEvent.Kind.REFUND_REQUESTED).actor == "staff:cashier"

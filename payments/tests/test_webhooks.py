@@ -132,7 +132,7 @@ def test_a_failed_payment_is_recorded_and_the_order_stays_buyable(send, client, 
     pending_payment.refresh_from_db()
     order = pending_payment.order
     assert pending_payment.status == Payment.Status.FAILED
-    assert order.events.get(kind="payment_failed").data["reason"] == "Your card was declined."
+    assert order.events.get(kind=OrderEvent.Kind.PAYMENT_FAILED).data["reason"] == "Your card was declined."
     assert Order.objects.get().status == Order.Status.PREVIEW_READY
     page = client.get(f"/en/orders/{order.token}/buy/")
     assert b"Your last payment attempt did not go through" in page.content

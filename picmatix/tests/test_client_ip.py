@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from picmatix.clientip import client_ip, client_ip_for_limits
+from core.clientip import client_ip, client_ip_for_limits
 
 SETTINGS = Path(__file__).resolve().parents[1] / "settings.py"
 

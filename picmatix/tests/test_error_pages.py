@@ -6,7 +6,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import Client
 
-from picmatix.checks import OPERATOR
+from core.checks import OPERATOR
 
 pytestmark = pytest.mark.urls("picmatix.tests.error_urls")
 

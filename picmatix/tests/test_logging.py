@@ -87,7 +87,7 @@ def test_order_creation_is_logged_with_its_ids(style, mocker, caplog):
     from orders.images import photo_clean
     from orders.services import order_create
 
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     data = jpeg_bytes()
     photo = photo_clean(io.BytesIO(data), size=len(data), max_bytes=10**7, max_pixels=10**7)
     with caplog.at_level(logging.INFO, logger="orders.services"):

@@ -35,7 +35,7 @@ def test_the_web_tier_runs_without_torch(tmp_path):
         "from django.core.management import call_command\n"
         "call_command('check')\n"
         "from django.urls import get_resolver; get_resolver().url_patterns\n"
-        "import picmatix.urls, orders.views, styles.admin, orders.admin, rendering.tasks\n"
+        "import picmatix.urls, orders.views, styles.admin, backoffice.admin, rendering.tasks\n"
         "from styles.recipes import recipe_validate, recipe_preset_dict\n"
         "recipe_validate(recipe_preset_dict('seed'))\n"
         "assert 'torch' not in sys.modules\n"

@@ -40,7 +40,7 @@ def test_runshop_consumes_each_queue_in_its_own_worker_with_beat_in_exactly_one(
 def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind_its_own(tmp_path, media, mocker):
     if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("this test covers the embedded default (SQLite + filesystem broker)")
-    mocker.patch("orders.services._enqueue_render")  # published below, to the workers' broker
+    mocker.patch("orders.enqueue.render_job_enqueue")  # published below, to the workers' broker
     orders = place_orders(make_style(recipe(size=32, iterations=2)), 4)
     jobs = [order.jobs.get() for order in orders]
     var_dir = tmp_path / "var"

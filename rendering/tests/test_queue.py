@@ -104,7 +104,7 @@ def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(env, media
     print(f"\nrecovered {time.monotonic() - killed_at:.1f} s after SIGKILL")
     job.refresh_from_db()
     assert job.attempts == 2
-    claims = OrderEvent.objects.filter(order=order, kind="render_claimed").values_list("actor", flat=True)
+    claims = OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.RENDER_CLAIMED).values_list("actor", flat=True)
     assert len(set(claims)) == 2, rescuer_out[-2000:]  # two different worker processes
     events = kinds(order)
     assert events.count("render_claimed") == 2 and "lease_expired" in events and events.count("render_done") == 1

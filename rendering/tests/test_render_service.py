@@ -21,7 +21,7 @@ def job(style, mocker):
 
     style.recipe = recipe_preset("tiny").to_dict()
     style.save()
-    mocker.patch("orders.services._enqueue_render")
+    mocker.patch("orders.enqueue.render_job_enqueue")
     data = jpeg_bytes((96, 80))
     photo = photo_clean(io.BytesIO(data), size=len(data), max_bytes=10**7, max_pixels=10**7)
     order = order_create(email="a@example.com", style=style, photo=photo, language="en")
@@ -33,7 +33,7 @@ def test_a_job_is_rendered_with_progress_and_both_outputs(job, media, mocker, se
     from rendering.services import render_job_execute
 
     settings.RENDER_PROGRESS_IMAGE_EVERY = 1
-    mocker.patch("orders.services._enqueue_preview_email")
+    mocker.patch("orders.enqueue.preview_email_enqueue")
     images = mocker.spy(rendering.services, "render_job_set_progress_image")
     assert render_job_execute(job_id=job.pk, worker="w1") == "done"
     job.refresh_from_db()

@@ -41,7 +41,7 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, 
     buffer = io.BytesIO()
     content.save(buffer, "JPEG")
     photo = photo_clean(io.BytesIO(buffer.getvalue()), size=len(buffer.getvalue()), max_bytes=10**7, max_pixels=10**7)
-    mocker.patch("orders.services._enqueue_render")  # published below, to the worker's broker
+    mocker.patch("orders.enqueue.render_job_enqueue")  # published below, to the worker's broker
     order = order_create(email="ana@example.com", style=style, photo=photo, language="es")
     job = order.jobs.get()
 

@@ -48,8 +48,8 @@ def test_runshop_starts_both_workers_and_a_signal_stops_each_of_them_once(tmp_pa
             time.sleep(10)
             raise AssertionError("the signal did not stop runshop")
 
-    mocker.patch("orders.management.commands.runshop.subprocess.Popen", side_effect=popen)
-    mocker.patch("orders.management.commands.runshop.call_command", side_effect=commands)
+    mocker.patch("picmatix.management.commands.runshop.subprocess.Popen", side_effect=popen)
+    mocker.patch("picmatix.management.commands.runshop.call_command", side_effect=commands)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         with pytest.raises((SystemExit, KeyboardInterrupt)):

@@ -167,7 +167,7 @@ def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(style, s
 
     from django.utils import timezone
 
-    from orders.tasks import render_jobs_reap
+    from orders.tasks import render_jobs_reap_task
     from styles.services import style_trial_claim, style_trial_heartbeat
 
     settings.RENDER_LEASE_SECONDS = 120
@@ -176,7 +176,7 @@ def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(style, s
     assert style_trial_claim(trial_id=silent.pk, worker="w1") and style_trial_claim(trial_id=alive.pk, worker="w2")
     StyleTrial.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=121))
     assert style_trial_heartbeat(trial_id=alive.pk, worker="w2")
-    report = render_jobs_reap()  # the beat task: render jobs, then test renders
+    report = render_jobs_reap_task()  # the beat task: render jobs, then test renders
     assert report["trials_failed"] == [silent.pk] and report["trials_resent"] == []
     silent.refresh_from_db()
     alive.refresh_from_db()

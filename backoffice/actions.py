@@ -21,14 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gallery.services import gallery_approve, gallery_remove
+from orders.deletion import order_customer_data_delete
 from orders.models import Order
-from orders.services import (
-    OrderActionRefused,
-    order_customer_data_delete,
-    order_preview_email_resend,
-    order_rerender,
-)
-from payments.services import PaymentUnavailable, order_refund
+from orders.staff import OrderActionRefused, order_preview_email_resend, order_rerender
+from payments.refunds import order_refund
+from payments.services import PaymentUnavailable
 
 # Action name -> the permission (codename in orders.Order's Meta) that unlocks it.
 ACTION_PERMISSIONS = {

@@ -1,6 +1,6 @@
 """reCAPTCHA (PICMATIX_RECAPTCHA), on the upload form and on the direct-upload policy alike.
 
-django-recaptcha's field, with two changes: Google is told the address picmatix/clientip.py found
+django-recaptcha's field, with two changes: Google is told the address core/clientip.py found
 (the stock field believes any X-Forwarded-For), and an unreachable Google is a refusal the customer
 can retry, not a server error (the stock field catches HTTP errors only, not DNS or socket ones).
 """

@@ -7,11 +7,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.actions import ORDER_ACTIONS, OrderActionPermissions
+from core.admin_search import BoundedSearchMixin
 from gallery.admin import GalleryFilter
-from orders.actions import ORDER_ACTIONS, OrderActionPermissions
 from orders.models import Order, OrderEvent, RenderJob
 from payments.admin import PaymentAttentionFilter, PaymentInline, resend_hd_email
-from picmatix.admin_search import BoundedSearchMixin
 
 
 class ReadOnlyInline(admin.TabularInline):

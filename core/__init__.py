@@ -1,0 +1,2 @@
+"""Project infrastructure every app may use: files, mail, client addresses, captcha, admin search,
+operator notices and sending tasks by name. It imports no app (docs/architecture.md)."""

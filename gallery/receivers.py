@@ -1,0 +1,16 @@
+"""The gallery's answers to what orders tell (orders/signals.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from gallery.services import gallery_entry_forget
+from orders.signals import order_files_forgetting
+
+
+@receiver(order_files_forgetting, dispatch_uid="gallery.entry_forget")
+def _order_files_forgetting(*, order_id: int, **kwargs: Any) -> list[str]:
+    # The artwork of an order whose files go, goes with them.
+    return gallery_entry_forget(order_id=order_id)

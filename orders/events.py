@@ -1,0 +1,25 @@
+"""The order's append-only event log, and alerting staff through it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from orders import enqueue
+from orders.models import Order, OrderEvent, RenderJob
+
+
+def order_event(
+    *, order: Order | int, kind: str, actor: str, job: RenderJob | int | None = None, **data: Any
+) -> OrderEvent:
+    order_id = order if isinstance(order, int) else order.pk
+    job_id = job if isinstance(job, int) or job is None else job.pk
+    return OrderEvent.objects.create(order_id=order_id, job_id=job_id, kind=kind, actor=actor, data=data)
+
+
+def order_staff_alert(*, order_id: int, reason: str, actor: str, job: int | None = None) -> None:
+    """Write why staff must look at the order into its log, and email them (PICMATIX_STAFF_EMAILS)."""
+    order_event(order=order_id, job=job, kind=OrderEvent.Kind.STAFF_ALERTED, actor=actor, reason=reason)
+    transaction.on_commit(partial(enqueue.staff_alert_enqueue, order_id, reason))
