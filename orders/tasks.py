@@ -111,7 +111,12 @@ def retention_purge_run() -> dict[str, object]:
     return retention_purge().as_dict()
 
 
-@shared_task(autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, retry_backoff_max=3600, max_retries=12)
+@shared_task(
+    autoretry_for=MAIL_ERRORS,
+    retry_backoff=MAIL_RETRY_BACKOFF_S,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX_S,
+    max_retries=MAIL_MAX_RETRIES,
+)
 def order_staff_alert(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
     from django.conf import settings
