@@ -121,7 +121,9 @@ def test_the_page_script_sends_the_captcha_answer_with_the_policy_request():
     from pathlib import Path
 
     script = (Path(__file__).resolve().parents[2] / "picmatix/static/picmatix/direct-upload.js").read_text()
-    assert "g-recaptcha-response" in script and 'append("captcha"' in script and "body: ask" in script
+    assert "g-recaptcha-response" in script
+    assert 'append("captcha"' in script
+    assert "body: ask" in script
 
 
 def test_a_refused_direct_upload_shows_the_captcha_again_for_the_next_photo(direct, client, style, google):

@@ -32,13 +32,15 @@ def test_the_order_page_has_a_labelled_slider_over_the_painting_and_the_photo(cl
 
 def test_the_slider_label_is_translated(client, painted_order):
     page = client.get(f"/es/orders/{painted_order.token}/").content.decode()
-    assert "Desliza para comparar tu foto" in page and "Pantalla completa" in page
+    assert "Desliza para comparar tu foto" in page
+    assert "Pantalla completa" in page
 
 
 def test_the_photo_is_served_to_its_own_order_only(client, painted_order, style):
     other = Order.objects.create(email="bo@example.com", style=style, content_image="uploads/other.jpg")
     response = client.get(f"/en/orders/{painted_order.token}/photo.jpg")
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
     assert b"".join(response.streaming_content) == jpeg_bytes((640, 480))
     assert "no-store" in response["Cache-Control"]
     assert client.get(f"/en/orders/{other.token}/photo.jpg").status_code == 404  # its file is not stored

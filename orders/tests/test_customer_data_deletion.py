@@ -22,9 +22,11 @@ def delete(client, order, **extra):
 
 def test_staff_are_asked_to_confirm_and_nothing_is_deleted_before(admin_client, painted_order, media):
     response = delete(admin_client, painted_order)
-    assert "Are you sure?" in response.content.decode() and "ana@example.com" in response.content.decode()
+    assert "Are you sure?" in response.content.decode()
+    assert "ana@example.com" in response.content.decode()
     painted_order.refresh_from_db()
-    assert painted_order.email == "ana@example.com" and painted_order.data_deleted_at is None
+    assert painted_order.email == "ana@example.com"
+    assert painted_order.data_deleted_at is None
     assert len(customer_files(media)) == 3
 
 
@@ -38,12 +40,18 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     assert "Customer data deleted for 1 orders." in response.content.decode()
     assert customer_files(media) == []
     painted_order.refresh_from_db()
-    assert painted_order.email == "" and not painted_order.content_image and painted_order.data_deleted_at
-    assert not painted_order.gallery_consent and not hasattr(painted_order, "gallery_entry")
+    assert painted_order.email == ""
+    assert not painted_order.content_image
+    assert painted_order.data_deleted_at
+    assert not painted_order.gallery_consent
+    assert not hasattr(painted_order, "gallery_entry")
     job = painted_order.jobs.get()
-    assert not job.preview and not job.hd and job.status == RenderJob.Status.DONE
+    assert not job.preview
+    assert not job.hd
+    assert job.status == RenderJob.Status.DONE
     event = OrderEvent.objects.get(kind="data_deleted")
-    assert event.actor == "staff:admin" and event.data == {"files": 4}
+    assert event.actor == "staff:admin"
+    assert event.data == {"files": 4}
     assert list(painted_order.events.values_list("kind", flat=True)) == ["gallery_approved", "data_deleted"]
     # The customer's page says what happened and offers nothing that needs the deleted files.
     page = admin_client.get(f"/en/orders/{painted_order.token}/").content.decode()
@@ -59,7 +67,8 @@ def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, m
     job = RenderJob.objects.create(order=painted_order, status=RenderJob.Status.RUNNING, worker="w1")
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:admin")
     job.refresh_from_db()
-    assert job.status == RenderJob.Status.FAILED and job.error == "customer data deleted"
+    assert job.status == RenderJob.Status.FAILED
+    assert job.error == "customer data deleted"
     before = stored_files(media / "renders")
     assert not render_job_finish(job_id=job.pk, worker="w1", output=RenderOutput(b"p", b"h", {}))
     assert stored_files(media / "renders") == before
@@ -85,6 +94,7 @@ def test_staff_without_the_permission_cannot_delete_customer_data(staff_client, 
     assert 'value="delete_customer_data"' not in client.get("/admin/orders/order/").content.decode()
     delete(client, painted_order, post="yes")
     painted_order.refresh_from_db()
-    assert painted_order.email == "ana@example.com" and default_storage.exists(painted_order.content_image.name)
+    assert painted_order.email == "ana@example.com"
+    assert default_storage.exists(painted_order.content_image.name)
     assert not OrderEvent.objects.filter(kind="data_deleted").exists()
     assert Order.objects.count() == 1

@@ -136,8 +136,10 @@ def test_the_normal_upload_still_works_with_direct_upload_on(direct, client, sty
 
 def test_the_upload_page_offers_direct_upload_only_when_switched_on(direct, client, settings, style):
     page = client.get(reverse("orders:upload")).content.decode()
-    assert 'data-direct-upload="/en/upload/policy"' in page and "direct-upload.js" in page
+    assert 'data-direct-upload="/en/upload/policy"' in page
+    assert "direct-upload.js" in page
     settings.DIRECT_UPLOAD = False
     page = client.get(reverse("orders:upload")).content.decode()
-    assert "data-direct-upload" not in page and 'name="upload"' not in page
+    assert "data-direct-upload" not in page
+    assert 'name="upload"' not in page
     assert client.post(reverse("orders:upload_policy")).status_code == 404

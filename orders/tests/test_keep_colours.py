@@ -60,12 +60,14 @@ def test_a_style_that_does_not_offer_it_refuses_it_and_stores_nothing(client, st
     response = _post(client, style, keep=True, language=language)
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not Order.objects.exists() and stored_files(media) == before
+    assert not Order.objects.exists()
+    assert stored_files(media) == before
 
 
 def test_the_upload_page_offers_it_only_with_styles_that_allow_it(client, colour_style) -> None:
     page = client.get("/en/").content.decode()
-    assert 'id="keep-colours-field"' in page and "data-own-colours" in page
+    assert 'id="keep-colours-field"' in page
+    assert "data-own-colours" in page
     colour_style.allow_original_colours = False
     colour_style.save()
     page = client.get("/en/").content.decode()
@@ -83,11 +85,13 @@ def test_the_example_with_the_photo_s_colours_is_made_when_the_example_is_adopte
     StyleTrial.objects.filter(pk=trial.pk).update(status=StyleTrial.Status.DONE)
     style_example_adopt(image=trial.images.select_related("trial__style", "sample").get())
     colour_style.refresh_from_db()
-    assert colour_style.example and colour_style.example_own_colours
+    assert colour_style.example
+    assert colour_style.example_own_colours
     response = client.get(f"/styles/{colour_style.slug}/example-own-colours.jpg")
     with Image.open(io.BytesIO(b"".join(response.streaming_content))) as shown:
         r, g, b = np.asarray(shown.convert("RGB"), dtype=float)[30:40, 2:6].reshape(-1, 3).mean(axis=0)
-    assert g > r and g > b  # the green photo's colours, not the magenta painting's
+    assert g > r
+    assert g > b
     assert f"/styles/{colour_style.slug}/example-own-colours.jpg" in client.get("/en/").content.decode()
 
 

@@ -57,10 +57,12 @@ def test_an_mpo_from_a_phone_is_stored_as_its_first_picture_upright_and_without_
         assert getattr(stored, "n_frames", 1) == 1
         assert stored.size == (80, 120) == (order.content_width, order.content_height)
         red, _green, blue = stored.convert("RGB").getpixel((40, 60))
-        assert red > 180 and blue < 60  # the photo, not the depth map
+        assert red > 180
+        assert blue < 60
         assert not stored.getexif()
         assert not {"exif", "mp", "mpoffset", "icc_profile", "xmp"} & set(stored.info)
-    assert b"MPF\x00" not in stored_bytes and b"PhoneMaker" not in stored_bytes
+    assert b"MPF\x00" not in stored_bytes
+    assert b"PhoneMaker" not in stored_bytes
     assert stored_bytes.count(b"\xff\xd8") == 1  # one picture: the depth map was left behind
 
 
@@ -195,6 +197,7 @@ def test_a_refused_file_is_told_what_is_wrong_in_the_customers_language(client, 
     body = response.content.decode()
     assert (english if language == "en" else spanish) in body
     if case.endswith("jpeg"):  # never "upload a JPEG" to someone who did
-        assert "Please upload a JPEG" not in body and "Sube una foto JPEG" not in body
+        assert "Please upload a JPEG" not in body
+        assert "Sube una foto JPEG" not in body
     assert Order.objects.count() == 0
     assert stored_files(media) == before

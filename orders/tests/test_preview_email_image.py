@@ -64,10 +64,12 @@ def test_the_preview_is_an_inline_image_the_html_shows_by_its_content_id(order):
     assert f"/en/orders/{order.token}/" in text.get_payload(decode=True).decode()
 
     content_id = image["Content-ID"]
-    assert content_id.startswith("<") and content_id.endswith(">")
+    assert content_id.startswith("<")
+    assert content_id.endswith(">")
     body = html.get_payload(decode=True).decode()
     img = re.search(r'<img src="cid:([^"]+)"[^>]*>', body)
-    assert img and f"<{img[1]}>" == content_id
+    assert img
+    assert f"<{img[1]}>" == content_id
     assert 'width="528"' in img[0]  # the column's width, not the preview's 1024 px
     assert body.index("cid:") < body.index("See my painting")  # the picture above the button
     assert image.get_content_disposition() == "inline"
@@ -93,6 +95,7 @@ def test_in_spanish_the_image_has_a_spanish_description(order):
 def test_without_a_readable_preview_the_email_goes_without_the_picture(order):
     default_storage.delete(order.current_job.preview.name)
     rendered = preview_email(order)
-    assert rendered.inline_images == () and "cid:" not in rendered.html
+    assert rendered.inline_images == ()
+    assert "cid:" not in rendered.html
     message = parsed(email_message(rendered, to=order.email).message().as_bytes())
     assert structure(message) == ["multipart/alternative", ["text/plain", "text/html"]]

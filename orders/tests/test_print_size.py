@@ -30,7 +30,7 @@ def test_a_tenth_is_rounded_half_up():
 
 @pytest.mark.parametrize(("width", "height", "dpi"), [(0, 10, 300), (10, -1, 300), (10, 10, 0)])
 def test_an_empty_size_has_no_print_size(width, height, dpi):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no print size for"):
         print_size(width=width, height=height, dpi=dpi)
 
 

@@ -28,7 +28,8 @@ def jobs(style):
 def test_the_command_prints_depth_age_in_flight_and_render_times(jobs, capsys):
     call_command("picmatix_queue_metrics")
     metrics = json.loads(capsys.readouterr().out)
-    assert metrics["queued"] == 1 and metrics["running"] == 1
+    assert metrics["queued"] == 1
+    assert metrics["running"] == 1
     assert 89 <= metrics["oldest_queued_age_seconds"] < 120
     assert metrics["median_render_seconds"] == 30.0
     assert metrics["p95_render_seconds"] == 100.0

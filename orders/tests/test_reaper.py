@@ -51,7 +51,8 @@ def test_the_last_attempt_fails_the_order_and_tells_everyone(job, settings, djan
     with django_capture_on_commit_callbacks(execute=True):
         assert render_jobs_reap().expired_failed == [job.pk]
     job.refresh_from_db()
-    assert job.status == "failed" and job.order.status == Order.Status.FAILED
+    assert job.status == "failed"
+    assert job.order.status == Order.Status.FAILED
     notify.assert_called_once_with(job.order_id)
     order_render_failed_notify(job.order_id)
     order_render_failed_notify(job.order_id)  # a repeated message sends nothing more

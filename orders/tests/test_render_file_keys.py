@@ -28,7 +28,8 @@ def test_preview_and_hd_files_have_independent_random_keys(style, media, mocker)
     for job in (finished_job(style), finished_job(style)):
         preview = re.fullmatch(r"renders/([0-9a-f]{32})-preview\.jpg", job.preview.name)
         hd = re.fullmatch(r"renders/([0-9a-f]{32})-hd\.png", job.hd.name)
-        assert preview and hd, (job.preview.name, job.hd.name)
+        assert preview, job.preview.name
+        assert hd, job.hd.name
         preview_key, hd_key = preview.group(1), hd.group(1)
         # Two independent 128-bit keys share no long run by chance; a derived key would.
         longest = SequenceMatcher(None, preview_key, hd_key).find_longest_match()

@@ -58,7 +58,8 @@ def test_finishing_is_once_and_only_by_the_owner(job, media, django_capture_on_c
         assert render_job_finish(job_id=job.pk, worker="a", output=OUTPUT) is True
         assert render_job_finish(job_id=job.pk, worker="a", output=OUTPUT) is False
     job.refresh_from_db()
-    assert job.status == "done" and job.order.status == Order.Status.PREVIEW_READY
+    assert job.status == "done"
+    assert job.order.status == Order.Status.PREVIEW_READY
     send.assert_called_once_with(job.order_id)
     # The losing attempts' files were removed: exactly one preview and one HD file remain.
     assert len(stored_files(media / "renders")) == 2
@@ -82,7 +83,8 @@ def test_a_crash_is_retried_until_the_attempts_run_out(job, settings, django_cap
         assert render_job_fail(job_id=job.pk, worker="b", error="boom", retryable=True).status == "failed"
     assert enqueue.call_count == 1
     job.refresh_from_db()
-    assert job.order.status == Order.Status.FAILED and job.error == "boom"
+    assert job.order.status == Order.Status.FAILED
+    assert job.error == "boom"
     assert render_job_claim(job_id=job.pk, worker="c") is None
     assert kinds(job) == ["render_claimed", "render_retry", "render_claimed", "render_failed"]
 

@@ -173,7 +173,8 @@ def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
     assert [k for _, k in after[len(before) :]] == events
     assert work == queued
     if status in SETTLED:
-        assert order.paid_at is not None and order.status == status
+        assert order.paid_at is not None
+        assert order.status == status
 
 
 def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
@@ -194,6 +195,7 @@ def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
     order_staff_alert(*alert.call_args.args)  # as the default worker would
     assert [m.to for m in mail.outbox] == [["staff@example.com"]]
     assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
-    assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
+    assert "photo is missing" in mail.outbox[0].body
+    assert f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
     order.refresh_from_db()
     assert order.status == S.PAID

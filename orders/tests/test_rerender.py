@@ -22,12 +22,15 @@ def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
         response = rerender(admin_client, painted_order)
     assert "Re-renders queued: 1." in response.content.decode()
     job = painted_order.jobs.order_by("-id").first()
-    assert job.status == RenderJob.Status.QUEUED and job.recipe == painted_order.style.recipe
+    assert job.status == RenderJob.Status.QUEUED
+    assert job.recipe == painted_order.style.recipe
     enqueue.assert_called_once_with(job.pk)
     painted_order.refresh_from_db()
     assert painted_order.status == Order.Status.RENDERING
     event = OrderEvent.objects.get(kind="rerender_requested")
-    assert event.actor == "staff:admin" and event.job_id == job.pk and event.data["previous_status"] == "failed"
+    assert event.actor == "staff:admin"
+    assert event.job_id == job.pk
+    assert event.data["previous_status"] == "failed"
 
 
 def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted_order, mocker):
@@ -54,7 +57,8 @@ def test_staff_without_the_permission_cannot_rerender(staff_client, painted_orde
     listing = client.get("/admin/orders/order/").content.decode()
     assert 'value="rerender"' not in listing
     rerender(client, painted_order)
-    assert painted_order.jobs.count() == 1 and not enqueue.called
+    assert painted_order.jobs.count() == 1
+    assert not enqueue.called
     assert not OrderEvent.objects.filter(kind="rerender_requested").exists()
 
 

@@ -67,7 +67,8 @@ def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3, 
     assert (old.content_image.name, job.preview.name, job.hd.name, job.progress_image.name) == ("", "", "", "")
     event = OrderEvent.objects.get(order=old, kind="files_purged")
     assert event.actor == "retention"
-    assert event.data["reason"] == "unpaid" and event.data["days"] == 30
+    assert event.data["reason"] == "unpaid"
+    assert event.data["days"] == 30
     assert sorted(event.data["files"]) == sorted(old_files)
 
 
@@ -141,7 +142,8 @@ def test_an_order_still_painting_is_left_alone(s3, style, rules):
 def test_a_dry_run_lists_without_deleting(s3, style, rules):
     old = stored_order(style, age_days=31)
     report = retention_purge(now=NOW, dry_run=True)
-    assert report.orders == [old.pk] and sorted(report.files) == sorted(files_of(old))
+    assert report.orders == [old.pk]
+    assert sorted(report.files) == sorted(files_of(old))
     assert files_of(old) <= set(s3.keys())
     assert not OrderEvent.objects.filter(kind="files_purged").exists()
 
