@@ -41,8 +41,11 @@ def test_the_buy_page_says_plainly_that_no_money_moves(client, order, demo):
         assert page.status_code == 200
         with translation.override(language):
             assert translation.gettext("This is a demonstration shop: no money moves.") in html
-        assert 'id="demo-form"' in html and 'name="card_number"' in html and 'name="amount"' in html
-        assert "4242 4242 4242 4242" in html and "4000 0000 0000 9995" in html
+        assert 'id="demo-form"' in html
+        assert 'name="card_number"' in html
+        assert 'name="amount"' in html
+        assert "4242 4242 4242 4242" in html
+        assert "4000 0000 0000 9995" in html
         assert "js.stripe.com" not in html  # nothing is loaded from Stripe
     assert "Esta es una tienda de demostración: no se mueve dinero." in html
 
@@ -56,7 +59,8 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     assert response.status_code == 303
     assert response["Location"] == f"/en/orders/{order.token}/buy/thanks/"
     order.refresh_from_db()
-    assert order.status == Order.Status.PAID and order.paid_at is not None
+    assert order.status == Order.Status.PAID
+    assert order.paid_at is not None
     payment = Payment.objects.get()
     assert (payment.provider, payment.status, payment.amount, payment.currency) == (
         "demo",
@@ -64,13 +68,16 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
         Decimal("9.50"),
         "EUR",
     )
-    assert payment.stripe_id.startswith("demo_") and not payment.livemode and payment.flag == ""
+    assert payment.stripe_id.startswith("demo_")
+    assert not payment.livemode
+    assert payment.flag == ""
     kinds = list(order.events.values_list("kind", flat=True))
     assert kinds == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
 
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4242424242424242", amount="9.50")  # a double click: the same payment again
-    assert Payment.objects.count() == 1 and len(mail.outbox) == 1
+    assert Payment.objects.count() == 1
+    assert len(mail.outbox) == 1
     assert order.events.filter(kind="order_paid").count() == 1
 
     thanks = client.get(response["Location"]).content.decode()
@@ -107,7 +114,8 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
         assert 'id="id_card_number_error"' in html
         assert message.replace("'", "&#x27;") in html
     order.refresh_from_db()
-    assert order.status == Order.Status.PREVIEW_READY and order.paid_at is None
+    assert order.status == Order.Status.PREVIEW_READY
+    assert order.paid_at is None
     payment = Payment.objects.get()
     assert (payment.provider, payment.status) == ("demo", "failed")
     failed = order.events.get(kind="payment_failed")
@@ -130,12 +138,14 @@ def test_a_declined_card_then_a_good_one_pays_once(
 def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, eager_tasks):
     first = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     again = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
-    assert first.payment.pk == again.payment.pk and again.decline is None
+    assert first.payment.pk == again.payment.pk
+    assert again.decline is None
     assert not again.payment.flag
     assert order.events.filter(kind="order_paid").count() == 1
     other = payment_demo_charge(order=order, amount=Decimal("20.00"), currency="EUR", card_number="4242424242424242")
     # Paid twice (two tabs, two amounts): flagged for staff as a Stripe payment would be.
-    assert other.payment.pk != first.payment.pk and other.payment.flag.startswith("paid while the order was paid")
+    assert other.payment.pk != first.payment.pk
+    assert other.payment.flag.startswith("paid while the order was paid")
 
 
 def test_other_card_numbers_are_refused(client, order, demo):
@@ -194,7 +204,9 @@ def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_ta
 def test_with_stripe_keys_the_buy_page_uses_stripe(client, order, fake_stripe, settings):
     settings.PAYMENTS_DEMO = True  # as the test settings leave it: the Stripe switch must win
     page = client.get(f"/en/orders/{order.token}/buy/").content.decode()
-    assert "js.stripe.com" in page and 'id="demo-form"' not in page
+    assert "js.stripe.com" in page
+    assert 'id="demo-form"' not in page
     response = client.post(f"/en/orders/{order.token}/buy/", {"amount": "14.00"}, HTTP_ACCEPT="application/json")
-    assert response.status_code == 200 and response.json()["client_secret"].startswith("pi_fake")
+    assert response.status_code == 200
+    assert response.json()["client_secret"].startswith("pi_fake")
     assert Payment.objects.get().provider == "stripe"

@@ -48,9 +48,11 @@ def test_the_link_of_a_lost_hd_file_says_it_is_being_re_made_and_starts_the_repa
     send = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(link(lost_hd, language))
-    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
     page = response.content.decode()
-    assert REMADE[language] in page and f"/{language}/orders/{lost_hd.token}/" in page
+    assert REMADE[language] in page
+    assert f"/{language}/orders/{lost_hd.token}/" in page
     assert '<link rel="stylesheet"' in page  # the site's own design, not a bare error
     send.assert_called_once_with(lost_hd.current_job.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,7 +85,8 @@ def test_when_the_re_render_finishes_the_hd_email_goes_again_once_and_the_link_w
     lost_hd.refresh_from_db()
     assert lost_hd.status == Order.Status.PAID
     response = client.get(link(lost_hd))
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"\x89PNG new hd"
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"\x89PNG new hd"
     kinds = list(lost_hd.events.values_list("kind", flat=True))
     assert kinds == ["repair_rerender", "render_claimed", "render_done", "hd_email_sent"]
 

@@ -64,8 +64,10 @@ def test_behind_https_without_keys_payments_are_off(tmp_path):
 
 def test_demonstration_payments_are_refused_behind_https(tmp_path):
     error = settings_with(tmp_path, PICMATIX_HTTPS="true", PICMATIX_PAYMENTS="demo")
-    assert isinstance(error, str) and "\n" not in error
-    assert "PICMATIX_PAYMENTS=demo" in error and "PICMATIX_HTTPS" in error
+    assert isinstance(error, str)
+    assert "\n" not in error
+    assert "PICMATIX_PAYMENTS=demo" in error
+    assert "PICMATIX_HTTPS" in error
 
 
 def test_the_provider_can_be_chosen_and_is_checked(tmp_path):

@@ -78,7 +78,8 @@ def test_every_typed_price_gets_a_translated_answer_or_its_amount_within_50_ms(
         assert answered < 0.050, f"the refusal took {answered * 1000:.1f} ms"
         assert response.status_code == 400
         assert response.json()["error"] == expected[language]
-        assert Payment.objects.count() == 0 and fake_stripe.intent_calls() == []
+        assert Payment.objects.count() == 0
+        assert fake_stripe.intent_calls() == []
 
 
 @pytest.mark.parametrize("amount", ["1E+999997", "-1E+999997", "1E-999999", "NaN", "Infinity"])

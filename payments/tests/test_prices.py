@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_edit_prices_in_the_admin(admin_client, prices):
     page = admin_client.get("/admin/payments/price/")
-    assert page.status_code == 200 and b"JPY" in page.content
+    assert page.status_code == 200
+    assert b"JPY" in page.content
     response = admin_client.post(
         f"/admin/payments/price/{prices['JPY'].pk}/change/",
         {"currency": "JPY", "suggested": "2500", "minimum": "800", "active": "on"},

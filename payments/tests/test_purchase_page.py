@@ -26,7 +26,8 @@ def test_the_purchase_page_suggests_the_price_in_spanish(client, order, fake_str
     assert 'name="amount" value="14.00"' in html
     assert "Sugerido: 14,00\xa0€. Mínimo: 3,00\xa0€." in html
     assert f'data-publishable-key="{PUBLISHABLE_KEY}"' in html
-    assert 'data-currency="EUR"' in html and 'data-amount-minor="1400"' in html
+    assert 'data-currency="EUR"' in html
+    assert 'data-amount-minor="1400"' in html
     assert 'data-locale="es"' in html  # Stripe's form and the pay button speak the page's language
     assert "https://js.stripe.com/v3/" in html
     assert "no se ha podido cargar" in html  # the message shown when Stripe.js cannot load
@@ -48,7 +49,8 @@ def test_a_price_below_the_minimum_is_refused_with_a_translated_message(client, 
     response = start_payment(client, order, amount="2.99", language="es")
     assert response.status_code == 400
     assert response.json()["error"] == "El precio mínimo es 3,00\xa0€."
-    assert fake_stripe.calls == [] and Payment.objects.count() == 0
+    assert fake_stripe.calls == []
+    assert Payment.objects.count() == 0
 
 
 @pytest.mark.parametrize("amount", ["abc", "", "1e9999", "NaN", "-5", "99999999"])

@@ -34,7 +34,8 @@ def test_a_payment_whose_webhook_never_came_is_delivered(
     with django_capture_on_commit_callbacks(execute=True):
         payments_recover()
     pending_payment.refresh_from_db()
-    assert pending_payment.status == Payment.Status.SUCCEEDED and pending_payment.checked_at is not None
+    assert pending_payment.status == Payment.Status.SUCCEEDED
+    assert pending_payment.checked_at is not None
     assert Order.objects.get().status == Order.Status.PAID
     assert len(mail.outbox) == 1
     assert pending_payment.order.events.get(kind="order_paid").actor == "system:recovery"
@@ -61,7 +62,8 @@ def test_stripe_being_down_leaves_the_payment_for_the_next_run(pending_payment, 
     fake_stripe.down = True
     payments_recover()
     pending_payment.refresh_from_db()
-    assert pending_payment.status == Payment.Status.PENDING and pending_payment.checked_at is None
+    assert pending_payment.status == Payment.Status.PENDING
+    assert pending_payment.checked_at is None
     fake_stripe.down = False
     fake_stripe.succeed(pending_payment.stripe_id)
     payments_recover()

@@ -41,11 +41,13 @@ def test_a_confirmed_refund_goes_through_stripe_and_marks_payment_and_order_refu
     response = refund(admin_client, paid.order, post="yes")
     assert "Orders refunded: 1." in response.content.decode()
     [call] = refund_calls(fake_stripe)
-    assert call.params["payment_intent"] == paid.stripe_id and call.params["amount"] == "1400"
+    assert call.params["payment_intent"] == paid.stripe_id
+    assert call.params["amount"] == "1400"
     assert call.headers["Idempotency-Key"] == f"picmatix-refund-{paid.stripe_id}-1400"
     assert call.params["metadata[requested_by]"] == "staff:admin"
     paid.refresh_from_db()
-    assert paid.status == Payment.Status.REFUNDED and paid.amount_refunded == Decimal("14.00")
+    assert paid.status == Payment.Status.REFUNDED
+    assert paid.amount_refunded == Decimal("14.00")
     assert paid.order.status == Order.Status.REFUNDED
     events = list(paid.order.events.filter(id__gt=3).values_list("kind", "actor"))
     assert events == [

@@ -47,8 +47,10 @@ def test_a_succeeded_payment_marks_the_order_paid_and_emails_the_download_link(s
     order.refresh_from_db()
     pending_payment.refresh_from_db()
     assert order.status == Order.Status.PAID
-    assert order.paid_at is not None and order.hd_email_sent_at is not None
-    assert pending_payment.status == Payment.Status.SUCCEEDED and pending_payment.flag == ""
+    assert order.paid_at is not None
+    assert order.hd_email_sent_at is not None
+    assert pending_payment.status == Payment.Status.SUCCEEDED
+    assert pending_payment.flag == ""
     assert kinds(order) == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
     assert [message.to for message in mail.outbox] == [["ana@example.com"]]
     assert f"/en/orders/{order.token}/hd/" in mail.outbox[0].body
