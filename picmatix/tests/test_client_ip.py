@@ -104,6 +104,8 @@ def test_the_ip_key_of_every_rate_limit_is_the_client_ip_with_ipv6_grouped_by_64
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     usage = get_usage(request("10.0.0.5", "2001:db8:1:2:3::9"), group="probe", key="ip", rate="5/h", increment=True)
     # django-ratelimit's own IPv6 mask still applies: one /64 is one customer.
-    assert usage is not None and usage["count"] == 1
+    assert usage is not None
+    assert usage["count"] == 1
     again = get_usage(request("10.0.0.6", "2001:db8:1:2:ffff::1"), group="probe", key="ip", rate="5/h", increment=True)
-    assert again is not None and again["count"] == 2
+    assert again is not None
+    assert again["count"] == 2

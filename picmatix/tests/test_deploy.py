@@ -47,12 +47,14 @@ def test_the_compose_file_is_valid(tmp_path):
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "worker-default", "beat"}
     assert services["beat"]["command"][:4] == ["celery", "-A", "picmatix", "beat"]
     render = services["worker"]["command"]
-    assert render[render.index("-Q") + 1] == "render" and render[render.index("--concurrency") + 1] == "1"
+    assert render[render.index("-Q") + 1] == "render"
+    assert render[render.index("--concurrency") + 1] == "1"
     [gpu] = services["worker"]["deploy"]["resources"]["reservations"]["devices"]
     assert gpu["capabilities"] == ["gpu"]
     for name in ("web", "worker", "worker-default", "beat"):
         env = services[name]["environment"]
-        assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://")
 
 
 @pytest.mark.parametrize("dockerfile", ["web.Dockerfile", "worker.Dockerfile"])
@@ -75,7 +77,8 @@ def test_the_worker_image_bakes_in_the_torch_of_the_worker_extra_and_the_models(
         [pin] = [p for p in extra if p.startswith(f"{package}==")]
         assert re.search(rf"^{re.escape(pin)} ", lock, re.MULTILINE), f"requirements/worker.txt must pin {pin}"
     assert "PICMATIX_ALLOW_DOWNLOADS=1 python" in dockerfile  # waifu2x models fetched at build time
-    assert "ENV PICMATIX_WAIFU2X_DIR=" in dockerfile and "PICMATIX_ALLOW_DOWNLOADS=0" in dockerfile
+    assert "ENV PICMATIX_WAIFU2X_DIR=" in dockerfile
+    assert "PICMATIX_ALLOW_DOWNLOADS=0" in dockerfile
     assert re.search(r"^FROM nvidia/cuda:", dockerfile, re.MULTILINE)
 
 
@@ -126,8 +129,11 @@ def test_the_deploy_script_refuses_an_environment_without_a_secret_key(tmp_path)
 def test_the_render_worker_unit_runs_one_worker_per_gpu_and_stops_gracefully():
     unit = (DEPLOY / "systemd" / "picmatix-worker@.service").read_text()
     assert "Environment=CUDA_VISIBLE_DEVICES=%i" in unit
-    assert "-Q render" in unit and "--concurrency 1" in unit and "--prefetch-multiplier 1" in unit
-    assert "KillSignal=SIGTERM" in unit and re.search(r"^TimeoutStopSec=\d+", unit, re.MULTILINE)
+    assert "-Q render" in unit
+    assert "--concurrency 1" in unit
+    assert "--prefetch-multiplier 1" in unit
+    assert "KillSignal=SIGTERM" in unit
+    assert re.search(r"^TimeoutStopSec=\d+", unit, re.MULTILINE)
 
 
 def test_the_service_units_pass_systemd_analyze(tmp_path):
@@ -156,7 +162,8 @@ def test_the_service_units_pass_systemd_analyze(tmp_path):
         "picmatix-worker@0.service",
     ]
     result = subprocess.run([analyze, "verify", f"--root={tmp_path}", *names], capture_output=True, text=True)
-    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr.strip(), result.stderr
 
 
 def settings_read_by_the_code() -> set[str]:

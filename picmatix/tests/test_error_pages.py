@@ -36,7 +36,8 @@ def test_each_error_page_speaks_the_customer_s_language_in_the_site_s_design(
     body = response.content.decode()
     assert (english if language == "en" else spanish) in body
     assert f'<html lang="{language}">' in body
-    assert 'class="site-header"' in body and "picmatix/site.css" in body
+    assert 'class="site-header"' in body
+    assert "picmatix/site.css" in body
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -63,7 +64,8 @@ def test_the_429_page_exists_in_both_languages() -> None:
 def test_customer_pages_say_nothing_about_the_shop_s_set_up(client, settings) -> None:
     settings.RECAPTCHA_MODE = "off"
     body = client.get("/en/").content.decode()
-    assert "reCAPTCHA" not in body and "not configured" not in body
+    assert "reCAPTCHA" not in body
+    assert "not configured" not in body
 
 
 def test_set_up_notices_go_to_the_system_checks(settings) -> None:
@@ -84,4 +86,5 @@ def test_set_up_notices_are_listed_on_the_admin_home_page_for_staff(admin_client
     settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
     body = admin_client.get("/admin/").content.decode()
     assert 'id="operator-notices"' in body
-    assert "PICMATIX_RECAPTCHA=on" in body and "STRIPE_SECRET_KEY" in body
+    assert "PICMATIX_RECAPTCHA=on" in body
+    assert "STRIPE_SECRET_KEY" in body

@@ -66,9 +66,8 @@ def test_django_request_logs_of_404s_and_500s_are_redacted(log_file, order, secr
     lines = [json.loads(line) for line in text.splitlines()]
     assert [line["logger"] for line in lines if line["level"] in ("WARNING", "ERROR")] == ["django.request"] * 3
     assert_redacted(text, token, token[:20], signature, signature.split(":")[1])
-    assert (
-        "Internal Server Error: /en/orders/[redacted]/" in text and "RuntimeError: no progress for [redacted]" in text
-    )
+    assert "Internal Server Error: /en/orders/[redacted]/" in text
+    assert "RuntimeError: no progress for [redacted]" in text
 
 
 def test_the_error_email_to_staff_is_redacted(log_file, order, secrets_of, mocker, settings):
@@ -121,7 +120,8 @@ def test_gunicorn_access_log_lines_are_redacted(tmp_path, secrets_of):
     logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
     logger.error("Error handling request %s", path)
     text = access.read_text()
-    assert text.count("\n") == 1 and '"GET /en/orders/[redacted]/hd/[redacted]/?payment_intent_client_secret=' in text
+    assert text.count("\n") == 1
+    assert '"GET /en/orders/[redacted]/hd/[redacted]/?payment_intent_client_secret=' in text
     assert_redacted(text, token, signature, CLIENT_SECRET)
     assert_redacted((tmp_path / "error.log").read_text(), token, signature)
 

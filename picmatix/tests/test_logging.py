@@ -40,7 +40,8 @@ def test_json_lines_carry_the_ids_named_at_the_call(configure):
     entry = json.loads(lines(buffer)[-1])
     assert entry["message"] == "job 7 done"
     assert (entry["order_id"], entry["job_id"]) == (3, 7)
-    assert entry["level"] == "INFO" and entry["logger"] == "orders.services"
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "orders.services"
     assert entry["time"].endswith("+00:00")
 
 
@@ -62,7 +63,8 @@ def test_exceptions_are_one_json_line(configure):
         logging.getLogger("x").exception("render crashed", extra={"job_id": 4})
     [line] = lines(buffer)
     entry = json.loads(line)
-    assert "ValueError: bad recipe" in entry["exception"] and entry["job_id"] == 4
+    assert "ValueError: bad recipe" in entry["exception"]
+    assert entry["job_id"] == 4
 
 
 def test_plain_lines_end_with_the_ids(configure):
@@ -93,4 +95,5 @@ def test_order_creation_is_logged_with_its_ids(style, mocker, caplog):
     with caplog.at_level(logging.INFO, logger="orders.services"):
         order = order_create(email="a@example.com", style=style, photo=photo, language="en")
     [record] = [r for r in caplog.records if r.getMessage().startswith(f"order {order.pk} created")]
-    assert record.order_id == order.pk and record.job_id == order.current_job.pk
+    assert record.order_id == order.pk
+    assert record.job_id == order.current_job.pk

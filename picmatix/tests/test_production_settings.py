@@ -138,7 +138,9 @@ def test_recaptcha_on_without_its_keys_refuses_to_start(production, monkeypatch)
 
 def test_the_embedded_default_still_starts_without_any_of_them(production):
     loaded = production(DEBUG="true", **STRIPE)
-    assert loaded["SECRET_KEY"] and loaded["DEBUG"] is True and "SECURE_SSL_REDIRECT" not in loaded
+    assert loaded["SECRET_KEY"]
+    assert loaded["DEBUG"] is True
+    assert "SECURE_SSL_REDIRECT" not in loaded
 
 
 def test_a_complete_https_configuration_turns_on_every_transport_protection(production):
@@ -146,8 +148,10 @@ def test_a_complete_https_configuration_turns_on_every_transport_protection(prod
                         RECAPTCHA_PUBLIC_KEY="6Lc-public", RECAPTCHA_PRIVATE_KEY="6Lc-private")  # fmt: skip
     assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert loaded["SECURE_SSL_REDIRECT"] is True
-    assert loaded["SESSION_COOKIE_SECURE"] is True and loaded["CSRF_COOKIE_SECURE"] is True
-    assert loaded["SECURE_HSTS_SECONDS"] > 0 and loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] > 0
+    assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
 
 
 def test_a_refusal_is_the_last_line_a_starting_process_prints(tmp_path):

@@ -52,7 +52,8 @@ def test_a_declared_body_over_the_cap_gets_a_413_page_in_the_customers_language(
     assert response["Content-Language"] == language
     body = response.content.decode()
     assert TOO_LARGE[language] in body
-    assert '<link rel="stylesheet"' in body and 'class="site-header"' in body  # the site's own page
+    assert '<link rel="stylesheet"' in body
+    assert 'class="site-header"' in body
     parse.assert_not_called()  # the body was never parsed: no CSRF check, no view
     assert Order.objects.count() == 0
 
@@ -141,7 +142,8 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
                     break
             except requests.RequestException:  # not listening yet, or still importing Django
                 pass
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            assert process.poll() is None, "gunicorn exited before it listened"
+            assert time.monotonic() < deadline, "gunicorn did not start in time"
             time.sleep(0.2)
         yield port, server_tmp
     finally:
