@@ -32,7 +32,8 @@ def test_runshop_consumes_each_queue_in_its_own_worker_with_beat_in_exactly_one(
     assert queues == ["default", "render"]
     assert [name for name, command in commands.items() if "--beat" in command] == ["default"]
     render = commands["render"]
-    assert render[render.index("--pool") + 1] == "solo" and render[render.index("--concurrency") + 1] == "1"
+    assert render[render.index("--pool") + 1] == "solo"
+    assert render[render.index("--concurrency") + 1] == "1"
 
 
 @pytest.mark.slow
@@ -98,6 +99,7 @@ def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind
     print(f"preview email sent {delay:.1f} s after its render finished")
     assert delay <= 10
     # The renders behind it had not run yet: the email did not wait for them.
-    assert RenderJob.Status.DONE not in waiting and waiting.count(RenderJob.Status.QUEUED) >= 2, waiting
+    assert RenderJob.Status.DONE not in waiting, waiting
+    assert waiting.count(RenderJob.Status.QUEUED) >= 2, waiting
     assert any(order.email in mail.read_text() for mail in (var_dir / "mail").glob("*.log"))
     assert "beat: Starting" in logs["default"].read_text(), outputs

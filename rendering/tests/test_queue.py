@@ -107,7 +107,9 @@ def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(env, media
     claims = OrderEvent.objects.filter(order=order, kind="render_claimed").values_list("actor", flat=True)
     assert len(set(claims)) == 2, rescuer_out[-2000:]  # two different worker processes
     events = kinds(order)
-    assert events.count("render_claimed") == 2 and "lease_expired" in events and events.count("render_done") == 1
+    assert events.count("render_claimed") == 2
+    assert "lease_expired" in events
+    assert events.count("render_done") == 1
     assert len(stored_files(media / "renders")) == 2, beat_out[-2000:]
 
 
@@ -165,7 +167,8 @@ def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(env, grace, exp
         stop(worker)
     job.refresh_from_db()
     if expected == "released":
-        assert job.status == RenderJob.Status.QUEUED and job.attempts == 0
+        assert job.status == RenderJob.Status.QUEUED
+        assert job.attempts == 0
         assert "render_released" in kinds(order)
         # Only the hand-over is under test: let the successor paint a short version.
         RenderJob.objects.filter(pk=job.pk).update(recipe=recipe(size=24, iterations=2))

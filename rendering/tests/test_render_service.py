@@ -38,10 +38,12 @@ def test_a_job_is_rendered_with_progress_and_both_outputs(job, media, mocker, se
     assert render_job_execute(job_id=job.pk, worker="w1") == "done"
     job.refresh_from_db()
     assert job.status == RenderJob.Status.DONE
-    assert job.progress["pass"] == 2 and job.progress["iteration"] == job.progress["iterations"]
+    assert job.progress["pass"] == 2
+    assert job.progress["iteration"] == job.progress["iterations"]
     assert job.progress["percent"] == 100.0
     assert images.call_count >= 1
-    assert job.preview.name.endswith("-preview.jpg") and job.hd.name.endswith("-hd.png")
+    assert job.preview.name.endswith("-preview.jpg")
+    assert job.hd.name.endswith("-hd.png")
     assert job.stats["passes"]
     # A redelivered message for the same job does nothing.
     assert render_job_execute(job_id=job.pk, worker="w2") == "skipped"
@@ -64,5 +66,6 @@ def test_a_broken_recipe_fails_the_order_without_retrying(job):
     RenderJob.objects.filter(pk=job.pk).update(recipe={"passes": "nonsense"})
     assert render_job_execute(job_id=job.pk, worker="w1") == "failed"
     job.refresh_from_db()
-    assert job.status == RenderJob.Status.FAILED and "passes" in job.error
+    assert job.status == RenderJob.Status.FAILED
+    assert "passes" in job.error
     assert job.order.status == Order.Status.FAILED

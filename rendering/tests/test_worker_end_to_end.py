@@ -87,7 +87,8 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, 
         "render_done",
         "preview_email_sent",
     ]
-    assert job.progress["iteration"] == job.progress["iterations"] and job.progress["passes"] == 2
+    assert job.progress["iteration"] == job.progress["iterations"]
+    assert job.progress["passes"] == 2
 
     preview = Image.open(media / job.preview.name)
     hd = Image.open(media / job.hd.name)
