@@ -26,12 +26,14 @@ def test_staff_see_the_style_and_order_admin_pages(admin_client, style):
 def test_customers_and_anonymous_visitors_are_kept_out_of_the_admin(client, django_user_model, style):
     for path in ["/admin/styles/style/", "/admin/orders/order/"]:
         response = client.get(path)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
     django_user_model.objects.create_user("customer", password="pw-123456789")
     client.login(username="customer", password="pw-123456789")
     for path in ["/admin/styles/style/", "/admin/orders/order/"]:
         response = client.get(path)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
 
 
 def test_staff_add_a_style_from_a_preset_and_the_thumbnail_is_made(admin_client, media):
@@ -53,7 +55,8 @@ def test_staff_add_a_style_from_a_preset_and_the_thumbnail_is_made(admin_client,
     assert response.status_code == 302, response.content.decode()[:2000]
     style = Style.objects.get(slug="blue")
     assert style.recipe["passes"]
-    assert style.thumbnail.name and style.image.name
+    assert style.thumbnail.name
+    assert style.image.name
     assert max(style.thumbnail.width, style.thumbnail.height) == 480
 
 

@@ -60,10 +60,12 @@ def test_typed_text_becomes_the_right_json_types():
 def test_the_change_page_shows_a_column_per_pass_and_the_json(admin_client, style):
     Style.objects.filter(pk=style.pk).update(recipe=recipe_preset_dict("seed"))
     page = admin_client.get(f"/admin/styles/style/{style.pk}/change/").content.decode()
-    assert 'name="recipe__p0__size" value="350"' in page and 'name="recipe__p1__size" value="960"' in page
+    assert 'name="recipe__p0__size" value="350"' in page
+    assert 'name="recipe__p1__size" value="960"' in page
     assert 'name="recipe__p2__size" value=""' in page  # "add a pass"
     assert 'name="recipe__post__saturation" value="105"' in page
-    assert "Advanced JSON" in page and "&quot;passes&quot;" in page
+    assert "Advanced JSON" in page
+    assert "&quot;passes&quot;" in page
     assert "Try on the sample photos" in page
 
 
@@ -82,8 +84,12 @@ def test_staff_change_weights_add_and_remove_passes_through_the_form(admin_clien
     assert response.status_code == 302, response.content.decode()[:3000]
     style.refresh_from_db()
     first, second = style.recipe["passes"]
-    assert first["style_weight"] == 250.0 and first["tv_weight"] == 0.0005 and first["size"] == 350
-    assert second["size"] == 1200 and second["iterations"] == 50 and second["init"] == "previous"
+    assert first["style_weight"] == 250.0
+    assert first["tv_weight"] == 0.0005
+    assert first["size"] == 350
+    assert second["size"] == 1200
+    assert second["iterations"] == 50
+    assert second["init"] == "previous"
 
 
 def test_a_bad_value_is_refused_with_the_field_named_and_kept_for_correction(admin_client, style):
@@ -95,7 +101,8 @@ def test_a_bad_value_is_refused_with_the_field_named_and_kept_for_correction(adm
     page = response.content.decode()
     assert response.status_code == 200
     assert "passes[0].style_scale" in page
-    assert 'name="recipe__p1__iterations" value="lots"' in page and 'name="recipe__p0__style_scale" value="9"' in page
+    assert 'name="recipe__p1__iterations" value="lots"' in page
+    assert 'name="recipe__p0__style_scale" value="9"' in page
     style.refresh_from_db()
     assert style.recipe == before
 
@@ -107,7 +114,8 @@ def test_advanced_json_is_still_there_and_explains_broken_json(admin_client, sty
     data = style_post(style, recipe__mode="json", recipe='{"passes": [{"size": 64, "iterations": 5}]}')
     assert admin_client.post(f"/admin/styles/style/{style.pk}/change/", data).status_code == 302
     style.refresh_from_db()
-    assert style.recipe["passes"][0]["size"] == 64 and style.recipe["post"]["enabled"] is True
+    assert style.recipe["passes"][0]["size"] == 64
+    assert style.recipe["post"]["enabled"] is True
 
 
 def test_names_and_descriptions_are_edited_in_both_languages(admin_client, style):

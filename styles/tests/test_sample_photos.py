@@ -21,7 +21,8 @@ def test_the_command_adds_drawn_samples_of_the_hard_cases(media):
     assert [s.position for s in samples] == [0, 1, 2]
     with samples[0].image.open("rb") as handle:
         image = Image.open(io.BytesIO(handle.read()))
-    assert image.format == "JPEG" and image.size == (640, 480) == (samples[0].width, samples[0].height)
+    assert image.format == "JPEG"
+    assert image.size == (640, 480) == (samples[0].width, samples[0].height)
 
 
 def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_path):
@@ -33,7 +34,8 @@ def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_pa
     photo.save(path, "JPEG", exif=exif)
     call_command("picmatix_add_samples", str(path), stdout=io.StringIO())
     sample = SamplePhoto.objects.get()
-    assert sample.title == "tall portrait" and (sample.width, sample.height) == (768, 1024)
+    assert sample.title == "tall portrait"
+    assert (sample.width, sample.height) == (768, 1024)
     with sample.image.open("rb") as handle:
         assert b"SecretCam" not in handle.read()
 
@@ -62,4 +64,5 @@ def test_staff_upload_a_sample_and_deleting_it_deletes_the_file(
     assert len(stored_files(media / "samples")) == 1
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/styles/samplephoto/{sample.pk}/delete/", {"post": "yes"})
-    assert not SamplePhoto.objects.exists() and stored_files(media / "samples") == []
+    assert not SamplePhoto.objects.exists()
+    assert stored_files(media / "samples") == []

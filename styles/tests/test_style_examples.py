@@ -40,15 +40,18 @@ def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
         _setup(paintings=str(folder))
     styles = {s.slug: s for s in Style.objects.all()}
     assert set(styles) == {"starry-night", "the-scream", "woman-with-a-hat"}  # no Picasso: still protected
-    assert styles["the-scream"].name_es == "El grito" and styles["the-scream"].active
+    assert styles["the-scream"].name_es == "El grito"
+    assert styles["the-scream"].active
     assert styles["starry-night"].recipe == recipe_preset_dict("cpu")
     # Each one's example is queued: the reference photo, painted small, adopted when done.
     trials = StyleTrial.objects.filter(adopt_as_example=True)
-    assert trials.count() == 3 and queued.call_count == 3
+    assert trials.count() == 3
+    assert queued.call_count == 3
     assert {t.images.get().sample.title for t in trials} == {"Mountain lake"}
     # Run again: nothing new (the examples are still pending).
     _setup(paintings=str(folder))
-    assert Style.objects.count() == 3 and StyleTrial.objects.count() == 3
+    assert Style.objects.count() == 3
+    assert StyleTrial.objects.count() == 3
 
 
 def test_without_a_folder_setup_draws_its_own_styles(media, queued) -> None:
@@ -90,16 +93,19 @@ def test_the_setup_s_test_render_becomes_the_example_on_the_style_card(style, qu
     )
     _paint(trial, (220, 30, 30))
     style.refresh_from_db()
-    assert style.example and style.example_sample == sample
+    assert style.example
+    assert style.example_sample == sample
     response = client.get(f"/styles/{style.slug}/example.jpg")
     assert response.status_code == 200
     with Image.open(io.BytesIO(b"".join(response.streaming_content))) as shown:
         pixel = shown.convert("RGB").getpixel((5, 36))  # between the test image's blue stripes
     assert isinstance(pixel, tuple)
     red, green, _blue = pixel
-    assert red > 180 and green < 80
+    assert red > 180
+    assert green < 80
     page = client.get("/en/").content.decode()
-    assert f"/styles/{style.slug}/example.jpg" in page and f"/styles/{style.slug}/thumbnail.jpg" in page
+    assert f"/styles/{style.slug}/example.jpg" in page
+    assert f"/styles/{style.slug}/thumbnail.jpg" in page
 
 
 def test_an_ordinary_test_render_does_not_change_the_example(style, queued) -> None:
@@ -121,7 +127,8 @@ def test_staff_adopt_another_painting_as_the_example(style, queued, admin_client
     response = admin_client.post(url)
     assert response.status_code == 302
     style.refresh_from_db()
-    assert style.example and style.example_sample == sample
+    assert style.example
+    assert style.example_sample == sample
     page = admin_client.get(f"/admin/styles/style/{style.pk}/test-renders/?a={trial.pk}").content.decode()
     assert "Use as the example again" in page
 
