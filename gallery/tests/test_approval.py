@@ -22,11 +22,13 @@ def test_approval_makes_a_small_jpeg_thumbnail_of_the_painting(admin_client, pai
     response = approve(admin_client, painted_order)
     assert "Artworks in the gallery: 1." in response.content.decode()
     entry = GalleryEntry.objects.get()
-    assert entry.approved_by.username == "admin" and entry.approved_at
+    assert entry.approved_by.username == "admin"
+    assert entry.approved_at
     with entry.after.open("rb") as handle:
         data = handle.read()
     image = Image.open(io.BytesIO(data))
-    assert image.format == "JPEG" and image.size == (400, 300)
+    assert image.format == "JPEG"
+    assert image.size == (400, 300)
     assert len(data) < 40_000
     assert (entry.after_width, entry.after_height) == (400, 300)
     assert [path.name for path in (media / "gallery").iterdir()] == [entry.after.name.split("/")[-1]]
@@ -70,7 +72,8 @@ def test_consent_withdrawn_while_thumbnails_are_made_wins(painted_order, admin_u
 def test_staff_without_the_permission_cannot_approve_or_remove(staff_client, painted_order, admin_user):
     client = staff_client("orders.view_order", "orders.change_order", "gallery.view_galleryentry")
     listing = client.get("/admin/orders/order/").content.decode()
-    assert 'value="approve_for_gallery"' not in listing and 'value="remove_from_gallery"' not in listing
+    assert 'value="approve_for_gallery"' not in listing
+    assert 'value="remove_from_gallery"' not in listing
     approve(client, painted_order)
     assert not GalleryEntry.objects.exists()
     entry = gallery_approve(order_id=painted_order.pk, user=admin_user)

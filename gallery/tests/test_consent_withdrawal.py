@@ -36,7 +36,8 @@ def test_withdrawal_removes_the_artwork_at_once(client, approved, painted_order,
     painted_order.refresh_from_db()
     assert not painted_order.gallery_consent
     event = OrderEvent.objects.get(kind="gallery_consent_withdrawn")
-    assert event.actor == "customer" and event.data == {"was_shown": True}
+    assert event.actor == "customer"
+    assert event.data == {"was_shown": True}
     page = client.get(response["Location"]).content.decode()
     assert "Your painting is not shown in the gallery any more." in page
     assert "Remove my painting from the gallery" not in page
@@ -51,7 +52,8 @@ def test_access_is_refused_even_before_the_files_are_gone(client, approved, pain
 def test_a_get_never_withdraws(client, approved, painted_order):
     assert client.get(f"/en/orders/{painted_order.token}/gallery/withdraw/").status_code == 405
     painted_order.refresh_from_db()
-    assert painted_order.gallery_consent and GalleryEntry.objects.exists()
+    assert painted_order.gallery_consent
+    assert GalleryEntry.objects.exists()
 
 
 def test_withdrawing_an_unapproved_order_just_records_the_choice(client, painted_order):

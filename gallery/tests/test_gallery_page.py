@@ -39,7 +39,8 @@ def test_the_gallery_shows_approved_paintings_with_lazy_sized_images(client, app
 
 def test_the_gallery_speaks_spanish(client, approved):
     page = client.get("/es/gallery/").content.decode()
-    assert "Galería" in page and "El cuadro, en el estilo Nocturno" in page
+    assert "Galería" in page
+    assert "El cuadro, en el estilo Nocturno" in page
 
 
 def test_only_approved_consenting_orders_appear(client, painted_order, admin_user):
@@ -70,5 +71,6 @@ def test_the_newest_approval_comes_first_in_the_page_and_the_json(client, painte
 
 def test_the_page_polls_for_new_artworks(client):
     page = client.get("/en/gallery/").content.decode()
-    assert 'data-entries-url="/en/gallery/entries.json"' in page and 'data-poll-seconds="15"' in page
+    assert 'data-entries-url="/en/gallery/entries.json"' in page
+    assert 'data-poll-seconds="15"' in page
     assert "No paintings here yet" in page
