@@ -82,7 +82,8 @@ def test_the_comparison_slider_moves_with_the_arrow_keys(shop: Shop, open_browse
         # Up to the preview's own size, a 1 rem margin each side, and short enough to fit the window
         # with the slider below (8 rem): wider than the 920 px column of text.
         fits = min(preview_width, viewport["width"] - 32, (viewport["height"] - 128) * preview_width / preview_height)
-        assert abs(box["width"] - fits) < 1.5 and box["width"] > 920 - 32
+        assert abs(box["width"] - fits) < 1.5
+        assert box["width"] > 920 - 32
     photo = page.locator("#photo-image").bounding_box()
     assert (photo["width"], photo["height"]) == (box["width"], box["height"])  # the same frame
 

@@ -195,5 +195,6 @@ def test_a_customer_goes_from_upload_to_the_hd_download(
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG"
-        assert image.width > preview_width and image.height > preview_height
+        assert image.width > preview_width
+        assert image.height > preview_height
     assert shop.fake_stripe.unexpected == []

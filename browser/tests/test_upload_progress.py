@@ -91,4 +91,5 @@ def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
     page.wait_for_url(f"{shop.url}/es/orders/*/", timeout=30_000)
     order = Order.objects.get()
     assert page.url == f"{shop.url}/es/orders/{order.token}/"
-    assert order.email == "ana@example.com" and order.content_image
+    assert order.email == "ana@example.com"
+    assert order.content_image
