@@ -386,7 +386,7 @@ def run_child(kind: str, **options: Any) -> dict[str, Any]:
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child {kind} {options} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def mb(n: float | None) -> str:

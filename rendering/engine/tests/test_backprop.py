@@ -62,7 +62,7 @@ def test_lean_gradient_in_channels_last_layout_equals_autograd(tiny_net: Feature
     reference, lean, image = _objectives(tiny_net, ["relu2_1"], ["relu1_1", "relu2_1"], False, dtype=torch.float64)
     leaf = image.clone().requires_grad_(True)
     reference(leaf).total.backward()
-    net = tiny_net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    net = tiny_net.to(memory_format=torch.channels_last)
     lean.net = net
     _, grad = lean(image.contiguous(memory_format=torch.channels_last))
     assert leaf.grad is not None

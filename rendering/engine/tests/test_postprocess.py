@@ -81,4 +81,4 @@ def test_post_process_disabled_returns_the_image_untouched() -> None:
     image = Image.new("RGB", (10, 10), (10, 20, 30))
     assert post_process(image, PostProcess(enabled=False)) is image
     finished = post_process(image.copy(), PostProcess(saturation=0.0, auto_levels=False))
-    assert len(set(finished.getpixel((0, 0)))) == 1  # type: ignore[arg-type]
+    assert len(set(finished.getpixel((0, 0)))) == 1

@@ -157,7 +157,7 @@ def test_inputs_are_checked(photo: Image.Image, painting: Image.Image) -> None:
     with pytest.raises(ImageError, match="at least one style image"):
         render(photo, [], ONE_PASS, device="cpu")
     with pytest.raises(ImageError, match="must be a PIL image"):
-        render("photo.jpg", [painting], ONE_PASS, device="cpu")  # type: ignore[arg-type]
+        render("photo.jpg", [painting], ONE_PASS, device="cpu")
     if not torch.cuda.is_available():
         with pytest.raises(EngineError, match="no CUDA device"):
             render(photo, [painting], ONE_PASS, device="cuda")
