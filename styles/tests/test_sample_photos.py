@@ -1,6 +1,10 @@
 """Sample photos for test renders: uploaded by staff, or added by a management command."""
 
+from __future__ import annotations
+
 import io
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,10 +14,15 @@ from PIL import Image
 from conftest import jpeg_bytes, stored_files
 from styles.models import SamplePhoto
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+
+
 pytestmark = pytest.mark.django_db
 
 
-def test_the_command_adds_drawn_samples_of_the_hard_cases(media):
+def test_the_command_adds_drawn_samples_of_the_hard_cases(media: Path) -> None:
     out = io.StringIO()
     call_command("picmatix_add_samples", "--generated", stdout=out)
     samples = list(SamplePhoto.objects.all())
@@ -25,7 +34,7 @@ def test_the_command_adds_drawn_samples_of_the_hard_cases(media):
     assert image.size == (640, 480) == (samples[0].width, samples[0].height)
 
 
-def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_path):
+def test_the_command_adds_files_upright_small_and_without_metadata(media: Path, tmp_path: Path) -> None:
     photo = Image.new("RGB", (1600, 1200), (10, 120, 200))
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to view"
@@ -40,7 +49,7 @@ def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_pa
         assert b"SecretCam" not in handle.read()
 
 
-def test_the_command_refuses_what_is_not_an_image(media, tmp_path):
+def test_the_command_refuses_what_is_not_an_image(media: Path, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     with pytest.raises(CommandError, match="not an image"):
@@ -50,8 +59,8 @@ def test_the_command_refuses_what_is_not_an_image(media, tmp_path):
 
 
 def test_staff_upload_a_sample_and_deleting_it_deletes_the_file(
-    admin_client, media, django_capture_on_commit_callbacks
-):
+    admin_client: Client, media: Path, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     upload = SimpleUploadedFile("face.jpg", jpeg_bytes((300, 200)), content_type="image/jpeg")
     response = admin_client.post(
         "/admin/styles/samplephoto/add/", {"upload": upload, "title": "Face", "active": "on", "position": "4"}
