@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
@@ -18,23 +19,32 @@ from payments.selectors import revenue_per_currency
 from payments.services import order_refund, payments_due_for_check
 from payments.tests.conftest import HD_BYTES, make_ready_order
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+
+    from payments.models import Price
+    from payments.tests.conftest import FakeStripe
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 CARD = {"expiry": "12 / 39", "cvc": "123"}
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings: Settings) -> None:
     settings.PAYMENTS_ENABLED = False
     settings.PAYMENTS_DEMO = True
 
 
-def pay(client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str):
+def pay(client: Client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str) -> Any:
     data = {"amount": amount, "card_number": number, **CARD, **card}
     return client.post(f"/{language}/orders/{order.token}/buy/", data)
 
 
-def test_the_buy_page_says_plainly_that_no_money_moves(client, order, demo):
+def test_the_buy_page_says_plainly_that_no_money_moves(client: Client, order: Order, demo: None) -> None:
     for language in ("en", "es"):
         page = client.get(f"/{language}/orders/{order.token}/buy/")
         html = page.content.decode()
@@ -51,8 +61,13 @@ def test_the_buy_page_says_plainly_that_no_money_moves(client, order, demo):
 
 
 def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloads(
-    client, order, demo, eager_tasks, settings, django_capture_on_commit_callbacks
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.SITE_URL = "http://testserver"
     with django_capture_on_commit_callbacks(execute=True):
         response = pay(client, order, "4242 4242 4242 4242", amount="9.50")
@@ -86,7 +101,7 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     assert link, mail.outbox[0].body
     download = client.get(link[1])
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == HD_BYTES
+    assert download.getvalue() == HD_BYTES
 
 
 @pytest.mark.parametrize(
@@ -104,8 +119,15 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     ],
 )
 def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_stays_unpaid(
-    client, order, demo, eager_tasks, django_capture_on_commit_callbacks, number, english, spanish
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    number: str,
+    english: str,
+    spanish: str,
+) -> None:
     for language, message in (("en", english), ("es", spanish)):
         with django_capture_on_commit_callbacks(execute=True):
             page = pay(client, order, number, language=language)
@@ -124,8 +146,12 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
 
 
 def test_a_declined_card_then_a_good_one_pays_once(
-    client, order, demo, eager_tasks, django_capture_on_commit_callbacks
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4000000000009995")
         assert pay(client, order, "4242424242424242").status_code == 303
@@ -135,7 +161,7 @@ def test_a_declined_card_then_a_good_one_pays_once(
     assert len(mail.outbox) == 1
 
 
-def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, eager_tasks):
+def test_charging_the_same_amount_twice_reaches_the_same_payment(order: Order, demo: None, eager_tasks: None) -> None:
     first = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     again = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     assert first.payment.pk == again.payment.pk
@@ -148,7 +174,7 @@ def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, ea
     assert other.payment.flag.startswith("paid while the order was paid")
 
 
-def test_other_card_numbers_are_refused(client, order, demo):
+def test_other_card_numbers_are_refused(client: Client, order: Order, demo: None) -> None:
     wrong = pay(client, order, "4242 4242 4242 4241").content.decode()  # fails the Luhn check
     assert "Your card number is incorrect." in wrong
     real = pay(client, order, "4111 1111 1111 1111").content.decode()  # well formed, not a test card
@@ -168,19 +194,23 @@ def test_other_card_numbers_are_refused(client, order, demo):
         ({"cvc": "abc"}, "Your card&#x27;s security code is incomplete."),
     ],
 )
-def test_an_incomplete_card_is_refused_before_any_payment(client, order, demo, card, message):
+def test_an_incomplete_card_is_refused_before_any_payment(
+    client: Client, order: Order, demo: None, card: dict[str, Any], message: str
+) -> None:
     page = pay(client, order, "4242424242424242", **card)
     assert message in page.content.decode()
     assert Payment.objects.count() == 0
 
 
-def test_the_amount_is_checked_as_for_stripe(client, order, demo):
+def test_the_amount_is_checked_as_for_stripe(client: Client, order: Order, demo: None) -> None:
     page = pay(client, order, "4242424242424242", amount="2.99", language="es")
     assert "El precio mínimo es 3,00\xa0€." in page.content.decode()
     assert Payment.objects.count() == 0
 
 
-def test_revenue_and_payment_recovery_leave_demo_payments_out(order, demo, prices, style):
+def test_revenue_and_payment_recovery_leave_demo_payments_out(
+    order: Order, demo: None, prices: dict[str, Price], style: Style
+) -> None:
     payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     declined = make_ready_order(style)
     payment_demo_charge(order=declined, amount=Decimal("14.00"), currency="EUR", card_number="4000000000000002")
@@ -193,7 +223,7 @@ def test_revenue_and_payment_recovery_leave_demo_payments_out(order, demo, price
     assert revenue_per_currency() == []
 
 
-def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_tasks):
+def test_staff_refund_a_demo_payment_without_asking_stripe(order: Order, demo: None, eager_tasks: None) -> None:
     payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     [refunded] = order_refund(order_id=order.pk, actor="staff:ana")
     assert (refunded.status, refunded.amount_refunded) == ("refunded", Decimal("14.00"))
@@ -201,7 +231,9 @@ def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_ta
     assert order.status == Order.Status.REFUNDED
 
 
-def test_with_stripe_keys_the_buy_page_uses_stripe(client, order, fake_stripe, settings):
+def test_with_stripe_keys_the_buy_page_uses_stripe(
+    client: Client, order: Order, fake_stripe: FakeStripe, settings: Settings
+) -> None:
     settings.PAYMENTS_DEMO = True  # as the test settings leave it: the Stripe switch must win
     page = client.get(f"/en/orders/{order.token}/buy/").content.decode()
     assert "js.stripe.com" in page

@@ -30,7 +30,7 @@ print(json.dumps(results))
 """
 
 
-def test_stripe_settings_are_checked_at_start_up(tmp_path):
+def test_stripe_settings_are_checked_at_start_up(tmp_path: Path) -> None:
     cases = [
         {},
         {"STRIPE_SECRET_KEY": SK, "STRIPE_PUBLISHABLE_KEY": PK, "STRIPE_WEBHOOK_SECRET": "whsec_x"},
