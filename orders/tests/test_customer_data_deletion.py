@@ -1,5 +1,11 @@
 """On a customer's request staff delete their photo, paintings and email; the order's accounts stay."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from django.core.files.storage import default_storage
 
@@ -8,19 +14,28 @@ from gallery.services import gallery_approve
 from orders.models import Order, OrderEvent, RenderJob
 from orders.services import OrderActionRefused, order_customer_data_delete, render_job_finish
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+    from pytest_mock import MockerFixture
+
+
 pytestmark = pytest.mark.django_db
 
 
-def customer_files(media):
+def customer_files(media: Path) -> Any:
     return [path for path in stored_files(media) if "styles" not in path.parts]
 
 
-def delete(client, order, **extra):
+def delete(client: Client, order: Any, **extra: Any) -> Any:
     data = {"action": "delete_customer_data", "_selected_action": [order.pk], **extra}
     return client.post("/admin/orders/order/", data, follow=True)
 
 
-def test_staff_are_asked_to_confirm_and_nothing_is_deleted_before(admin_client, painted_order, media):
+def test_staff_are_asked_to_confirm_and_nothing_is_deleted_before(
+    admin_client: Client, painted_order: Order, media: Path
+) -> None:
     response = delete(admin_client, painted_order)
     assert "Are you sure?" in response.content.decode()
     assert "ana@example.com" in response.content.decode()
@@ -31,8 +46,12 @@ def test_staff_are_asked_to_confirm_and_nothing_is_deleted_before(admin_client, 
 
 
 def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
-    admin_client, admin_user, painted_order, media, django_capture_on_commit_callbacks
-):
+    admin_client: Client,
+    admin_user: User,
+    painted_order: Order,
+    media: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     gallery_approve(order_id=painted_order.pk, user=admin_user)
     assert len(customer_files(media)) == 4  # photo, preview, HD, the painting's gallery thumbnail
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,7 +79,9 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     assert admin_client.get(f"/en/orders/{painted_order.token}/buy/").status_code == 302
 
 
-def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, media, mocker):
+def test_a_render_in_progress_is_stopped_and_its_output_dropped(
+    painted_order: Order, media: Path, mocker: MockerFixture
+) -> None:
     from orders.services import RenderOutput
 
     mocker.patch("orders.services._enqueue_preview_email")
@@ -74,14 +95,14 @@ def test_a_render_in_progress_is_stopped_and_its_output_dropped(painted_order, m
     assert stored_files(media / "renders") == before
 
 
-def test_data_is_deleted_once(painted_order):
+def test_data_is_deleted_once(painted_order: Order) -> None:
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")
     with pytest.raises(OrderActionRefused):
         order_customer_data_delete(order_id=painted_order.pk, actor="staff:b")
     assert OrderEvent.objects.filter(kind="data_deleted").count() == 1
 
 
-def test_no_email_goes_to_an_anonymised_order(painted_order, mailoutbox):
+def test_no_email_goes_to_an_anonymised_order(painted_order: Order, mailoutbox: Any) -> None:
     from orders.tasks import order_preview_email_send
 
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")
@@ -89,7 +110,9 @@ def test_no_email_goes_to_an_anonymised_order(painted_order, mailoutbox):
     assert mailoutbox == []
 
 
-def test_staff_without_the_permission_cannot_delete_customer_data(staff_client, painted_order, media):
+def test_staff_without_the_permission_cannot_delete_customer_data(
+    staff_client: Callable[..., Client], painted_order: Order, media: Path
+) -> None:
     client = staff_client("orders.view_order", "orders.change_order", "orders.delete_order")
     assert 'value="delete_customer_data"' not in client.get("/admin/orders/order/").content.decode()
     delete(client, painted_order, post="yes")

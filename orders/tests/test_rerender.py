@@ -1,19 +1,33 @@
 """Staff paint an order again from the admin; only with the permission, never twice at once."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 from orders.models import Order, OrderEvent, RenderJob
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+    from pytest_mock import MockerFixture
+
+
 pytestmark = pytest.mark.django_db
 
 
-def rerender(client, order):
+def rerender(client: Client, order: Any) -> Any:
     return client.post("/admin/orders/order/", {"action": "rerender", "_selected_action": [order.pk]}, follow=True)
 
 
 def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
-    admin_client, painted_order, mocker, django_capture_on_commit_callbacks
-):
+    admin_client: Client,
+    painted_order: Order,
+    mocker: MockerFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     enqueue = mocker.patch("orders.services._enqueue_render")
     Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.FAILED)
     painted_order.style.recipe = {"passes": [{"size": 64, "iterations": 2}]}
@@ -33,7 +47,9 @@ def test_staff_rerender_a_failed_order_with_the_styles_current_recipe(
     assert event.data["previous_status"] == "failed"
 
 
-def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted_order, mocker):
+def test_a_paid_order_stays_paid_while_it_is_painted_again(
+    admin_client: Client, painted_order: Order, mocker: MockerFixture
+) -> None:
     mocker.patch("orders.services._enqueue_render")
     Order.objects.filter(pk=painted_order.pk).update(status=Order.Status.PAID)
     rerender(admin_client, painted_order)
@@ -42,7 +58,9 @@ def test_a_paid_order_stays_paid_while_it_is_painted_again(admin_client, painted
     assert painted_order.jobs.count() == 2
 
 
-def test_an_order_being_painted_is_not_queued_twice(admin_client, painted_order, mocker):
+def test_an_order_being_painted_is_not_queued_twice(
+    admin_client: Client, painted_order: Order, mocker: MockerFixture
+) -> None:
     mocker.patch("orders.services._enqueue_render")
     rerender(admin_client, painted_order)
     response = rerender(admin_client, painted_order)
@@ -51,7 +69,9 @@ def test_an_order_being_painted_is_not_queued_twice(admin_client, painted_order,
     assert OrderEvent.objects.filter(kind="rerender_requested").count() == 1
 
 
-def test_staff_without_the_permission_cannot_rerender(staff_client, painted_order, mocker):
+def test_staff_without_the_permission_cannot_rerender(
+    staff_client: Callable[..., Client], painted_order: Order, mocker: MockerFixture
+) -> None:
     enqueue = mocker.patch("orders.services._enqueue_render")
     client = staff_client("orders.view_order", "orders.change_order")
     listing = client.get("/admin/orders/order/").content.decode()
@@ -62,7 +82,9 @@ def test_staff_without_the_permission_cannot_rerender(staff_client, painted_orde
     assert not OrderEvent.objects.filter(kind="rerender_requested").exists()
 
 
-def test_staff_with_the_permission_may_rerender(staff_client, painted_order, mocker):
+def test_staff_with_the_permission_may_rerender(
+    staff_client: Callable[..., Client], painted_order: Order, mocker: MockerFixture
+) -> None:
     mocker.patch("orders.services._enqueue_render")
     client = staff_client("orders.view_order", "orders.rerender_order", username="fixer")
     assert 'value="rerender"' in client.get("/admin/orders/order/").content.decode()
