@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 
 from browser.tests.accessibility import accessibility_problems
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 
 pytestmark = pytest.mark.browser
 PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
@@ -42,18 +49,18 @@ BAD = f"""<!doctype html><html><body style="background: #fbf7f0; color: #1f1b16"
 
 
 @pytest.fixture
-def page(browser):
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     yield context.new_page()
     context.close()
 
 
-def test_a_page_with_labels_alt_texts_and_readable_text_passes(page):
+def test_a_page_with_labels_alt_texts_and_readable_text_passes(page: Page) -> None:
     page.set_content(GOOD)
     assert accessibility_problems(page) == []
 
 
-def test_each_kind_of_problem_is_reported(page):
+def test_each_kind_of_problem_is_reported(page: Page) -> None:
     page.set_content(BAD)
     problems = "\n".join(accessibility_problems(page))
     assert problems.count("form field without a label") == 3, problems

@@ -86,7 +86,7 @@ def look_at_email(page: Page, mail: Mail, shots: Screenshots, step: str) -> None
 
 @pytest.mark.parametrize(("language", "device"), JOURNEYS, ids=[f"{lang}-{device}" for lang, device in JOURNEYS])
 def test_a_customer_goes_from_upload_to_the_hd_download(
-    shop: Shop, renders: Worker, open_browser, language: str, device: str
+    shop: Shop, renders: Worker, open_browser: Callable[[str, str], Page], language: str, device: str
 ) -> None:
     from orders.emails import preview_email
     from orders.models import Order
