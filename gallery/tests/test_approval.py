@@ -18,6 +18,7 @@ from orders.services import OrderActionRefused
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
     from pytest_mock import MockerFixture
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def approve(client: Client, *orders: Any) -> Any:
+def approve(client: Client, *orders: Order) -> _MonkeyPatchedWSGIResponse:
     data = {"action": "approve_for_gallery", "_selected_action": [o.pk for o in orders]}
     return client.post("/admin/orders/order/", data, follow=True)
 
