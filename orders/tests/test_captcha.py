@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from unittest.mock import MagicMock
 
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import Settings
     from pytest_mock import MockerFixture
 
@@ -53,13 +54,13 @@ def direct(s3: S3, settings: Settings, mocker: MockerFixture) -> S3:
     return s3
 
 
-def ask_policy(client: Client, captcha: str | None, language: str = "en") -> Any:
+def ask_policy(client: Client, captcha: str | None, language: str = "en") -> _MonkeyPatchedWSGIResponse:
     data = {} if captcha is None else {"captcha": captcha}
     url = f"/{language}/upload/policy"
     return client.post(url, data, REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
 
 
-def order(client: Client, style: Style, **fields: Any) -> Any:
+def order(client: Client, style: Style, **fields: Any) -> _MonkeyPatchedWSGIResponse:
     return client.post(reverse("orders:upload"), {"style": style.pk, "email": "ana@example.com", **fields})
 
 

@@ -16,7 +16,9 @@ from orders.services import OrderActionRefused, order_customer_data_delete, rend
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.core.mail import EmailMessage
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
     from pytest_mock import MockerFixture
 
@@ -28,7 +30,7 @@ def customer_files(media: Path) -> Any:
     return [path for path in stored_files(media) if "styles" not in path.parts]
 
 
-def delete(client: Client, order: Any, **extra: Any) -> Any:
+def delete(client: Client, order: Order, **extra: Any) -> _MonkeyPatchedWSGIResponse:
     data = {"action": "delete_customer_data", "_selected_action": [order.pk], **extra}
     return client.post("/admin/orders/order/", data, follow=True)
 
@@ -102,7 +104,7 @@ def test_data_is_deleted_once(painted_order: Order) -> None:
     assert OrderEvent.objects.filter(kind="data_deleted").count() == 1
 
 
-def test_no_email_goes_to_an_anonymised_order(painted_order: Order, mailoutbox: Any) -> None:
+def test_no_email_goes_to_an_anonymised_order(painted_order: Order, mailoutbox: list[EmailMessage]) -> None:
     from orders.tasks import order_preview_email_send
 
     order_customer_data_delete(order_id=painted_order.pk, actor="staff:a")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -21,6 +21,7 @@ from styles.services import sample_photo_add, style_example_adopt, style_trial_s
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_mock import MockerFixture
 
     from styles.models import Style
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def _post(client: Client, style: Style, *, keep: bool, language: str = "en") -> Any:
+def _post(client: Client, style: Style, *, keep: bool, language: str = "en") -> _MonkeyPatchedWSGIResponse:
     photo = io.BytesIO(jpeg_bytes((96, 72)))
     photo.name = "photo.jpg"
     data = {"photo": photo, "style": style.pk, "email": "ana@example.com"}

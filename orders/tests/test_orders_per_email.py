@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from unittest.mock import MagicMock
 
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoAssertNumQueries, Settings
     from pytest_mock import MockerFixture
 
@@ -37,7 +38,9 @@ def earlier_orders(style: Style, email: str, *ages: timedelta) -> None:
         Order.objects.filter(pk=order.pk).update(created_at=now - age)
 
 
-def upload(client: Client, style: Style, email: str = "ana@example.com", language: str = "en") -> Any:
+def upload(
+    client: Client, style: Style, email: str = "ana@example.com", language: str = "en"
+) -> _MonkeyPatchedWSGIResponse:
     photo = SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")
     return client.post(f"/{language}/", {"photo": photo, "style": style.pk, "email": email})
 

@@ -18,6 +18,7 @@ from orders.models import Order
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_mock import MockerFixture
 
     from styles.models import Style
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 
 
-def post(client: Client, style: Style, data: bytes, name: str, language: str = "en") -> Any:
+def post(client: Client, style: Style, data: bytes, name: str, language: str = "en") -> _MonkeyPatchedWSGIResponse:
     fields = {"photo": SimpleUploadedFile(name, data), "style": style.pk, "email": "ana@example.com"}
     return client.post(f"/{language}/", fields)
 

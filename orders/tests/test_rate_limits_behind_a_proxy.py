@@ -3,7 +3,7 @@ count each customer by the address the trusted proxies forwarded, and nobody els
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +14,7 @@ from orders.models import Order
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import Settings
     from pytest_mock import MockerFixture
 
@@ -31,7 +32,9 @@ def behind_balancer(settings: Settings, mocker: MockerFixture) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
 
 
-def upload(client: Client, style: Style, *, remote: str = BALANCER, forwarded: str | None = None) -> Any:
+def upload(
+    client: Client, style: Style, *, remote: str = BALANCER, forwarded: str | None = None
+) -> _MonkeyPatchedWSGIResponse:
     data = {
         "photo": SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg"),
         "style": style.pk,

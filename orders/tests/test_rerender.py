@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +11,7 @@ from orders.models import Order, OrderEvent, RenderJob
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
     from pytest_mock import MockerFixture
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-def rerender(client: Client, order: Any) -> Any:
+def rerender(client: Client, order: Order) -> _MonkeyPatchedWSGIResponse:
     return client.post("/admin/orders/order/", {"action": "rerender", "_selected_action": [order.pk]}, follow=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from unittest.mock import MagicMock
 
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
     from pytest_mock import MockerFixture
 
@@ -30,7 +31,7 @@ def sent_at_once(mocker: MockerFixture) -> MagicMock:
     return mocker.patch("orders.tasks.order_preview_email_send.delay", side_effect=order_preview_email_send)
 
 
-def resend(client: Client, *orders: Any) -> Any:
+def resend(client: Client, *orders: Order) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         "/admin/orders/order/",
         {"action": "resend_preview_email", "_selected_action": [o.pk for o in orders]},

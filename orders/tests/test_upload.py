@@ -15,6 +15,7 @@ from orders.models import Order, OrderEvent, RenderJob
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
     from pytest_mock import MockerFixture
 
@@ -32,7 +33,7 @@ def post(
     language: str = "en",
     fields: Any = None,
     **headers: Any,
-) -> Any:
+) -> _MonkeyPatchedWSGIResponse:
     data = {
         "photo": SimpleUploadedFile(name, photo, content_type="image/jpeg"),
         "style": style.pk,
