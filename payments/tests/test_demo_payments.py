@@ -21,6 +21,7 @@ from payments.tests.conftest import HD_BYTES, make_ready_order
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
     from payments.models import Price
@@ -39,7 +40,9 @@ def demo(settings: Settings) -> None:
     settings.PAYMENTS_DEMO = True
 
 
-def pay(client: Client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str) -> Any:
+def pay(
+    client: Client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str
+) -> _MonkeyPatchedWSGIResponse:
     data = {"amount": amount, "card_number": number, **CARD, **card}
     return client.post(f"/{language}/orders/{order.token}/buy/", data)
 

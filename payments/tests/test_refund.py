@@ -14,6 +14,7 @@ from payments.services import payment_intent_sync, payment_refund
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
     from payments.tests.conftest import FakeStripe
 
@@ -30,7 +31,7 @@ def paid(pending_payment: Payment, fake_stripe: FakeStripe) -> Payment:
     return pending_payment
 
 
-def refund(client: Client, order: Order, **extra: Any) -> Any:
+def refund(client: Client, order: Order, **extra: Any) -> _MonkeyPatchedWSGIResponse:
     data = {"action": "refund", "_selected_action": [order.pk], **extra}
     return client.post("/admin/orders/order/", data, follow=True)
 

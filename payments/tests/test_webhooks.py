@@ -39,7 +39,7 @@ def send(
 
     def deliver(
         event: dict, *, secret: str = WEBHOOK_SECRET, signature: str | None = None, body: str | None = None
-    ) -> Any:
+    ) -> _MonkeyPatchedWSGIResponse:
         payload = body if body is not None else json.dumps(event)
         header = (
             signature
