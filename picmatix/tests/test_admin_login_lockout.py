@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import Settings
 
 
@@ -24,7 +25,7 @@ def staff(django_user_model: type[User], settings: Settings) -> User:
     return django_user_model.objects.create_user("curator", password="right-horse-battery", is_staff=True)
 
 
-def sign_in(client: Client, password: str, address: str, language: str = "en") -> Any:
+def sign_in(client: Client, password: str, address: str, language: str = "en") -> _MonkeyPatchedWSGIResponse:
     # Through the load balancer: the address is the customer's as the balancer forwarded it.
     headers = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": address, "HTTP_ACCEPT_LANGUAGE": language}
     return client.post("/admin/login/?next=/admin/", {"username": "curator", "password": password}, **headers)

@@ -25,6 +25,7 @@ from orders.models import Order
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
     from pytest_django.fixtures import Settings
     from pytest_mock import MockerFixture
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOO_LARGE = {"en": "What you sent is too large for us to receive.", "es": "Lo que has enviado es demasiado grande"}
 
 
-def _announce(client: Client, path: str, length: int, **headers: Any) -> Any:
+def _announce(client: Client, path: str, length: int, **headers: Any) -> _MonkeyPatchedWSGIResponse:
     """A POST that declares `length` bytes but carries almost none: only the header is looked at."""
     return client.generic(
         "POST", path, b"x" * 10, content_type=MULTIPART_CONTENT, CONTENT_LENGTH=str(length), **headers
@@ -86,7 +87,7 @@ def _upload_body(style: Style, photo: bytes) -> bytes:
     return encode_multipart(BOUNDARY, {"photo": io.BytesIO(photo), "style": str(style.pk), "email": "ana@example.com"})
 
 
-def _chunked(client: Client, path: str, stream: io.BytesIO) -> Any:
+def _chunked(client: Client, path: str, stream: io.BytesIO) -> _MonkeyPatchedWSGIResponse:
     """What gunicorn hands Django for `Transfer-Encoding: chunked`: no CONTENT_LENGTH, the body in wsgi.input."""
     environ = {"CONTENT_TYPE": MULTIPART_CONTENT, "HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": stream}
     return client.generic("POST", path, b"", **environ)
