@@ -11,6 +11,7 @@ from styles.models import Style
 
 if TYPE_CHECKING:
     from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def styles(style: Style) -> tuple[Style, Style]:
     return style, second
 
 
-def act(client: Client, action: Any, *styles: Any) -> Any:
+def act(client: Client, action: Any, *styles: Any) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         "/admin/styles/style/", {"action": action, "_selected_action": [s.pk for s in styles]}, follow=True
     )
