@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
+
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import Settings
+
+    from orders.models import Order
+    from styles.models import Style
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 # moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.
@@ -79,7 +88,7 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
+def media(settings: Settings, tmp_path: Path) -> Path:
     """Each test stores its files in a fresh folder, so file counts are exact."""
     root = tmp_path / "media"
     root.mkdir()
@@ -96,7 +105,7 @@ def stored_files(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def style(db, media):
+def style(db: None, media: Path) -> Style:
     """An active style with a real image; its recipe is whatever a test needs (empty by default)."""
     from styles.models import Style
     from styles.services import style_set_image
@@ -106,11 +115,11 @@ def style(db, media):
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
+def staff_client(client: Client, django_user_model: Any) -> Callable[..., Client]:
     """Log in a staff user who holds only the permissions named ("orders.refund_order", ...)."""
     from django.contrib.auth.models import Permission
 
-    def login(*perms: str, username: str = "curator"):
+    def login(*perms: str, username: str = "curator") -> Client:
         user = django_user_model.objects.create_user(username, password="pw-123456789", is_staff=True)
         for perm in perms:
             app_label, codename = perm.split(".")
@@ -129,7 +138,7 @@ def png_bytes(size: tuple[int, int] = (192, 144), colour: tuple[int, int, int] =
 
 
 @pytest.fixture
-def painted_order(style):
+def painted_order(style: Style) -> Order:
     """An order whose painting is done: a real photo, preview and HD image in storage; the customer
     agreed to the gallery."""
     from django.core.files.base import ContentFile

@@ -386,7 +386,7 @@ def run_child(kind: str, **options: Any) -> dict[str, Any]:
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child {kind} {options} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def mb(n: float | None) -> str:
@@ -544,7 +544,8 @@ def cmd_peak(args: argparse.Namespace) -> None:
     print(json.dumps({"machine": machine(), "matmul_peak_gflops": round(matmul_peak_gflops(), 1)}))
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
+    """The commands and their options; ``_child`` is how a command runs one measurement in a fresh process."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     common.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
@@ -606,7 +607,11 @@ def main() -> None:
     child.add_argument("--init-from", type=Path, help="start from this image (the pass's init must be 'previous')")
     child.add_argument("--no-tf32", action="store_true")
 
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = _parser().parse_args()
     if args.command == "_child":
         handler = {"ours": child_ours, "pastiche": child_pastiche, "recipe": child_recipe, "upscale": child_upscale}[
             args.kind

@@ -179,4 +179,4 @@ class OrderEvent(models.Model):
         # The log is evidence: a row once written is never rewritten.
         if self.pk is not None:
             raise ValueError("OrderEvent rows are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

@@ -117,9 +117,9 @@ def retention_purge_run() -> dict[str, object]:
 @shared_task(
     name="orders.tasks.order_staff_alert",
     autoretry_for=MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=12,
+    retry_backoff=MAIL_RETRY_BACKOFF_S,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX_S,
+    max_retries=MAIL_MAX_RETRIES,
 )
 def order_staff_alert_task(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""

@@ -11,8 +11,14 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from rendering.engine import Progress, Recipe
 
 EXIT_USAGE = 2
 # A source checkout laid out as the README says, with ../shared beside it, has the waifu2x models
@@ -75,85 +81,105 @@ def default_waifu2x_dir(environ: Mapping[str, str], checkout_models: Path = CHEC
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.waifu2x_dir is None:
-        args.waifu2x_dir = default_waifu2x_dir(os.environ)
-        if args.waifu2x_dir is not None:
-            # The presets decide whether to upscale with waifu2x by looking at this variable.
-            os.environ["PICMATIX_WAIFU2X_DIR"] = args.waifu2x_dir
+    _choose_waifu2x_dir(args)
     # Imported here so that --help stays fast (torch takes seconds to import).
-    from tqdm import tqdm
-
-    from rendering.engine import EngineError, Progress, Recipe, load_image, recipe_preset, render
-    from rendering.engine.recipe import PRESETS
+    from rendering.engine import EngineError, load_image, render
 
     output = Path(args.output)
     preview_path = Path(args.preview) if args.preview else None
-    bar: tqdm | None = None  # type: ignore[type-arg]
+    bar = _ProgressBar(output, quiet=args.quiet)
     try:
-        if args.save_every < 0:
-            raise CliError(f"--save-every must be 0 or more, not {args.save_every}")
-        _check_writable_image_path(output, "output")
-        if preview_path is not None:
-            _check_writable_image_path(preview_path, "preview")
-        if args.recipe in PRESETS:
-            recipe = recipe_preset(args.recipe)
-        else:
-            try:
-                text = Path(args.recipe).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CliError(
-                    f"recipe {args.recipe}: not a preset ({', '.join(PRESETS)}) and not a readable file ({exc})"
-                ) from exc
-            recipe = Recipe.from_json(text)
+        _check_arguments(args, output, preview_path)
+        recipe = _recipe(args.recipe)
         content = load_image(args.content)
         styles = [load_image(path) for path in args.styles]
-
-        total = sum(spec.iterations for spec in recipe.passes)
-        done = [0] * len(recipe.passes)
-
-        def on_progress(p: Progress) -> None:
-            nonlocal bar
-            if bar is None:  # opened on the first iteration: errors found up front stay one line
-                bar = tqdm(total=total, unit="it", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
-            done[p.pass_index] = p.iteration
-            bar.n = sum(done)
-            bar.set_description(f"pass {p.pass_index + 1}/{p.pass_count}", refresh=False)
-            bar.set_postfix(loss=f"{p.loss:.4g}", eta=f"{p.eta_s:.0f}s", refresh=False)
-            bar.refresh()
-            if p.image is not None:
-                p.image.save(output.with_name(f"{output.stem}.pass{p.pass_index + 1}-{p.iteration}.png"))
-
+        bar.total = sum(spec.iterations for spec in recipe.passes)
         result = render(
             content,
             styles,
             recipe,
             device=args.device,
             weights=args.weights,
-            progress=on_progress,
+            progress=bar.update,
             save_every=args.save_every,
             waifu2x_dir=args.waifu2x_dir,
         )
-        if bar is not None:
-            bar.close()
-            bar = None
+        bar.close()
         result.hd.save(output)
         if preview_path is not None:
             result.preview.save(preview_path)
     except (CliError, EngineError, OSError) as exc:
-        if bar is not None:
-            bar.close()
+        bar.close()
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
+        bar.close()
         print("error: interrupted", file=sys.stderr)
         return 130
     seconds = result.stats["total_seconds"]
     if not args.quiet:
         print(f"wrote {output} ({result.hd.width}x{result.hd.height}) in {seconds:.1f} s", file=sys.stderr)
     return 0
+
+
+def _choose_waifu2x_dir(args: argparse.Namespace) -> None:
+    if args.waifu2x_dir is None:
+        args.waifu2x_dir = default_waifu2x_dir(os.environ)
+        if args.waifu2x_dir is not None:
+            # The presets decide whether to upscale with waifu2x by looking at this variable.
+            os.environ["PICMATIX_WAIFU2X_DIR"] = args.waifu2x_dir
+
+
+def _check_arguments(args: argparse.Namespace, output: Path, preview_path: Path | None) -> None:
+    if args.save_every < 0:
+        raise CliError(f"--save-every must be 0 or more, not {args.save_every}")
+    _check_writable_image_path(output, "output")
+    if preview_path is not None:
+        _check_writable_image_path(preview_path, "preview")
+
+
+def _recipe(name: str) -> Recipe:
+    """A preset by name, else the recipe JSON file at that path."""
+    from rendering.engine import Recipe, recipe_preset
+    from rendering.engine.recipe import PRESETS
+
+    if name in PRESETS:
+        return recipe_preset(name)
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"recipe {name}: not a preset ({', '.join(PRESETS)}) and not a readable file ({exc})") from exc
+    return Recipe.from_json(text)
+
+
+class _ProgressBar:
+    """A tqdm bar over all passes' iterations, saving the snapshots that --save-every asks for."""
+
+    def __init__(self, output: Path, *, quiet: bool) -> None:
+        self.output = output
+        self.quiet = quiet
+        self.total = 0
+        self.done: dict[int, int] = {}
+        self.bar: tqdm | None = None
+
+    def update(self, p: Progress) -> None:
+        if self.bar is None:  # opened on the first iteration: errors found up front stay one line
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="it", disable=self.quiet, file=sys.stderr, dynamic_ncols=True)
+        self.done[p.pass_index] = p.iteration
+        self.bar.n = sum(self.done.values())
+        self.bar.set_description(f"pass {p.pass_index + 1}/{p.pass_count}", refresh=False)
+        self.bar.set_postfix(loss=f"{p.loss:.4g}", eta=f"{p.eta_s:.0f}s", refresh=False)
+        self.bar.refresh()
+        if p.image is not None:
+            p.image.save(self.output.with_name(f"{self.output.stem}.pass{p.pass_index + 1}-{p.iteration}.png"))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def style_example_adopt(*, image: StyleTrialImage) -> Style:
     old = [f.name for f in (style.example, style.example_own_colours) if f]
     key = secrets.token_hex(8)
     style.example.save(f"{style.slug}-{key}.jpg", ContentFile(_card_jpeg(painting)), save=False)
-    style.example_own_colours = None  # type: ignore[assignment]
+    style.example_own_colours = None
     sample = image.sample
     if sample is not None and sample.image:
         with default_storage.open(sample.image.name, "rb") as source, Image.open(source) as photo:

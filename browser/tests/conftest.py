@@ -32,6 +32,9 @@ import requests
 import stripe
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+from pytest_mock import MockerFixture
 
 from browser.tests.shop import Mail, mails_in_folder, render_publisher, start_render_worker
 from conftest import shared_path
@@ -175,7 +178,7 @@ def shop_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def shop(live_server, settings, shop_media: Path) -> Iterator[Shop]:
+def shop(live_server: LiveServer, settings: Settings, shop_media: Path) -> Iterator[Shop]:
     """The live shop as a customer finds it: two styles, prices in euros and dollars, Stripe on."""
     from payments.models import Price
     from payments.services import stripe_webhook_endpoint_sync
@@ -235,7 +238,7 @@ class Worker:
 
 @pytest.fixture(scope="module")
 def render_worker(
-    django_db_setup, live_server, shop_media: Path, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, live_server: LiveServer, shop_media: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Worker]:
     """One worker for a module's journeys, started once (importing torch takes seconds), after the
     test database exists: its file is the worker's DATABASE_URL."""
@@ -258,7 +261,7 @@ def render_worker(
 
 
 @pytest.fixture
-def renders(shop: Shop, render_worker: Worker, mocker) -> Iterator[Worker]:
+def renders(shop: Shop, render_worker: Worker, mocker: MockerFixture) -> Iterator[Worker]:
     """Orders placed through the live server are rendered by the worker process."""
     publisher = render_publisher(render_worker.var_dir)
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 
 from browser.tests.accessibility import accessibility_problems
 from browser.tests.axe import BLOCKING, axe_violations
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 
 pytestmark = pytest.mark.browser
 PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
@@ -45,18 +52,18 @@ BAD = f"""<!doctype html><html><body style="background: #fbf7f0; color: #1f1b16"
 
 
 @pytest.fixture
-def page(browser):
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     yield context.new_page()
     context.close()
 
 
-def test_a_page_with_labels_alt_texts_and_readable_text_passes(page):
+def test_a_page_with_labels_alt_texts_and_readable_text_passes(page: Page) -> None:
     page.set_content(GOOD)
     assert accessibility_problems(page) == []
 
 
-def test_axe_core_passes_the_good_page_and_reports_the_bad_one_s_serious_violations(page):
+def test_axe_core_passes_the_good_page_and_reports_the_bad_one_s_serious_violations(page: Page) -> None:
     page.set_content(GOOD)
     assert [v for v in axe_violations(page) if v.impact in BLOCKING] == []
     page.set_content(BAD)
@@ -64,7 +71,7 @@ def test_axe_core_passes_the_good_page_and_reports_the_bad_one_s_serious_violati
     assert {"label", "image-alt", "html-has-lang", "color-contrast", "select-name"} <= found, found
 
 
-def test_each_kind_of_problem_is_reported(page):
+def test_each_kind_of_problem_is_reported(page: Page) -> None:
     page.set_content(BAD)
     problems = "\n".join(accessibility_problems(page))
     assert problems.count("form field without a label") == 3, problems

@@ -4,6 +4,8 @@ keyboard, and the figure goes full screen."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import translation
@@ -15,6 +17,10 @@ from browser.tests.accessibility import assert_accessible
 from browser.tests.conftest import DEVICES, Shop
 from browser.tests.shop import Screenshots
 from conftest import shared_path
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,7 +34,7 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def painted_order(style_slug: str):
+def painted_order(style_slug: str) -> Any:
     """An order whose preview is ready: a real photo and a painterly stand-in for the render, marked
     by the engine's watermark as the worker would (no render here: this test is about the page)."""
     from django.core.files.base import ContentFile
@@ -64,7 +70,9 @@ def painted_order(style_slug: str):
 
 
 @pytest.mark.parametrize(("language", "device"), CASES, ids=[f"{lang}-{device}" for lang, device in CASES])
-def test_the_comparison_slider_moves_with_the_arrow_keys(shop: Shop, open_browser, language: str, device: str) -> None:
+def test_the_comparison_slider_moves_with_the_arrow_keys(
+    shop: Shop, open_browser: Callable[[str, str], Page], language: str, device: str
+) -> None:
     order, (preview_width, preview_height) = painted_order("starry")
     page = open_browser(language, device)
     page.goto(f"{shop.url}/{language}/orders/{order.token}/")
@@ -75,6 +83,7 @@ def test_the_comparison_slider_moves_with_the_arrow_keys(shop: Shop, open_browse
     page.wait_for_function("() => document.getElementById('photo-image').naturalWidth > 0")
     frame = page.locator("#comparison-frame")
     box = frame.bounding_box()
+    assert box is not None
     viewport = DEVICES[device]["viewport"]
     if device == "phone":
         assert box["width"] == viewport["width"]  # edge to edge
@@ -82,8 +91,10 @@ def test_the_comparison_slider_moves_with_the_arrow_keys(shop: Shop, open_browse
         # Up to the preview's own size, a 1 rem margin each side, and short enough to fit the window
         # with the slider below (8 rem): wider than the 920 px column of text.
         fits = min(preview_width, viewport["width"] - 32, (viewport["height"] - 128) * preview_width / preview_height)
-        assert abs(box["width"] - fits) < 1.5 and box["width"] > 920 - 32
+        assert abs(box["width"] - fits) < 1.5
+        assert box["width"] > 920 - 32
     photo = page.locator("#photo-image").bounding_box()
+    assert photo is not None
     assert (photo["width"], photo["height"]) == (box["width"], box["height"])  # the same frame
 
     slider.focus()

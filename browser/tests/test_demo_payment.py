@@ -4,7 +4,9 @@ card, then one that pays, the HD email and the download, on a Spanish phone."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail as django_mail
@@ -19,6 +21,11 @@ from browser.tests.accessibility import assert_accessible
 from browser.tests.conftest import Shop
 from browser.tests.shop import Screenshots, link_in, mail_from_outbox
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+    from pytest_django.fixtures import Settings
+
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -29,7 +36,7 @@ def image_bytes(size: tuple[int, int], kind: str) -> bytes:
 
 
 def test_a_customer_pays_with_a_test_card_after_a_decline_and_downloads_the_hd_file(
-    shop: Shop, open_browser, settings
+    shop: Shop, open_browser: Callable[[str, str], Page], settings: Settings
 ) -> None:
     from orders.models import Order, RenderJob
     from payments.models import Payment

@@ -86,7 +86,7 @@ def look_at_email(page: Page, mail: Mail, shots: Screenshots, step: str) -> None
 
 @pytest.mark.parametrize(("language", "device"), JOURNEYS, ids=[f"{lang}-{device}" for lang, device in JOURNEYS])
 def test_a_customer_goes_from_upload_to_the_hd_download(
-    shop: Shop, renders: Worker, open_browser, language: str, device: str
+    shop: Shop, renders: Worker, open_browser: Callable[[str, str], Page], language: str, device: str
 ) -> None:
     from orders.emails import preview_email
     from orders.models import Order
@@ -197,5 +197,6 @@ def test_a_customer_goes_from_upload_to_the_hd_download(
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG"
-        assert image.width > preview_width and image.height > preview_height
+        assert image.width > preview_width
+        assert image.height > preview_height
     assert shop.fake_stripe.unexpected == []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -11,6 +15,10 @@ from browser.tests.accessibility import assert_accessible
 from browser.tests.conftest import Shop
 from browser.tests.shop import Screenshots
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CASES = [("es", "phone"), ("es", "desktop"), ("en", "phone"), ("en", "desktop")]
@@ -19,7 +27,7 @@ NOT_AN_IMAGE = "This file is not an image we can read. Please upload a JPEG, PNG
 
 @pytest.mark.parametrize(("language", "device"), CASES, ids=[f"{lang}-{device}" for lang, device in CASES])
 def test_a_text_file_named_jpg_is_refused_next_to_the_photo_field(
-    shop: Shop, open_browser, tmp_path, language: str, device: str
+    shop: Shop, open_browser: Callable[[str, str], Page], tmp_path: Path, language: str, device: str
 ) -> None:
     from orders.models import Order
 

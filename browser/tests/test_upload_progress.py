@@ -4,7 +4,9 @@ the order page. A photo over the limit is refused before it is sent, in the cust
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -16,6 +18,12 @@ from playwright.sync_api import expect
 from browser.tests.accessibility import assert_accessible
 from browser.tests.conftest import Shop
 from browser.tests.shop import Screenshots
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,7 +40,7 @@ def noisy_jpeg(path: Path, size: tuple[int, int]) -> Path:
 
 
 def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
-    shop: Shop, open_browser, settings, mocker, tmp_path: Path
+    shop: Shop, open_browser: Callable[[str, str], Page], settings: Settings, mocker: MockerFixture, tmp_path: Path
 ) -> None:
     from orders.models import Order
 
@@ -91,4 +99,5 @@ def test_the_upload_shows_the_photo_then_its_progress_with_the_button_disabled(
     page.wait_for_url(f"{shop.url}/es/orders/*/", timeout=30_000)
     order = Order.objects.get()
     assert page.url == f"{shop.url}/es/orders/{order.token}/"
-    assert order.email == "ana@example.com" and order.content_image
+    assert order.email == "ana@example.com"
+    assert order.content_image

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -12,6 +13,13 @@ from PIL import Image
 
 from gallery.services import gallery_approve
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from orders.models import Order
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,12 +27,14 @@ def mean_colour(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.float32).reshape(-1, 3).mean(axis=0)
 
 
-def consent_label(client, language: str) -> str:
+def consent_label(client: Client, language: str) -> str:
     page = client.get(f"/{language}/").content.decode()
     return re.search(r'<label for="id_gallery_consent">([^<]+)</label>', page).group(1)
 
 
-def test_the_gallery_publishes_the_painting_and_never_the_photo_as_the_consent_says(client, painted_order, admin_user):
+def test_the_gallery_publishes_the_painting_and_never_the_photo_as_the_consent_says(
+    client: Client, painted_order: Order, admin_user: User
+) -> None:
     entry = gallery_approve(order_id=painted_order.pk, user=admin_user)
     with default_storage.open(painted_order.content_image.name) as photo:
         photo_colour = mean_colour(photo.read())
@@ -40,15 +50,18 @@ def test_the_gallery_publishes_the_painting_and_never_the_photo_as_the_consent_s
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200
-        colour = mean_colour(b"".join(response.streaming_content))
+        colour = mean_colour(response.getvalue())
         published.add("painting" if np.abs(colour - painting_colour).max() < 12 else "something else")
         assert np.abs(colour - photo_colour).max() > 30, f"{url} shows the customer's photo"
     assert published == {"painting"}
     # Nothing else of the photo is stored for the gallery either, nor served under another name.
-    assert [name for name in (entry.after.name,) if name] and not hasattr(entry, "before")
+    assert [name for name in (entry.after.name,) if name]
+    assert not hasattr(entry, "before")
     assert client.get(f"/en/gallery/{entry.pk}/before.jpg").status_code == 404
 
     # The consent claims the same, in both languages.
     english, spanish = consent_label(client, "en"), consent_label(client, "es")
-    assert "my painting" in english.lower() and "my photo never" in english.lower()
-    assert "mi cuadro" in spanish.lower() and "mi foto nunca" in spanish.lower()
+    assert "my painting" in english.lower()
+    assert "my photo never" in english.lower()
+    assert "mi cuadro" in spanish.lower()
+    assert "mi foto nunca" in spanish.lower()

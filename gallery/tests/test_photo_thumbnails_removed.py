@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
@@ -30,7 +31,7 @@ class Entries:
         return self.names
 
 
-def test_the_migration_deletes_every_stored_photo_thumbnail_and_nothing_else(media):
+def test_the_migration_deletes_every_stored_photo_thumbnail_and_nothing_else(media: Path) -> None:
     photos = [default_storage.save(f"gallery/{n}-before.jpg", ContentFile(b"photo")) for n in ("a1", "b2")]
     painting = default_storage.save("gallery/a1-after.jpg", ContentFile(b"painting"))
     model = SimpleNamespace(objects=Entries([*photos, ""]))

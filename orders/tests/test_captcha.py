@@ -6,6 +6,8 @@ touches the network. "good" is the only answer the fake accepts, and each answer
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -15,11 +17,23 @@ from conftest import jpeg_bytes
 from orders.models import Order
 from orders.tests.test_direct_upload import browser_upload
 
+if TYPE_CHECKING:
+    from unittest.mock import MagicMock
+
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
+    from picmatix.tests.s3server import S3
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def google(settings, mocker):
+def google(settings: Settings, mocker: MockerFixture) -> MagicMock:
     settings.RECAPTCHA_MODE = "on"
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     seen: set[str] = set()
@@ -34,23 +48,23 @@ def google(settings, mocker):
 
 
 @pytest.fixture
-def direct(s3, settings, mocker):
+def direct(s3: S3, settings: Settings, mocker: MockerFixture) -> S3:
     settings.DIRECT_UPLOAD = True
     mocker.patch("orders.enqueue.render_job_enqueue")
     return s3
 
 
-def ask_policy(client, captcha: str | None, language: str = "en"):
+def ask_policy(client: Client, captcha: str | None, language: str = "en") -> _MonkeyPatchedWSGIResponse:
     data = {} if captcha is None else {"captcha": captcha}
     url = f"/{language}/upload/policy"
     return client.post(url, data, REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
 
 
-def order(client, style, **fields):
+def order(client: Client, style: Style, **fields: Any) -> _MonkeyPatchedWSGIResponse:
     return client.post(reverse("orders:upload"), {"style": style.pk, "email": "ana@example.com", **fields})
 
 
-def test_the_policy_is_refused_without_a_passed_captcha(direct, client, google):
+def test_the_policy_is_refused_without_a_passed_captcha(direct: S3, client: Client, google: MagicMock) -> None:
     response = ask_policy(client, None)
     assert response.status_code == 400
     assert response.json() == {"error": "Please confirm that you are not a robot."}
@@ -60,12 +74,14 @@ def test_the_policy_is_refused_without_a_passed_captcha(direct, client, google):
     assert direct.keys() == []
 
 
-def test_google_is_told_the_customers_address_not_the_balancers(direct, client, google):
+def test_google_is_told_the_customers_address_not_the_balancers(direct: S3, client: Client, google: MagicMock) -> None:
     assert ask_policy(client, "good-1").status_code == 200
     assert google.call_args.kwargs["remoteip"] == "198.51.100.7"
 
 
-def test_a_passed_captcha_gives_one_policy_and_one_order_without_a_second_captcha(direct, client, style, google):
+def test_a_passed_captcha_gives_one_policy_and_one_order_without_a_second_captcha(
+    direct: S3, client: Client, style: Style, google: MagicMock
+) -> None:
     given = ask_policy(client, "good-1").json()
     assert ask_policy(client, "good-1").status_code == 400  # an answer counts once
     assert browser_upload(given, jpeg_bytes()).status_code == 204
@@ -80,7 +96,9 @@ def test_a_passed_captcha_gives_one_policy_and_one_order_without_a_second_captch
     assert Order.objects.count() == 1
 
 
-def test_a_policy_handed_out_while_the_captcha_was_off_does_not_stand_for_one(direct, client, style, google, settings):
+def test_a_policy_handed_out_while_the_captcha_was_off_does_not_stand_for_one(
+    direct: S3, client: Client, style: Style, google: MagicMock, settings: Settings
+) -> None:
     settings.RECAPTCHA_MODE = "off"
     given = ask_policy(client, None).json()
     settings.RECAPTCHA_MODE = "on"
@@ -92,7 +110,9 @@ def test_a_policy_handed_out_while_the_captcha_was_off_does_not_stand_for_one(di
     assert direct.keys("incoming/") == [given["fields"]["key"]]  # waits while the customer ticks the box
 
 
-def test_the_normal_upload_form_asks_for_the_captcha(client, style, google, mocker):
+def test_the_normal_upload_form_asks_for_the_captcha(
+    client: Client, style: Style, google: MagicMock, mocker: MockerFixture
+) -> None:
     mocker.patch("orders.enqueue.render_job_enqueue")
 
     def photo() -> SimpleUploadedFile:
@@ -105,7 +125,9 @@ def test_the_normal_upload_form_asks_for_the_captcha(client, style, google, mock
     assert Order.objects.count() == 1
 
 
-def test_an_unreachable_google_is_a_refusal_to_retry_not_a_server_error(direct, client, style, mocker, settings):
+def test_an_unreachable_google_is_a_refusal_to_retry_not_a_server_error(
+    direct: S3, client: Client, style: Style, mocker: MockerFixture, settings: Settings
+) -> None:
     from urllib.error import URLError
 
     settings.RECAPTCHA_MODE = "on"
@@ -117,14 +139,18 @@ def test_an_unreachable_google_is_a_refusal_to_retry_not_a_server_error(direct, 
     assert "Error verifying reCAPTCHA, please try again." in response.content.decode()
 
 
-def test_the_page_script_sends_the_captcha_answer_with_the_policy_request():
+def test_the_page_script_sends_the_captcha_answer_with_the_policy_request() -> None:
     from pathlib import Path
 
     script = (Path(__file__).resolve().parents[2] / "picmatix/static/picmatix/direct-upload.js").read_text()
-    assert "g-recaptcha-response" in script and 'append("captcha"' in script and "body: ask" in script
+    assert "g-recaptcha-response" in script
+    assert 'append("captcha"' in script
+    assert "body: ask" in script
 
 
-def test_a_refused_direct_upload_shows_the_captcha_again_for_the_next_photo(direct, client, style, google):
+def test_a_refused_direct_upload_shows_the_captcha_again_for_the_next_photo(
+    direct: S3, client: Client, style: Style, google: MagicMock
+) -> None:
     from orders.tests.test_orders_per_email import HOURS, earlier_orders
 
     earlier_orders(style, "ana@example.com", *HOURS)

@@ -1,7 +1,11 @@
 """The staff dashboard: orders per day, conversion, revenue per currency, the queue, failures."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
@@ -11,10 +15,17 @@ from orders.selectors import orders_per_day, preview_conversion, render_failures
 from payments.models import Payment
 from payments.selectors import revenue_per_currency
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
-def order(style, *, days_ago=0, painted=False, paid=False, **fields):
+def order(style: Style, *, days_ago: Any = 0, painted: Any = False, paid: Any = False, **fields: Any) -> Any:
     created = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg", **fields)
     Order.objects.filter(pk=created.pk).update(
         created_at=timezone.now() - timedelta(days=days_ago), paid_at=timezone.now() if paid else None
@@ -24,7 +35,9 @@ def order(style, *, days_ago=0, painted=False, paid=False, **fields):
     return created
 
 
-def payment(order_, amount, currency, *, status=Payment.Status.SUCCEEDED, refunded="0"):
+def payment(
+    order_: Any, amount: Any, currency: Any, *, status: Any = Payment.Status.SUCCEEDED, refunded: Any = "0"
+) -> Any:
     return Payment.objects.create(
         order=order_,
         stripe_id=f"pi_{Payment.objects.count()}",
@@ -36,7 +49,7 @@ def payment(order_, amount, currency, *, status=Payment.Status.SUCCEEDED, refund
 
 
 @pytest.fixture
-def shop(style):
+def shop(style: Style) -> None:
     order(style, days_ago=0)
     order(style, days_ago=0, painted=True)
     paid_today = order(style, days_ago=0, paid=True)
@@ -57,17 +70,17 @@ def shop(style):
     )
 
 
-def test_orders_per_day_count_orders_previews_and_payments(shop):
+def test_orders_per_day_count_orders_previews_and_payments(shop: None) -> None:
     rows = orders_per_day(days=3)
     assert [(r["orders"], r["previews"], r["paid"]) for r in rows] == [(2, 1, 1), (2, 1, 1), (3, 2, 1)]
     assert rows[-1]["day"] == timezone.localdate()
 
 
-def test_conversion_counts_paid_orders_among_those_with_a_preview(shop):
+def test_conversion_counts_paid_orders_among_those_with_a_preview(shop: None) -> None:
     assert preview_conversion(days=30) == {"days": 30, "previews": 4, "paid": 3, "percent": 75.0}
 
 
-def test_revenue_is_decimal_per_currency_net_of_refunds(shop):
+def test_revenue_is_decimal_per_currency_net_of_refunds(shop: None) -> None:
     revenue = revenue_per_currency(since=timezone.now() - timedelta(days=30))
     assert revenue == [
         {
@@ -81,29 +94,36 @@ def test_revenue_is_decimal_per_currency_net_of_refunds(shop):
     ]
 
 
-def test_failures_are_grouped_by_their_first_line(shop):
+def test_failures_are_grouped_by_their_first_line(shop: None) -> None:
     failures = render_failures(days=7)
     assert failures["count"] == 3
     assert failures["reasons"] == [("InsufficientMemory: pass 2 needs 9 GB", 2), ("lease expired", 1)]
 
 
-def test_the_dashboard_page_shows_every_part(admin_client, shop):
-    RenderJob.objects.create(order=Order.objects.first(), status=RenderJob.Status.QUEUED)
+def test_the_dashboard_page_shows_every_part(admin_client: Client, shop: None) -> None:
+    order = Order.objects.first()
+    assert order is not None
+    RenderJob.objects.create(order=order, status=RenderJob.Status.QUEUED)
     page = admin_client.get("/admin/dashboard/?days=7").content.decode()
     for text in ("Render queue", "Orders per day", "<svg", "Conversion: preview → paid", "75.0 %", "24.50", "14.00"):
         assert text in page, text
-    assert "InsufficientMemory: pass 2 needs 9 GB" in page and "Failed renders: 3" in page
+    assert "InsufficientMemory: pass 2 needs 9 GB" in page
+    assert "Failed renders: 3" in page
     assert '<div class="figure">queued<strong>1</strong></div>' in page
     assert "/admin/dashboard/" in admin_client.get("/admin/").content.decode()
 
 
-def test_staff_see_revenue_only_with_the_payments_permission(staff_client, shop):
+def test_staff_see_revenue_only_with_the_payments_permission(staff_client: Callable[..., Client], shop: None) -> None:
     client = staff_client("orders.view_order")
     page = client.get("/admin/dashboard/").content.decode()
-    assert "Orders per day" in page and "Revenue" not in page
+    assert "Orders per day" in page
+    assert "Revenue" not in page
 
 
-def test_only_staff_who_may_see_orders_get_the_dashboard(client, staff_client, django_user_model):
+def test_only_staff_who_may_see_orders_get_the_dashboard(
+    client: Client, staff_client: Callable[..., Client], django_user_model: type[User]
+) -> None:
     response = client.get("/admin/dashboard/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
     assert staff_client().get("/admin/dashboard/").status_code == 403

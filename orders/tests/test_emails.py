@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core import mail
 
@@ -5,15 +9,22 @@ from orders.emails import preview_email
 from orders.models import Order
 from orders.tasks import order_preview_email_send
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def order(style):
+def order(style: Style) -> Order:
     return Order.objects.create(email="ana@example.com", style=style, content_image="uploads/x.jpg", language="en")
 
 
-def test_the_preview_email_speaks_english_with_the_absolute_link(order, settings):
+def test_the_preview_email_speaks_english_with_the_absolute_link(order: Order, settings: Settings) -> None:
     settings.SITE_URL = "https://shop.example"
     email = preview_email(order)
     assert email.subject == "Your Nocturne painting is ready to preview"
@@ -23,7 +34,7 @@ def test_the_preview_email_speaks_english_with_the_absolute_link(order, settings
     assert "pay what you want" in email.text
 
 
-def test_the_preview_email_speaks_spanish_with_the_spanish_style_name(order, settings):
+def test_the_preview_email_speaks_spanish_with_the_spanish_style_name(order: Order, settings: Settings) -> None:
     settings.SITE_URL = "https://shop.example"
     order.language = "es"
     order.save()
@@ -34,7 +45,7 @@ def test_the_preview_email_speaks_spanish_with_the_spanish_style_name(order, set
     assert 'lang="es"' in email.html
 
 
-def test_the_email_task_sends_once_and_records_it(order):
+def test_the_email_task_sends_once_and_records_it(order: Order) -> None:
     order_preview_email_send(order.pk)
     order_preview_email_send(order.pk)  # a redelivered message
     assert len(mail.outbox) == 1
@@ -46,7 +57,7 @@ def test_the_email_task_sends_once_and_records_it(order):
     assert list(order.events.values_list("kind", flat=True)) == ["preview_email_sent"]
 
 
-def test_a_mail_server_failure_is_retried_until_it_goes_through(order, mocker):
+def test_a_mail_server_failure_is_retried_until_it_goes_through(order: Order, mocker: MockerFixture) -> None:
     import smtplib
 
     send = mocker.patch("orders.tasks.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
@@ -56,7 +67,7 @@ def test_a_mail_server_failure_is_retried_until_it_goes_through(order, mocker):
     assert order.preview_email_sent_at is not None
 
 
-def test_a_permanent_mail_problem_is_not_marked_as_sent(order, mocker):
+def test_a_permanent_mail_problem_is_not_marked_as_sent(order: Order, mocker: MockerFixture) -> None:
     mocker.patch("orders.tasks.email_send", side_effect=ValueError("bad address"))
     result = order_preview_email_send.apply(args=[order.pk])
     assert result.failed()

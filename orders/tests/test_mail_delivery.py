@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,17 +26,23 @@ from picmatix.tests.smtpserver import (
     mail_server,
 )
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def smtp_server(settings, tmp_path, monkeypatch) -> Iterator[MailServer]:
+def smtp_server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
     with mail_server(settings, tmp_path, monkeypatch) as server:
         yield server
 
 
 @pytest.fixture
-def order(style):
+def order(style: Style) -> Order:
     return Order.objects.create(
         email="ana@example.com",
         style=style,
@@ -44,7 +52,9 @@ def order(style):
     )
 
 
-def test_the_preview_email_goes_through_the_mail_server_over_starttls_after_logging_in(order, smtp_server):
+def test_the_preview_email_goes_through_the_mail_server_over_starttls_after_logging_in(
+    order: Order, smtp_server: MailServer
+) -> None:
     result = order_preview_email_send.apply(args=[order.pk])
 
     assert result.successful()
@@ -57,7 +67,7 @@ def test_the_preview_email_goes_through_the_mail_server_over_starttls_after_logg
 
 
 @pytest.mark.parametrize("refusal", [REFUSE_RECIPIENT_550, REFUSE_DATA_554], ids=["recipient-550", "message-554"])
-def test_a_permanent_refusal_is_recorded_and_not_retried(order, smtp_server, refusal):
+def test_a_permanent_refusal_is_recorded_and_not_retried(order: Order, smtp_server: MailServer, refusal: Any) -> None:
     smtp_server.script = [refusal]
 
     result = order_preview_email_send.apply(args=[order.pk])
@@ -72,7 +82,9 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(order, smtp_server, ref
 
 
 @pytest.mark.parametrize("failure", [REFUSE_RECIPIENT_451, DROP_CONNECTION], ids=["recipient-451", "dropped"])
-def test_a_temporary_refusal_or_a_dropped_connection_is_retried_until_it_goes_through(order, smtp_server, failure):
+def test_a_temporary_refusal_or_a_dropped_connection_is_retried_until_it_goes_through(
+    order: Order, smtp_server: MailServer, failure: Any
+) -> None:
     smtp_server.script = [failure, failure]
 
     result = order_preview_email_send.apply(args=[order.pk])
@@ -85,7 +97,9 @@ def test_a_temporary_refusal_or_a_dropped_connection_is_retried_until_it_goes_th
     assert not order.events.filter(kind=OrderEvent.Kind.EMAIL_REFUSED).exists()
 
 
-def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_not_retried(order, smtp_server):
+def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_not_retried(
+    order: Order, smtp_server: MailServer
+) -> None:
     from orders.tasks import order_render_failed_notify
 
     smtp_server.script = [REFUSE_RECIPIENT_550]
@@ -115,6 +129,8 @@ def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_n
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )
-def test_only_a_refusal_for_good_of_the_recipient_or_the_message_counts_as_permanent(error, code):
+def test_only_a_refusal_for_good_of_the_recipient_or_the_message_counts_as_permanent(
+    error: Any, code: int | None
+) -> None:
     assert isinstance(error, MAIL_ERRORS)  # every one of them is caught by the email tasks
     assert email_refusal_code(error) == code

@@ -1,6 +1,9 @@
 """Staff find orders in the admin by status, style, date, currency, gallery place, email or token."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
@@ -9,11 +12,18 @@ from django.utils import timezone
 from gallery.services import gallery_approve
 from orders.models import Order
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def orders(style, painted_order, admin_user):
+def orders(style: Style, painted_order: Order, admin_user: User) -> tuple[Order, Order, Order]:
     gallery_approve(order_id=painted_order.pk, user=admin_user)
     old = Order.objects.create(
         email="old@example.com", style=style, content_image="x.jpg", currency="USD", status=Order.Status.FAILED
@@ -23,12 +33,12 @@ def orders(style, painted_order, admin_user):
     return painted_order, Order.objects.get(pk=old.pk), waiting
 
 
-def listed(client, query):
+def listed(client: Client, query: Any) -> Any:
     page = client.get(f"/admin/orders/order/?{query}").content.decode()
     return {order.pk for order in Order.objects.all() if f'href="/admin/orders/order/{order.pk}/change/' in page}
 
 
-def test_filters_and_search_find_the_right_orders(admin_client, orders):
+def test_filters_and_search_find_the_right_orders(admin_client: Client, orders: tuple[Order, Order, Order]) -> None:
     painted, old, waiting = orders
     assert listed(admin_client, "status__exact=failed") == {old.pk}
     assert listed(admin_client, "currency__exact=USD") == {old.pk}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,36 +16,52 @@ from conftest import jpeg_bytes, stored_files
 from orders.models import Order
 from orders.tests.test_direct_upload import browser_upload, policy
 
+if TYPE_CHECKING:
+    from unittest.mock import MagicMock
+
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import DjangoAssertNumQueries, Settings
+    from pytest_mock import MockerFixture
+
+    from picmatix.tests.s3server import S3
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
-def earlier_orders(style, email: str, *ages: timedelta) -> None:
+def earlier_orders(style: Style, email: str, *ages: timedelta) -> None:
     now = timezone.now()
     for age in ages:
         order = Order.objects.create(email=email, style=style, content_image="uploads/earlier.jpg")
         Order.objects.filter(pk=order.pk).update(created_at=now - age)
 
 
-def upload(client, style, email: str = "ana@example.com", language: str = "en"):
+def upload(
+    client: Client, style: Style, email: str = "ana@example.com", language: str = "en"
+) -> _MonkeyPatchedWSGIResponse:
     photo = SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")
     return client.post(f"/{language}/", {"photo": photo, "style": style.pk, "email": email})
 
 
 @pytest.fixture
-def direct(s3, settings):
+def direct(s3: S3, settings: Settings) -> S3:
     settings.DIRECT_UPLOAD = True
     return s3
 
 
 @pytest.fixture
-def queued(mocker):
+def queued(mocker: MockerFixture) -> MagicMock:
     return mocker.patch("orders.enqueue.render_job_enqueue")
 
 
 HOURS = [timedelta(hours=20, minutes=30), *(timedelta(hours=h) for h in (10, 5, 2, 1))]
 
 
-def test_the_sixth_order_of_a_day_is_refused_saying_when_to_come_back(client, style, media, queued):
+def test_the_sixth_order_of_a_day_is_refused_saying_when_to_come_back(
+    client: Client, style: Style, media: Path, queued: MagicMock
+) -> None:
     earlier_orders(style, "ana@example.com", *HOURS)
     response = upload(client, style, email="Ana@EXAMPLE.com")
     assert response.status_code == 200
@@ -56,14 +74,16 @@ def test_the_sixth_order_of_a_day_is_refused_saying_when_to_come_back(client, st
     queued.assert_not_called()
 
 
-def test_the_refusal_is_in_the_customers_language(client, style, queued):
+def test_the_refusal_is_in_the_customers_language(client: Client, style: Style, queued: MagicMock) -> None:
     earlier_orders(style, "ana@example.com", *HOURS)
     body = upload(client, style, language="es").content.decode()
     assert "Esta dirección de correo ya alcanzó su límite de 5 pedidos nuevos al día" in body
     assert "Podrás volver a pedir dentro de 3\xa0horas, 29\xa0minutos." in body
 
 
-def test_orders_older_than_a_day_and_other_addresses_do_not_count(client, style, queued):
+def test_orders_older_than_a_day_and_other_addresses_do_not_count(
+    client: Client, style: Style, queued: MagicMock
+) -> None:
     earlier_orders(style, "ana@example.com", timedelta(hours=24, minutes=1), *HOURS[1:])
     earlier_orders(style, "bea@example.com", timedelta(hours=1))
     assert upload(client, style).status_code == 303
@@ -72,14 +92,16 @@ def test_orders_older_than_a_day_and_other_addresses_do_not_count(client, style,
     assert Order.objects.count() == 8
 
 
-def test_the_limit_is_configurable(client, style, settings, queued):
+def test_the_limit_is_configurable(client: Client, style: Style, settings: Settings, queued: MagicMock) -> None:
     settings.ORDERS_PER_EMAIL_PER_DAY = 1
     assert [upload(client, style).status_code for _ in range(2)] == [303, 200]
     settings.ORDERS_PER_EMAIL_PER_DAY = 0  # off
     assert upload(client, style).status_code == 303
 
 
-def test_a_direct_upload_over_the_limit_is_refused_and_its_photo_deleted_unread(direct, client, style, queued, mocker):
+def test_a_direct_upload_over_the_limit_is_refused_and_its_photo_deleted_unread(
+    direct: S3, client: Client, style: Style, queued: MagicMock, mocker: MockerFixture
+) -> None:
     import orders.forms
 
     earlier_orders(style, "ana@example.com", *HOURS)
@@ -98,7 +120,7 @@ def test_a_direct_upload_over_the_limit_is_refused_and_its_photo_deleted_unread(
     assert Order.objects.count() == 5
 
 
-def test_the_count_is_one_indexed_query(style, django_assert_num_queries):
+def test_the_count_is_one_indexed_query(style: Style, django_assert_num_queries: DjangoAssertNumQueries) -> None:
     from orders.selectors import order_email_retry_at
 
     earlier_orders(style, "ana@example.com", *HOURS)
@@ -115,5 +137,7 @@ def test_the_count_is_one_indexed_query(style, django_assert_num_queries):
 
 
 @pytest.mark.pg
-def test_the_count_is_one_indexed_query_on_postgresql(style, django_assert_num_queries):
+def test_the_count_is_one_indexed_query_on_postgresql(
+    style: Style, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     test_the_count_is_one_indexed_query(style, django_assert_num_queries)

@@ -7,6 +7,7 @@ import email
 import io
 import re
 from email.message import Message
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core import mail
@@ -19,6 +20,10 @@ from orders.emails import preview_email
 from orders.models import Order, RenderJob
 from orders.tasks import order_preview_email_send
 
+if TYPE_CHECKING:
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,7 +34,7 @@ def jpeg(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def order(style):
+def order(style: Style) -> Order:
     order = Order.objects.create(
         email="ana@example.com",
         style=style,
@@ -46,29 +51,39 @@ def parsed(raw: bytes) -> Message:
     return email.message_from_bytes(raw)
 
 
+def parts(message: Message) -> list[Message]:
+    payload = message.get_payload()
+    assert isinstance(payload, list)
+    messages = [part for part in payload if isinstance(part, Message)]
+    assert len(messages) == len(payload)
+    return messages
+
+
 def structure(part: Message) -> list | str:
     if part.is_multipart():
         return [part.get_content_type(), [structure(child) for child in part.get_payload()]]
     return part.get_content_type()
 
 
-def test_the_preview_is_an_inline_image_the_html_shows_by_its_content_id(order):
+def test_the_preview_is_an_inline_image_the_html_shows_by_its_content_id(order: Order) -> None:
     order_preview_email_send(order.pk)
     message = parsed(mail.outbox[0].message().as_bytes())
     assert structure(message) == [
         "multipart/alternative",
         ["text/plain", ["multipart/related", ["text/html", "image/jpeg"]]],
     ]
-    text, related = message.get_payload()
-    html, image = related.get_payload()
+    text, related = parts(message)
+    html, image = parts(related)
     assert "See my painting" not in text.get_payload(decode=True).decode()  # the button is HTML only
     assert f"/en/orders/{order.token}/" in text.get_payload(decode=True).decode()
 
     content_id = image["Content-ID"]
-    assert content_id.startswith("<") and content_id.endswith(">")
+    assert content_id.startswith("<")
+    assert content_id.endswith(">")
     body = html.get_payload(decode=True).decode()
     img = re.search(r'<img src="cid:([^"]+)"[^>]*>', body)
-    assert img and f"<{img[1]}>" == content_id
+    assert img
+    assert f"<{img[1]}>" == content_id
     assert 'width="528"' in img[0]  # the column's width, not the preview's 1024 px
     assert body.index("cid:") < body.index("See my painting")  # the picture above the button
     assert image.get_content_disposition() == "inline"
@@ -76,14 +91,14 @@ def test_the_preview_is_an_inline_image_the_html_shows_by_its_content_id(order):
         assert picture.size == (1024, 768)
 
 
-def test_a_small_preview_is_shown_at_its_own_width(order):
+def test_a_small_preview_is_shown_at_its_own_width(order: Order) -> None:
     job = order.current_job
     job.preview = default_storage.save("renders/small-preview.jpg", ContentFile(jpeg(320, 240)))
     job.save()
     assert 'width="320"' in preview_email(order).html
 
 
-def test_in_spanish_the_image_has_a_spanish_description(order):
+def test_in_spanish_the_image_has_a_spanish_description(order: Order) -> None:
     order.language = "es"
     order.save()
     rendered = preview_email(order)
@@ -91,9 +106,10 @@ def test_in_spanish_the_image_has_a_spanish_description(order):
     assert len(rendered.inline_images) == 1
 
 
-def test_without_a_readable_preview_the_email_goes_without_the_picture(order):
+def test_without_a_readable_preview_the_email_goes_without_the_picture(order: Order) -> None:
     default_storage.delete(order.current_job.preview.name)
     rendered = preview_email(order)
-    assert rendered.inline_images == () and "cid:" not in rendered.html
+    assert rendered.inline_images == ()
+    assert "cid:" not in rendered.html
     message = parsed(email_message(rendered, to=order.email).message().as_bytes())
     assert structure(message) == ["multipart/alternative", ["text/plain", "text/html"]]

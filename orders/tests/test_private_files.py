@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from orders.models import Order, RenderJob
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from styles.models import Style
+
 
 pytestmark = pytest.mark.django_db
 HD_BYTES = b"\x89PNG\r\n\x1a\n" + b"HD-SECRET-PIXELS" * 64
@@ -34,7 +42,7 @@ def fill(route: str, values: dict[str, str]) -> str | None:
     return "/" + path.lstrip("/")
 
 
-def test_the_hd_file_is_never_served(client, admin_client, style):
+def test_the_hd_file_is_never_served(client: Client, admin_client: Client, style: Style) -> None:
     order = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg")
     hd_name = default_storage.save("renders/secret-hd.png", ContentFile(HD_BYTES))
     RenderJob.objects.create(
@@ -61,7 +69,7 @@ def test_the_hd_file_is_never_served(client, admin_client, style):
             for path in sorted(paths):
                 path = path.replace("/<lang>/", f"/{language}/")
                 response = who.get(path, follow=True)
-                body = b"".join(response.streaming_content) if response.streaming else response.content
+                body = response.getvalue() if response.streaming else response.content
                 assert HD_BYTES not in body, path
                 if hd_name not in path:  # pages echo their own path (language switch), which is no leak
                     assert hd_name.encode() not in body, path

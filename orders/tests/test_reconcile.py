@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,6 +14,13 @@ from django.utils import timezone
 
 from orders.models import Order, RenderJob
 from orders.reconcile import reconcile
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +33,7 @@ def store(name: str, *, age_hours: float = 2) -> str:
 
 
 @pytest.fixture
-def planted(style, media, mocker):
+def planted(style: Style, media: Path, mocker: MockerFixture) -> dict[str, Any]:
     """One inconsistency of each kind, beside a healthy order."""
     mocker.patch("rendering.tasks.render_job_run.delay")
     healthy = Order.objects.create(email="ok@example.com", style=style, content_image=store("uploads/ok.jpg"))
@@ -51,7 +60,7 @@ def planted(style, media, mocker):
     }  # fmt: skip
 
 
-def test_inconsistencies_are_reported_without_changing_anything(planted):
+def test_inconsistencies_are_reported_without_changing_anything(planted: dict[str, Any]) -> None:
     report = reconcile(fix=False)
     assert report.orphan_files == [planted["orphan"]]
     assert report.orders_missing_photo == [planted["no_photo"].pk]
@@ -62,7 +71,9 @@ def test_inconsistencies_are_reported_without_changing_anything(planted):
     assert default_storage.exists(planted["orphan"])
 
 
-def test_fix_repairs_what_is_safe(planted, django_capture_on_commit_callbacks, mocker):
+def test_fix_repairs_what_is_safe(
+    planted: dict[str, Any], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, mocker: MockerFixture
+) -> None:
     send = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         report = reconcile(fix=True)
@@ -75,11 +86,15 @@ def test_fix_repairs_what_is_safe(planted, django_capture_on_commit_callbacks, m
     assert planted["no_photo"].status == Order.Status.FAILED
     assert RenderJob.objects.get(pk=planted["lost_job"].pk).status == "queued"
     assert RenderJob.objects.get(pk=planted["stuck_job"].pk).status == "queued"
-    assert RenderJob.objects.get(pk=planted["forgotten_job"].pk).enqueued_at > timezone.now() - timedelta(minutes=1)
+    enqueued_at = RenderJob.objects.get(pk=planted["forgotten_job"].pk).enqueued_at
+    assert enqueued_at is not None
+    assert enqueued_at > timezone.now() - timedelta(minutes=1)
     assert reconcile(fix=False).problems == 0
 
 
-def test_the_command_prints_json_and_says_how_to_fix(planted, capsys):
+def test_the_command_prints_json_and_says_how_to_fix(
+    planted: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("picmatix_reconcile")
     captured = capsys.readouterr()
     assert '"orphan_files"' in captured.out

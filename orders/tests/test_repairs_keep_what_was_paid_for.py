@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
@@ -20,6 +22,13 @@ from orders.models import Order, RenderJob
 from orders.reconcile import reconcile
 from orders.retention import retention_purge
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 S = Order.Status
 SETTLED = {S.PAID, S.REFUNDED}
@@ -29,7 +38,7 @@ def stored(name: str) -> str:
     return default_storage.save(name, ContentFile(b"x"))
 
 
-def order_in(status: str, style, *, photo: bool = True) -> Order:
+def order_in(status: str, style: Style, *, photo: bool = True) -> Order:
     long_ago = timezone.now() - timedelta(days=max(settings.RETENTION_PAID_DAYS, settings.RETENTION_UNPAID_DAYS) + 1)
     paid_at = long_ago if status in SETTLED else None
     order = Order.objects.create(
@@ -65,43 +74,43 @@ def running_job(order: Order, *, attempts: int = 1, expired: bool = True) -> Ren
 
 
 # Each repair: set the order up in the given status, then run the repair as beat or a worker would.
-def hd_missing(status: str, style) -> Callable[[], object]:
+def hd_missing(status: str, style: Style) -> Callable[[], object]:
     done_job(order_in(status, style), hd=False)
     return lambda: reconcile(fix=True)
 
 
-def preview_missing(status: str, style) -> Callable[[], object]:
+def preview_missing(status: str, style: Style) -> Callable[[], object]:
     done_job(order_in(status, style), preview=False)
     return lambda: reconcile(fix=True)
 
 
-def photo_missing_while_painting(status: str, style) -> Callable[[], object]:
+def photo_missing_while_painting(status: str, style: Style) -> Callable[[], object]:
     order = order_in(status, style, photo=False)
     RenderJob.objects.create(order=order, status=RenderJob.Status.QUEUED, enqueued_at=timezone.now())
     return lambda: reconcile(fix=True)
 
 
-def painting_and_photo_missing(status: str, style) -> Callable[[], object]:
+def painting_and_photo_missing(status: str, style: Style) -> Callable[[], object]:
     done_job(order_in(status, style, photo=False), preview=False, hd=False)
     return lambda: reconcile(fix=True)
 
 
-def lease_expired_with_attempts_left(status: str, style) -> Callable[[], object]:
+def lease_expired_with_attempts_left(status: str, style: Style) -> Callable[[], object]:
     running_job(order_in(status, style))
     return lambda: render_jobs_reap()
 
 
-def lease_expired_on_the_last_attempt(status: str, style) -> Callable[[], object]:
+def lease_expired_on_the_last_attempt(status: str, style: Style) -> Callable[[], object]:
     running_job(order_in(status, style), attempts=settings.RENDER_MAX_ATTEMPTS)
     return lambda: render_jobs_reap()
 
 
-def render_failed_for_good(status: str, style) -> Callable[[], object]:
+def render_failed_for_good(status: str, style: Style) -> Callable[[], object]:
     job = running_job(order_in(status, style), expired=False)
     return lambda: render_job_fail(job_id=job.pk, worker="w", error="EngineError: out of memory", retryable=False)
 
 
-def retention_due(status: str, style) -> Callable[[], object]:
+def retention_due(status: str, style: Style) -> Callable[[], object]:
     done_job(order_in(status, style))
     return lambda: retention_purge()
 
@@ -135,7 +144,7 @@ TABLE: dict[Callable[..., Callable[[], object]], dict[str, Row]] = {
 }  # fmt: skip
 
 
-def expected(kind, status: str) -> Row:
+def expected(kind: Any, status: str) -> Row:
     row = TABLE[kind]
     for key in (status, "settled" if status in SETTLED else "not settled", "all"):
         if key in row:
@@ -146,8 +155,13 @@ def expected(kind, status: str) -> Row:
 @pytest.mark.parametrize("status", list(Order.Status))
 @pytest.mark.parametrize("kind", list(TABLE), ids=lambda kind: kind.__name__)
 def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
-    kind, status, style, media, mocker, django_capture_on_commit_callbacks
-):
+    kind: Any,
+    status: Any,
+    style: Style,
+    media: Path,
+    mocker: MockerFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     work: list[str] = []
 
     def render(job_id: int) -> None:  # as the real one: stamp, then send
@@ -173,12 +187,17 @@ def test_an_automatic_repair_leaves_the_status_events_and_work_of_the_table(
     assert [k for _, k in after[len(before) :]] == events
     assert work == queued
     if status in SETTLED:
-        assert order.paid_at is not None and order.status == status
+        assert order.paid_at is not None
+        assert order.status == status
 
 
 def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
-    style, media, settings, mocker, django_capture_on_commit_callbacks
-):
+    style: Style,
+    media: Path,
+    settings: Settings,
+    mocker: MockerFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from django.core import mail
 
     from orders.tasks import order_staff_alert_task
@@ -194,6 +213,7 @@ def test_staff_are_emailed_when_a_paid_order_cannot_be_painted_again(
     order_staff_alert_task(*alert.call_args.args)  # as the default worker would
     assert [m.to for m in mail.outbox] == [["staff@example.com"]]
     assert f"Order {order.pk} needs staff" in mail.outbox[0].subject
-    assert "photo is missing" in mail.outbox[0].body and f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
+    assert "photo is missing" in mail.outbox[0].body
+    assert f"/admin/orders/order/{order.pk}/" in mail.outbox[0].body
     order.refresh_from_db()
     assert order.status == S.PAID

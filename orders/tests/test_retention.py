@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from io import StringIO
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,17 +17,27 @@ from django.utils import timezone
 from orders.models import Order, OrderEvent, RenderJob
 from orders.retention import retention_purge
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+
+    from picmatix.tests.s3server import S3
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 
 
 @pytest.fixture
-def rules(settings):
+def rules(settings: Settings) -> None:
     settings.RETENTION_UNPAID_DAYS = 30
     settings.RETENTION_PAID_DAYS = 365
 
 
-def stored_order(style, *, age_days: float, paid_days_ago: float | None = None, job_status=RenderJob.Status.DONE):
+def stored_order(
+    style: Style, *, age_days: float, paid_days_ago: float | None = None, job_status: Any = RenderJob.Status.DONE
+) -> Any:
     """An order with every kind of file the shop keeps for it, stored under random keys."""
     key = secrets.token_hex(16)
     order = Order.objects.create(
@@ -52,7 +63,7 @@ def files_of(order: Order) -> set[str]:
     return {order.content_image.name, job.preview.name, job.hd.name, job.progress_image.name}
 
 
-def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3, style, rules):
+def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3: S3, style: Style, rules: None) -> None:
     old = stored_order(style, age_days=31)
     young = stored_order(style, age_days=29)
     old_files, young_files = files_of(old), files_of(young)
@@ -67,7 +78,8 @@ def test_it_deletes_the_files_of_unpaid_orders_older_than_the_unpaid_period(s3, 
     assert (old.content_image.name, job.preview.name, job.hd.name, job.progress_image.name) == ("", "", "", "")
     event = OrderEvent.objects.get(order=old, kind=OrderEvent.Kind.FILES_PURGED)
     assert event.actor == "retention"
-    assert event.data["reason"] == "unpaid" and event.data["days"] == 30
+    assert event.data["reason"] == "unpaid"
+    assert event.data["days"] == 30
     assert sorted(event.data["files"]) == sorted(old_files)
 
 
@@ -84,7 +96,9 @@ def in_gallery(order: Order) -> set[str]:
     return {entry.after.name}
 
 
-def test_gallery_thumbnails_go_with_the_order_files(s3, style, rules, django_capture_on_commit_callbacks):
+def test_gallery_thumbnails_go_with_the_order_files(
+    s3: S3, style: Style, rules: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     from gallery.models import GalleryEntry
 
     old, young = stored_order(style, age_days=31), stored_order(style, age_days=29)
@@ -101,8 +115,8 @@ def test_gallery_thumbnails_go_with_the_order_files(s3, style, rules, django_cap
 
 
 def test_a_gallery_entry_left_after_an_earlier_purge_is_purged_too(
-    s3, style, rules, django_capture_on_commit_callbacks
-):
+    s3: S3, style: Style, rules: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     old = stored_order(style, age_days=31)
     retention_purge(now=NOW)
     thumbnails = in_gallery(old)  # as entries approved before thumbnails were purged were left
@@ -112,7 +126,9 @@ def test_a_gallery_entry_left_after_an_earlier_purge_is_purged_too(
     assert not thumbnails & set(s3.keys())
 
 
-def test_paid_orders_keep_their_hd_file_for_the_paid_period_counted_from_payment(s3, style, rules):
+def test_paid_orders_keep_their_hd_file_for_the_paid_period_counted_from_payment(
+    s3: S3, style: Style, rules: None
+) -> None:
     paid_recently = stored_order(style, age_days=400, paid_days_ago=300)
     paid_long_ago = stored_order(style, age_days=400, paid_days_ago=366)
     kept, gone = files_of(paid_recently), files_of(paid_long_ago)
@@ -124,7 +140,7 @@ def test_paid_orders_keep_their_hd_file_for_the_paid_period_counted_from_payment
     assert OrderEvent.objects.get(order=paid_long_ago, kind=OrderEvent.Kind.FILES_PURGED).data["reason"] == "paid"
 
 
-def test_a_second_run_changes_nothing(s3, style, rules):
+def test_a_second_run_changes_nothing(s3: S3, style: Style, rules: None) -> None:
     stored_order(style, age_days=31)
     assert retention_purge(now=NOW).orders
     again = retention_purge(now=NOW)
@@ -132,28 +148,29 @@ def test_a_second_run_changes_nothing(s3, style, rules):
     assert OrderEvent.objects.filter(kind=OrderEvent.Kind.FILES_PURGED).count() == 1
 
 
-def test_an_order_still_painting_is_left_alone(s3, style, rules):
+def test_an_order_still_painting_is_left_alone(s3: S3, style: Style, rules: None) -> None:
     busy = stored_order(style, age_days=31, job_status=RenderJob.Status.RUNNING)
     assert retention_purge(now=NOW).orders == []
     assert files_of(busy) <= set(s3.keys())
 
 
-def test_a_dry_run_lists_without_deleting(s3, style, rules):
+def test_a_dry_run_lists_without_deleting(s3: S3, style: Style, rules: None) -> None:
     old = stored_order(style, age_days=31)
     report = retention_purge(now=NOW, dry_run=True)
-    assert report.orders == [old.pk] and sorted(report.files) == sorted(files_of(old))
+    assert report.orders == [old.pk]
+    assert sorted(report.files) == sorted(files_of(old))
     assert files_of(old) <= set(s3.keys())
     assert not OrderEvent.objects.filter(kind=OrderEvent.Kind.FILES_PURGED).exists()
 
 
-def test_direct_uploads_never_used_for_an_order_are_swept_after_a_day(s3, rules):
+def test_direct_uploads_never_used_for_an_order_are_swept_after_a_day(s3: S3, rules: None) -> None:
     name = default_storage.save("incoming/" + secrets.token_hex(16), ContentFile(b"abandoned"))
     assert retention_purge(now=timezone.now() + timedelta(hours=2)).incoming == []
     assert retention_purge(now=timezone.now() + timedelta(hours=25)).incoming == [name]
     assert s3.keys("incoming/") == []
 
 
-def test_the_command_and_the_beat_schedule_run_the_same_purge(s3, style, rules):
+def test_the_command_and_the_beat_schedule_run_the_same_purge(s3: S3, style: Style, rules: None) -> None:
     old = stored_order(style, age_days=31)
     out = StringIO()
     call_command("retention_purge", "--dry-run", stdout=out)
@@ -167,7 +184,7 @@ def test_the_command_and_the_beat_schedule_run_the_same_purge(s3, style, rules):
     assert retention_purge_run.name == entry["task"]
 
 
-def test_purged_orders_are_not_reported_as_missing_files_by_reconcile(s3, style, rules):
+def test_purged_orders_are_not_reported_as_missing_files_by_reconcile(s3: S3, style: Style, rules: None) -> None:
     from orders.reconcile import reconcile
 
     old = stored_order(style, age_days=31)
@@ -177,7 +194,9 @@ def test_purged_orders_are_not_reported_as_missing_files_by_reconcile(s3, style,
 
 
 @pytest.mark.parametrize(("language", "sentence"), [("en", "14 days after your order"), ("es", "14 días después")])
-def test_the_upload_page_states_how_long_unpaid_photos_are_kept(client, settings, language, sentence):
+def test_the_upload_page_states_how_long_unpaid_photos_are_kept(
+    client: Client, settings: Settings, language: str, sentence: str
+) -> None:
     settings.RETENTION_UNPAID_DAYS = 14
     page = client.get(f"/{language}/").content.decode()
     assert sentence in page

@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 
 @pytest.mark.parametrize(
@@ -14,19 +21,19 @@ import pytest
         ("*", "/en/"),
     ],
 )
-def test_root_answers_303_to_the_preferred_language(client, accept_language, target):
+def test_root_answers_303_to_the_preferred_language(client: Client, accept_language: str, target: str) -> None:
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept_language)
     assert response.status_code == 303
     assert response["Location"] == target
 
 
-def test_root_without_accept_language_goes_to_english(client):
+def test_root_without_accept_language_goes_to_english(client: Client) -> None:
     response = client.get("/")
     assert (response.status_code, response["Location"]) == (303, "/en/")
 
 
 @pytest.mark.django_db
-def test_language_switch_keeps_the_page(client):
+def test_language_switch_keeps_the_page(client: Client) -> None:
     response = client.post("/i18n/setlang/", {"language": "es", "next": "/en/"})
     assert response.status_code == 302
     assert response["Location"] == "/es/"

@@ -3,6 +3,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,10 +13,27 @@ from PIL import Image
 from conftest import jpeg_bytes, stored_files
 from orders.models import Order, OrderEvent, RenderJob
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
-def post(client, style, photo: bytes, name: str = "photo.jpg", language: str = "en", fields=None, **headers):
+def post(
+    client: Client,
+    style: Style,
+    photo: bytes,
+    name: str = "photo.jpg",
+    language: str = "en",
+    fields: Any = None,
+    **headers: Any,
+) -> _MonkeyPatchedWSGIResponse:
     data = {
         "photo": SimpleUploadedFile(name, photo, content_type="image/jpeg"),
         "style": style.pk,
@@ -25,8 +44,12 @@ def post(client, style, photo: bytes, name: str = "photo.jpg", language: str = "
 
 
 def test_upload_creates_the_order_its_job_and_queues_the_render(
-    client, style, media, django_capture_on_commit_callbacks, mocker
-):
+    client: Client,
+    style: Style,
+    media: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    mocker: MockerFixture,
+) -> None:
     delay = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, style, jpeg_bytes((120, 90)), language="es", fields={"gallery_consent": "on"})
@@ -41,13 +64,15 @@ def test_upload_creates_the_order_its_job_and_queues_the_render(
     assert len(stored_files(media / "uploads")) == 1
 
 
-def test_gallery_consent_is_off_unless_ticked(client, style, mocker):
+def test_gallery_consent_is_off_unless_ticked(client: Client, style: Style, mocker: MockerFixture) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     post(client, style, jpeg_bytes())
     assert Order.objects.get().gallery_consent is False
 
 
-def test_the_stored_photo_is_oriented_and_stripped_of_metadata(client, style, media, mocker):
+def test_the_stored_photo_is_oriented_and_stripped_of_metadata(
+    client: Client, style: Style, media: Path, mocker: MockerFixture
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     image = Image.new("RGB", (120, 80), (10, 200, 10))
     exif = Image.Exif()
@@ -61,10 +86,11 @@ def test_the_stored_photo_is_oriented_and_stripped_of_metadata(client, style, me
         assert stored.size == (80, 120)
         assert (order.content_width, order.content_height) == (80, 120)
         assert not stored.getexif()
-        assert "exif" not in stored.info and "icc_profile" not in stored.info
+        assert "exif" not in stored.info
+        assert "icc_profile" not in stored.info
 
 
-def _png(mode: str, size=(80, 80)) -> bytes:
+def _png(mode: str, size: Any = (80, 80)) -> bytes:
     image = Image.new(mode, size)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
@@ -72,7 +98,9 @@ def _png(mode: str, size=(80, 80)) -> bytes:
 
 
 @pytest.mark.parametrize("mode", ["CMYK", "P", "RGBA", "LA", "I;16", "L"])
-def test_unusual_colour_modes_are_converted_to_rgb(client, style, media, mocker, mode):
+def test_unusual_colour_modes_are_converted_to_rgb(
+    client: Client, style: Style, media: Path, mocker: MockerFixture, mode: str
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     if mode == "CMYK":
         buffer = io.BytesIO()
@@ -86,7 +114,7 @@ def test_unusual_colour_modes_are_converted_to_rgb(client, style, media, mocker,
         assert stored.mode == "RGB"
 
 
-def test_webp_is_accepted(client, style, mocker):
+def test_webp_is_accepted(client: Client, style: Style, mocker: MockerFixture) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     buffer = io.BytesIO()
     Image.new("RGB", (90, 90), (1, 2, 3)).save(buffer, "WEBP")
@@ -113,7 +141,9 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("case", "data", "name", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
-def test_refused_photos_leave_no_file_and_no_order(client, style, media, mocker, case, data, name, message):
+def test_refused_photos_leave_no_file_and_no_order(
+    client: Client, style: Style, media: Path, mocker: MockerFixture, case: Any, data: Any, name: Any, message: Any
+) -> None:
     delay = mocker.patch("rendering.tasks.render_job_run.delay")
     if case == "gif":
         buffer = io.BytesIO()
@@ -130,7 +160,7 @@ def test_refused_photos_leave_no_file_and_no_order(client, style, media, mocker,
     delay.assert_not_called()
 
 
-def test_a_file_over_the_byte_limit_is_refused(client, style, media, settings):
+def test_a_file_over_the_byte_limit_is_refused(client: Client, style: Style, media: Path, settings: Settings) -> None:
     settings.UPLOAD_MAX_BYTES = 2000
     response = post(client, style, jpeg_bytes((400, 400)))
     assert "the limit is" in response.content.decode()
@@ -138,12 +168,12 @@ def test_a_file_over_the_byte_limit_is_refused(client, style, media, settings):
     assert stored_files(media / "uploads") == []
 
 
-def test_refusals_are_in_the_customers_language(client, style):
+def test_refusals_are_in_the_customers_language(client: Client, style: Style) -> None:
     response = post(client, style, b"nonsense", name="x.jpg", language="es")
     assert "no es una imagen que podamos leer" in response.content.decode()
 
 
-def test_missing_style_and_bad_email_are_explained(client, style):
+def test_missing_style_and_bad_email_are_explained(client: Client, style: Style) -> None:
     response = client.post("/en/", {"photo": SimpleUploadedFile("p.jpg", jpeg_bytes()), "email": "not-an-email"})
     body = response.content.decode()
     assert "Please choose a style." in body
@@ -151,7 +181,7 @@ def test_missing_style_and_bad_email_are_explained(client, style):
     assert Order.objects.count() == 0
 
 
-def test_an_inactive_style_cannot_be_ordered(client, style):
+def test_an_inactive_style_cannot_be_ordered(client: Client, style: Style) -> None:
     style.active = False
     style.save()
     response = post(client, style, jpeg_bytes())
@@ -159,7 +189,9 @@ def test_an_inactive_style_cannot_be_ordered(client, style):
     assert Order.objects.count() == 0
 
 
-def test_uploads_are_rate_limited_per_ip(client, style, settings, mocker):
+def test_uploads_are_rate_limited_per_ip(
+    client: Client, style: Style, settings: Settings, mocker: MockerFixture
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     settings.UPLOAD_RATE = "2/h"
     from django.core.cache import cache
@@ -171,7 +203,9 @@ def test_uploads_are_rate_limited_per_ip(client, style, settings, mocker):
     assert post(client, style, jpeg_bytes(), REMOTE_ADDR="10.1.2.3").status_code == 303
 
 
-def test_a_failing_database_write_removes_the_stored_photo(client, style, media, mocker):
+def test_a_failing_database_write_removes_the_stored_photo(
+    client: Client, style: Style, media: Path, mocker: MockerFixture
+) -> None:
     mocker.patch("orders.services.RenderJob.objects.create", side_effect=RuntimeError("db down"))
     with pytest.raises(RuntimeError):
         post(client, style, jpeg_bytes())

@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -16,9 +17,15 @@ import stripe
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
+from pytest_django.fixtures import Settings
 
 from orders.models import Order, RenderJob
 from payments.models import Payment, Price
+from styles.models import Style
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 SECRET_KEY = "sk_test_picmatixFAKE0123456789abcdef"
 PUBLISHABLE_KEY = "pk_test_picmatixFAKE0123456789abcdef"
@@ -225,13 +232,13 @@ ACCOUNT: dict[str, Any] = {
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
+def fresh_rate_limits() -> None:
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()
 
 
 @pytest.fixture
-def fake_stripe(settings):
+def fake_stripe(settings: Settings) -> Iterator[FakeStripe]:
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
     settings.STRIPE_PUBLIC_KEY = PUBLISHABLE_KEY
@@ -245,7 +252,7 @@ def fake_stripe(settings):
 
 
 @pytest.fixture
-def eager_tasks(settings):
+def eager_tasks(settings: Settings) -> Iterator[None]:
     """Run Celery tasks in the test's process the moment they are queued."""
     from picmatix.celery import app
 
@@ -257,7 +264,7 @@ def eager_tasks(settings):
 
 
 @pytest.fixture
-def prices(db):
+def prices(db: None) -> dict[str, Price]:
     return {
         currency: Price.objects.create(currency=currency, suggested=Decimal(suggested), minimum=Decimal(minimum))
         for currency, suggested, minimum in [
@@ -271,7 +278,7 @@ def prices(db):
     }
 
 
-def make_ready_order(style, *, currency: str = "EUR", language: str = "en") -> Order:
+def make_ready_order(style: Style, *, currency: str = "EUR", language: str = "en") -> Order:
     """An order whose painting is done: preview and HD file stored, waiting for payment."""
     order = Order.objects.create(
         email="ana@example.com",
@@ -291,16 +298,18 @@ def make_ready_order(style, *, currency: str = "EUR", language: str = "en") -> O
 
 
 @pytest.fixture
-def order(style, prices):
+def order(style: Style, prices: dict[str, Price]) -> Order:
     return make_ready_order(style)
 
 
-def start_payment(client, order: Order, amount: str = "14.00", language: str = "en"):
+def start_payment(
+    client: Client, order: Order, amount: str = "14.00", language: str = "en"
+) -> _MonkeyPatchedWSGIResponse:
     return client.post(f"/{language}/orders/{order.token}/buy/", {"amount": amount}, HTTP_ACCEPT="application/json")
 
 
 @pytest.fixture
-def pending_payment(client, order, fake_stripe) -> Payment:
+def pending_payment(client: Client, order: Order, fake_stripe: FakeStripe) -> Payment:
     response = start_payment(client, order)
     assert response.status_code == 200, response.content
     return Payment.objects.get()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
@@ -19,45 +20,66 @@ from payments.selectors import revenue_per_currency
 from payments.services import payments_due_for_check
 from payments.tests.conftest import HD_BYTES, make_ready_order
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+
+    from payments.models import Price
+    from payments.tests.conftest import FakeStripe
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 CARD = {"expiry": "12 / 39", "cvc": "123"}
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings: Settings) -> None:
     settings.PAYMENTS_ENABLED = False
     settings.PAYMENTS_DEMO = True
 
 
-def pay(client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str):
+def pay(
+    client: Client, order: Order, number: str, *, amount: str = "14.00", language: str = "en", **card: str
+) -> _MonkeyPatchedWSGIResponse:
     data = {"amount": amount, "card_number": number, **CARD, **card}
     return client.post(f"/{language}/orders/{order.token}/buy/", data)
 
 
-def test_the_buy_page_says_plainly_that_no_money_moves(client, order, demo):
+def test_the_buy_page_says_plainly_that_no_money_moves(client: Client, order: Order, demo: None) -> None:
     for language in ("en", "es"):
         page = client.get(f"/{language}/orders/{order.token}/buy/")
         html = page.content.decode()
         assert page.status_code == 200
         with translation.override(language):
             assert translation.gettext("This is a demonstration shop: no money moves.") in html
-        assert 'id="demo-form"' in html and 'name="card_number"' in html and 'name="amount"' in html
-        assert "4242 4242 4242 4242" in html and "4000 0000 0000 9995" in html
+        assert 'id="demo-form"' in html
+        assert 'name="card_number"' in html
+        assert 'name="amount"' in html
+        assert "4242 4242 4242 4242" in html
+        assert "4000 0000 0000 9995" in html
         assert "js.stripe.com" not in html  # nothing is loaded from Stripe
     assert "Esta es una tienda de demostración: no se mueve dinero." in html
 
 
 def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloads(
-    client, order, demo, eager_tasks, settings, django_capture_on_commit_callbacks
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.SITE_URL = "http://testserver"
     with django_capture_on_commit_callbacks(execute=True):
         response = pay(client, order, "4242 4242 4242 4242", amount="9.50")
     assert response.status_code == 303
     assert response["Location"] == f"/en/orders/{order.token}/buy/thanks/"
     order.refresh_from_db()
-    assert order.status == Order.Status.PAID and order.paid_at is not None
+    assert order.status == Order.Status.PAID
+    assert order.paid_at is not None
     payment = Payment.objects.get()
     assert (payment.provider, payment.status, payment.amount, payment.currency) == (
         "demo",
@@ -65,13 +87,16 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
         Decimal("9.50"),
         "EUR",
     )
-    assert payment.stripe_id.startswith("demo_") and not payment.livemode and payment.flag == ""
+    assert payment.stripe_id.startswith("demo_")
+    assert not payment.livemode
+    assert payment.flag == ""
     kinds = list(order.events.values_list("kind", flat=True))
     assert kinds == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
 
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4242424242424242", amount="9.50")  # a double click: the same payment again
-    assert Payment.objects.count() == 1 and len(mail.outbox) == 1
+    assert Payment.objects.count() == 1
+    assert len(mail.outbox) == 1
     assert order.events.filter(kind=OrderEvent.Kind.ORDER_PAID).count() == 1
 
     thanks = client.get(response["Location"]).content.decode()
@@ -80,7 +105,7 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     assert link, mail.outbox[0].body
     download = client.get(link[1])
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == HD_BYTES
+    assert download.getvalue() == HD_BYTES
 
 
 @pytest.mark.parametrize(
@@ -98,8 +123,15 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     ],
 )
 def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_stays_unpaid(
-    client, order, demo, eager_tasks, django_capture_on_commit_callbacks, number, english, spanish
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    number: str,
+    english: str,
+    spanish: str,
+) -> None:
     for language, message in (("en", english), ("es", spanish)):
         with django_capture_on_commit_callbacks(execute=True):
             page = pay(client, order, number, language=language)
@@ -108,7 +140,8 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
         assert 'id="id_card_number_error"' in html
         assert message.replace("'", "&#x27;") in html
     order.refresh_from_db()
-    assert order.status == Order.Status.PREVIEW_READY and order.paid_at is None
+    assert order.status == Order.Status.PREVIEW_READY
+    assert order.paid_at is None
     payment = Payment.objects.get()
     assert (payment.provider, payment.status) == ("demo", "failed")
     failed = order.events.get(kind=OrderEvent.Kind.PAYMENT_FAILED)
@@ -117,8 +150,12 @@ def test_stripes_decline_numbers_are_declined_with_stripes_words_and_the_order_s
 
 
 def test_a_declined_card_then_a_good_one_pays_once(
-    client, order, demo, eager_tasks, django_capture_on_commit_callbacks
-):
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4000000000009995")
         assert pay(client, order, "4242424242424242").status_code == 303
@@ -128,18 +165,20 @@ def test_a_declined_card_then_a_good_one_pays_once(
     assert len(mail.outbox) == 1
 
 
-def test_charging_the_same_amount_twice_reaches_the_same_payment(order, demo, eager_tasks):
+def test_charging_the_same_amount_twice_reaches_the_same_payment(order: Order, demo: None, eager_tasks: None) -> None:
     first = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     again = payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
-    assert first.payment.pk == again.payment.pk and again.decline is None
+    assert first.payment.pk == again.payment.pk
+    assert again.decline is None
     assert not again.payment.flag
     assert order.events.filter(kind=OrderEvent.Kind.ORDER_PAID).count() == 1
     other = payment_demo_charge(order=order, amount=Decimal("20.00"), currency="EUR", card_number="4242424242424242")
     # Paid twice (two tabs, two amounts): flagged for staff as a Stripe payment would be.
-    assert other.payment.pk != first.payment.pk and other.payment.flag.startswith("paid while the order was paid")
+    assert other.payment.pk != first.payment.pk
+    assert other.payment.flag.startswith("paid while the order was paid")
 
 
-def test_other_card_numbers_are_refused(client, order, demo):
+def test_other_card_numbers_are_refused(client: Client, order: Order, demo: None) -> None:
     wrong = pay(client, order, "4242 4242 4242 4241").content.decode()  # fails the Luhn check
     assert "Your card number is incorrect." in wrong
     real = pay(client, order, "4111 1111 1111 1111").content.decode()  # well formed, not a test card
@@ -159,19 +198,23 @@ def test_other_card_numbers_are_refused(client, order, demo):
         ({"cvc": "abc"}, "Your card&#x27;s security code is incomplete."),
     ],
 )
-def test_an_incomplete_card_is_refused_before_any_payment(client, order, demo, card, message):
+def test_an_incomplete_card_is_refused_before_any_payment(
+    client: Client, order: Order, demo: None, card: dict[str, Any], message: str
+) -> None:
     page = pay(client, order, "4242424242424242", **card)
     assert message in page.content.decode()
     assert Payment.objects.count() == 0
 
 
-def test_the_amount_is_checked_as_for_stripe(client, order, demo):
+def test_the_amount_is_checked_as_for_stripe(client: Client, order: Order, demo: None) -> None:
     page = pay(client, order, "4242424242424242", amount="2.99", language="es")
     assert "El precio mínimo es 3,00\xa0€." in page.content.decode()
     assert Payment.objects.count() == 0
 
 
-def test_revenue_and_payment_recovery_leave_demo_payments_out(order, demo, prices, style):
+def test_revenue_and_payment_recovery_leave_demo_payments_out(
+    order: Order, demo: None, prices: dict[str, Price], style: Style
+) -> None:
     payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     declined = make_ready_order(style)
     payment_demo_charge(order=declined, amount=Decimal("14.00"), currency="EUR", card_number="4000000000000002")
@@ -184,7 +227,7 @@ def test_revenue_and_payment_recovery_leave_demo_payments_out(order, demo, price
     assert revenue_per_currency() == []
 
 
-def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_tasks):
+def test_staff_refund_a_demo_payment_without_asking_stripe(order: Order, demo: None, eager_tasks: None) -> None:
     payment_demo_charge(order=order, amount=Decimal("14.00"), currency="EUR", card_number="4242424242424242")
     [refunded] = order_refund(order_id=order.pk, actor="staff:ana")
     assert (refunded.status, refunded.amount_refunded) == ("refunded", Decimal("14.00"))
@@ -192,10 +235,14 @@ def test_staff_refund_a_demo_payment_without_asking_stripe(order, demo, eager_ta
     assert order.status == Order.Status.REFUNDED
 
 
-def test_with_stripe_keys_the_buy_page_uses_stripe(client, order, fake_stripe, settings):
+def test_with_stripe_keys_the_buy_page_uses_stripe(
+    client: Client, order: Order, fake_stripe: FakeStripe, settings: Settings
+) -> None:
     settings.PAYMENTS_DEMO = True  # as the test settings leave it: the Stripe switch must win
     page = client.get(f"/en/orders/{order.token}/buy/").content.decode()
-    assert "js.stripe.com" in page and 'id="demo-form"' not in page
+    assert "js.stripe.com" in page
+    assert 'id="demo-form"' not in page
     response = client.post(f"/en/orders/{order.token}/buy/", {"amount": "14.00"}, HTTP_ACCEPT="application/json")
-    assert response.status_code == 200 and response.json()["client_secret"].startswith("pi_fake")
+    assert response.status_code == 200
+    assert response.json()["client_secret"].startswith("pi_fake")
     assert Payment.objects.get().provider == "stripe"

@@ -3,6 +3,8 @@ email goes again, once, when it is back. The order stays paid throughout."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
@@ -16,6 +18,15 @@ from payments.links import hd_link_signature
 from payments.tasks import order_hd_email_send
 from payments.tests.conftest import make_ready_order
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+    from pytest_mock import MockerFixture
+
+    from payments.models import Price
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 REMADE = {
     "en": "Your painting is being re-made",
@@ -24,7 +35,7 @@ REMADE = {
 
 
 @pytest.fixture
-def lost_hd(style, prices):
+def lost_hd(style: Style, prices: dict[str, Price]) -> Order:
     """A paid order whose HD email went out, then whose HD file vanished from storage."""
     order = make_ready_order(style)
     photo = default_storage.save("uploads/photo.jpg", ContentFile(b"photo"))
@@ -43,14 +54,20 @@ def link(order: Order, language: str = "en") -> str:
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_link_of_a_lost_hd_file_says_it_is_being_re_made_and_starts_the_repair(
-    client, lost_hd, language, mocker, django_capture_on_commit_callbacks
-):
+    client: Client,
+    lost_hd: Order,
+    language: str,
+    mocker: MockerFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     send = mocker.patch("rendering.tasks.render_job_run.delay")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(link(lost_hd, language))
-    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
     page = response.content.decode()
-    assert REMADE[language] in page and f"/{language}/orders/{lost_hd.token}/" in page
+    assert REMADE[language] in page
+    assert f"/{language}/orders/{lost_hd.token}/" in page
     assert '<link rel="stylesheet"' in page  # the site's own design, not a bare error
     send.assert_called_once_with(lost_hd.current_job.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -62,8 +79,11 @@ def test_the_link_of_a_lost_hd_file_says_it_is_being_re_made_and_starts_the_repa
 
 
 def test_when_the_re_render_finishes_the_hd_email_goes_again_once_and_the_link_works(
-    client, lost_hd, mocker, django_capture_on_commit_callbacks
-):
+    client: Client,
+    lost_hd: Order,
+    mocker: MockerFixture,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     hd_email = mocker.patch("payments.tasks.order_hd_email_send.delay")
     mocker.patch("orders.tasks.order_preview_email_send.delay")
@@ -83,12 +103,15 @@ def test_when_the_re_render_finishes_the_hd_email_goes_again_once_and_the_link_w
     lost_hd.refresh_from_db()
     assert lost_hd.status == Order.Status.PAID
     response = client.get(link(lost_hd))
-    assert response.status_code == 200 and b"".join(response.streaming_content) == b"\x89PNG new hd"
+    assert response.status_code == 200
+    assert response.getvalue() == b"\x89PNG new hd"
     kinds = list(lost_hd.events.values_list("kind", flat=True))
     assert kinds == ["repair_rerender", "render_claimed", "render_done", "hd_email_sent"]
 
 
-def test_a_new_link_asked_for_while_it_is_re_made_says_so(client, lost_hd, mocker):
+def test_a_new_link_asked_for_while_it_is_re_made_says_so(
+    client: Client, lost_hd: Order, mocker: MockerFixture
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     client.get(link(lost_hd))  # the repair starts
     response = client.post(f"/es/orders/{lost_hd.token}/new-link/", follow=True)

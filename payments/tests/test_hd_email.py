@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core import mail
 
@@ -10,27 +12,37 @@ from payments.emails import hd_email
 from payments.tasks import order_hd_email_send
 from payments.tests.conftest import make_ready_order
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+    from pytest_mock import MockerFixture
+
+    from payments.models import Price
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paid_order(style, prices):
+def paid_order(style: Style, prices: dict[str, Price]) -> Order:
     order = make_ready_order(style)
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
     order.refresh_from_db()
     return order
 
 
-def test_the_hd_email_speaks_english_with_the_signed_link(paid_order, settings):
+def test_the_hd_email_speaks_english_with_the_signed_link(paid_order: Order, settings: Settings) -> None:
     settings.SITE_URL = "https://shop.example"
     email = hd_email(paid_order)
     assert email.subject == "Your Nocturne painting in full resolution"
     prefix = f"https://shop.example/en/orders/{paid_order.token}/hd/"
-    assert prefix in email.text and f'href="{prefix}' in email.html
+    assert prefix in email.text
+    assert f'href="{prefix}' in email.html
     assert "The link works until" in email.text
 
 
-def test_the_hd_email_speaks_spanish(paid_order, settings):
+def test_the_hd_email_speaks_spanish(paid_order: Order, settings: Settings) -> None:
     settings.SITE_URL = "https://shop.example"
     paid_order.language = "es"
     paid_order.save()
@@ -38,10 +50,11 @@ def test_the_hd_email_speaks_spanish(paid_order, settings):
     assert email.subject == "Tu cuadro Nocturno en alta resolución"
     assert f"https://shop.example/es/orders/{paid_order.token}/hd/" in email.text
     assert "El enlace funciona hasta el" in email.text
-    assert "Descargar mi cuadro" in email.html and 'lang="es"' in email.html
+    assert "Descargar mi cuadro" in email.html
+    assert 'lang="es"' in email.html
 
 
-def test_the_task_sends_once_and_only_for_a_paid_order(paid_order, style):
+def test_the_task_sends_once_and_only_for_a_paid_order(paid_order: Order, style: Style) -> None:
     order_hd_email_send(paid_order.pk)
     order_hd_email_send(paid_order.pk)  # a redelivered message
     unpaid = make_ready_order(style)
@@ -50,7 +63,7 @@ def test_the_task_sends_once_and_only_for_a_paid_order(paid_order, style):
     assert list(paid_order.events.values_list("kind", flat=True)) == ["hd_email_sent"]
 
 
-def test_a_mail_server_failure_is_retried(paid_order, mocker):
+def test_a_mail_server_failure_is_retried(paid_order: Order, mocker: MockerFixture) -> None:
     import smtplib
 
     send = mocker.patch("payments.tasks.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
@@ -61,8 +74,12 @@ def test_a_mail_server_failure_is_retried(paid_order, mocker):
 
 
 def test_staff_resend_the_link_from_the_admin(
-    admin_client, paid_order, style, eager_tasks, django_capture_on_commit_callbacks
-):
+    admin_client: Client,
+    paid_order: Order,
+    style: Style,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     order_hd_email_send(paid_order.pk)
     unpaid = make_ready_order(style)
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,13 +91,14 @@ def test_staff_resend_the_link_from_the_admin(
     assert response.status_code == 200
     assert b"Download emails queued: 1." in response.content
     assert b"Orders not paid, nothing sent: 1." in response.content
-    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["ana@example.com"]
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].to == ["ana@example.com"]
     kinds = list(paid_order.events.values_list("kind", "actor"))
     assert kinds[-2:] == [("hd_email_resend_requested", "staff:admin"), ("hd_email_sent", "system")]
 
 
 @pytest.fixture
-def fresh_rate_limits():
+def fresh_rate_limits() -> None:
     from django.core.cache import cache
 
     cache.clear()
@@ -94,13 +112,21 @@ def fresh_rate_limits():
     ],
 )
 def test_the_customer_asks_for_a_new_link_from_the_order_page(
-    client, paid_order, eager_tasks, fresh_rate_limits, django_capture_on_commit_callbacks, language, button, sent
-):
+    client: Client,
+    paid_order: Order,
+    eager_tasks: None,
+    fresh_rate_limits: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    language: str,
+    button: str,
+    sent: str,
+) -> None:
     page = f"/{language}/orders/{paid_order.token}/"
     assert button in client.get(page).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/{language}/orders/{paid_order.token}/new-link/")
-    assert response.status_code == 303 and response["Location"] == page + "?link=sent"
+    assert response.status_code == 303
+    assert response["Location"] == page + "?link=sent"
     assert [message.to for message in mail.outbox] == [["ana@example.com"]]  # the order's address only
     assert f"/orders/{paid_order.token}/hd/" in mail.outbox[0].body
     assert sent in client.get(response["Location"]).content.decode()
@@ -108,7 +134,9 @@ def test_the_customer_asks_for_a_new_link_from_the_order_page(
     assert kinds[-2:] == [("hd_email_resend_requested", "customer"), ("hd_email_sent", "system")]
 
 
-def test_the_expired_link_page_offers_a_new_link(client, paid_order, settings, mocker):
+def test_the_expired_link_page_offers_a_new_link(
+    client: Client, paid_order: Order, settings: Settings, mocker: MockerFixture
+) -> None:
     import time
 
     from payments.links import hd_link_signature
@@ -121,8 +149,13 @@ def test_the_expired_link_page_offers_a_new_link(client, paid_order, settings, m
 
 
 def test_new_links_are_limited_per_order(
-    client, paid_order, settings, eager_tasks, fresh_rate_limits, django_capture_on_commit_callbacks
-):
+    client: Client,
+    paid_order: Order,
+    settings: Settings,
+    eager_tasks: None,
+    fresh_rate_limits: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.HD_LINK_REQUEST_RATE = "2/h"
     url = f"/en/orders/{paid_order.token}/new-link/"
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,8 +166,13 @@ def test_new_links_are_limited_per_order(
 
 
 def test_no_new_link_for_an_unpaid_order_or_a_deleted_file(
-    client, paid_order, style, settings, fresh_rate_limits, django_capture_on_commit_callbacks
-):
+    client: Client,
+    paid_order: Order,
+    style: Style,
+    settings: Settings,
+    fresh_rate_limits: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.RETENTION_PAID_DAYS = 365
     unpaid = make_ready_order(style)
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,12 +185,14 @@ def test_no_new_link_for_an_unpaid_order_or_a_deleted_file(
     assert client.get(f"/en/orders/{paid_order.token}/new-link/").status_code == 405
 
 
-def test_the_hd_email_states_the_pixel_and_print_size_in_both_languages(paid_order):
+def test_the_hd_email_states_the_pixel_and_print_size_in_both_languages(paid_order: Order) -> None:
     paid_order.jobs.update(stats={"hd_size": [3840, 2880]})
     english = hd_email(paid_order)
     size = "3840 × 2880 px, 32.5 × 24.4 cm / 12.8 × 9.6 in at 300 dpi"
-    assert f"The file is {size}." in english.text and f"The file is {size}." in english.html
+    assert f"The file is {size}." in english.text
+    assert f"The file is {size}." in english.html
     paid_order.language = "es"
     spanish = hd_email(paid_order)
     size = "3840 × 2880 px, 32,5 × 24,4 cm / 12,8 × 9,6 pulg. a 300 ppp"
-    assert f"El archivo mide {size}." in spanish.text and f"El archivo mide {size}." in spanish.html
+    assert f"El archivo mide {size}." in spanish.text
+    assert f"El archivo mide {size}." in spanish.html

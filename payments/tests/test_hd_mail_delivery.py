@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,24 +20,33 @@ from picmatix.tests.smtpserver import (
     mail_server,
 )
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
+    from payments.models import Price
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def smtp_server(settings, tmp_path, monkeypatch) -> Iterator[MailServer]:
+def smtp_server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
     with mail_server(settings, tmp_path, monkeypatch) as server:
         yield server
 
 
 @pytest.fixture
-def paid_order(style, prices):
+def paid_order(style: Style, prices: dict[str, Price]) -> Order:
     order = make_ready_order(style)
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
     order.refresh_from_db()
     return order
 
 
-def test_the_hd_email_goes_through_the_mail_server_over_starttls_after_logging_in(paid_order, smtp_server):
+def test_the_hd_email_goes_through_the_mail_server_over_starttls_after_logging_in(
+    paid_order: Order, smtp_server: MailServer
+) -> None:
     result = order_hd_email_send.apply(args=[paid_order.pk])
 
     assert result.successful()
@@ -48,7 +59,7 @@ def test_the_hd_email_goes_through_the_mail_server_over_starttls_after_logging_i
     assert paid_order.hd_email_sent_at is not None
 
 
-def test_a_recipient_refused_for_good_is_recorded_and_not_retried(paid_order, smtp_server):
+def test_a_recipient_refused_for_good_is_recorded_and_not_retried(paid_order: Order, smtp_server: MailServer) -> None:
     smtp_server.script = [REFUSE_RECIPIENT_550]
 
     result = order_hd_email_send.apply(args=[paid_order.pk])
@@ -63,7 +74,9 @@ def test_a_recipient_refused_for_good_is_recorded_and_not_retried(paid_order, sm
 
 
 @pytest.mark.parametrize("failure", [REFUSE_RECIPIENT_451, DROP_CONNECTION], ids=["recipient-451", "dropped"])
-def test_a_temporary_refusal_or_a_dropped_connection_is_retried(paid_order, smtp_server, failure):
+def test_a_temporary_refusal_or_a_dropped_connection_is_retried(
+    paid_order: Order, smtp_server: MailServer, failure: Any
+) -> None:
     smtp_server.script = [failure]
 
     result = order_hd_email_send.apply(args=[paid_order.pk])

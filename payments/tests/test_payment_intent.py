@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
 from payments.tests.conftest import start_payment
 
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from payments.tests.conftest import FakeStripe
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
-def test_the_intent_asks_for_the_amount_in_minor_units_with_the_orders_token(client, order, fake_stripe):
+def test_the_intent_asks_for_the_amount_in_minor_units_with_the_orders_token(
+    client: Client, order: Order, fake_stripe: FakeStripe
+) -> None:
     response = start_payment(client, order, amount="12.50")
     assert response.status_code == 200
     (call,) = fake_stripe.intent_calls()
@@ -31,7 +42,9 @@ def test_the_intent_asks_for_the_amount_in_minor_units_with_the_orders_token(cli
     assert list(order.events.values_list("kind", flat=True)) == ["payment_started"]
 
 
-def test_the_same_amount_again_reuses_the_intent_and_a_new_amount_makes_a_new_one(client, order, fake_stripe):
+def test_the_same_amount_again_reuses_the_intent_and_a_new_amount_makes_a_new_one(
+    client: Client, order: Order, fake_stripe: FakeStripe
+) -> None:
     first = start_payment(client, order, amount="14")
     again = start_payment(client, order, amount="14.00")  # a double click, or a reload
     other = start_payment(client, order, amount="20")
@@ -42,7 +55,9 @@ def test_the_same_amount_again_reuses_the_intent_and_a_new_amount_makes_a_new_on
     assert Order.objects.get().events.filter(kind=OrderEvent.Kind.PAYMENT_STARTED).count() == 2
 
 
-def test_two_orders_with_the_same_amount_get_different_keys(client, order, style, fake_stripe):
+def test_two_orders_with_the_same_amount_get_different_keys(
+    client: Client, order: Order, style: Style, fake_stripe: FakeStripe
+) -> None:
     from payments.tests.conftest import make_ready_order
 
     start_payment(client, order)

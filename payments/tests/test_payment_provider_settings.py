@@ -50,25 +50,27 @@ def settings_with(tmp_path: Path, **env: str) -> list | str:
     return json.loads(result.stdout)
 
 
-def test_the_embedded_default_takes_demonstration_payments(tmp_path):
+def test_the_embedded_default_takes_demonstration_payments(tmp_path: Path) -> None:
     assert settings_with(tmp_path) == ["demo", False, True]
 
 
-def test_stripe_keys_switch_stripe_on(tmp_path):
+def test_stripe_keys_switch_stripe_on(tmp_path: Path) -> None:
     assert settings_with(tmp_path, STRIPE_SECRET_KEY=SK, STRIPE_PUBLISHABLE_KEY=PK) == ["stripe", True, False]
 
 
-def test_behind_https_without_keys_payments_are_off(tmp_path):
+def test_behind_https_without_keys_payments_are_off(tmp_path: Path) -> None:
     assert settings_with(tmp_path, PICMATIX_HTTPS="true") == ["off", False, False]
 
 
-def test_demonstration_payments_are_refused_behind_https(tmp_path):
+def test_demonstration_payments_are_refused_behind_https(tmp_path: Path) -> None:
     error = settings_with(tmp_path, PICMATIX_HTTPS="true", PICMATIX_PAYMENTS="demo")
-    assert isinstance(error, str) and "\n" not in error
-    assert "PICMATIX_PAYMENTS=demo" in error and "PICMATIX_HTTPS" in error
+    assert isinstance(error, str)
+    assert "\n" not in error
+    assert "PICMATIX_PAYMENTS=demo" in error
+    assert "PICMATIX_HTTPS" in error
 
 
-def test_the_provider_can_be_chosen_and_is_checked(tmp_path):
+def test_the_provider_can_be_chosen_and_is_checked(tmp_path: Path) -> None:
     assert settings_with(tmp_path, PICMATIX_PAYMENTS="off") == ["off", False, False]
     # Test keys kept in the environment while trying the demonstration: allowed, Stripe unused.
     assert settings_with(tmp_path, PICMATIX_PAYMENTS="demo", STRIPE_SECRET_KEY=SK, STRIPE_PUBLISHABLE_KEY=PK) == [

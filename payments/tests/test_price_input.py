@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,14 @@ from payments.forms import PurchaseForm
 from payments.models import Payment
 from payments.money import MoneyError, to_minor
 from payments.tests.conftest import start_payment
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from orders.models import Order
+    from payments.models import Price
+    from payments.tests.conftest import FakeStripe
+
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +33,7 @@ TOO_LARGE = {
 }
 
 # What was typed -> the message it gets, or the amount charged (Decimal). The order is in EUR.
-INPUTS = {
+INPUTS: dict[str, Decimal | dict[str, str]] = {
     "1E+999997": INVALID,  # exponents: nobody types them, and they are where the cost hides
     "1e-999999": INVALID,
     "1e3": INVALID,
@@ -55,8 +64,8 @@ def _id(typed: str) -> str:
 
 @pytest.mark.parametrize(("typed", "language"), CASES, ids=[f"{_id(t)}-{lang}" for t, lang in CASES])
 def test_every_typed_price_gets_a_translated_answer_or_its_amount_within_50_ms(
-    client, order, prices, fake_stripe, typed, language
-):
+    client: Client, order: Order, prices: dict[str, Price], fake_stripe: FakeStripe, typed: str, language: str
+) -> None:
     start_payment(client, order, amount="abc", language=language)  # warm: URLs, translations, templates
     expected = INPUTS[typed]
 
@@ -78,11 +87,12 @@ def test_every_typed_price_gets_a_translated_answer_or_its_amount_within_50_ms(
         assert answered < 0.050, f"the refusal took {answered * 1000:.1f} ms"
         assert response.status_code == 400
         assert response.json()["error"] == expected[language]
-        assert Payment.objects.count() == 0 and fake_stripe.intent_calls() == []
+        assert Payment.objects.count() == 0
+        assert fake_stripe.intent_calls() == []
 
 
 @pytest.mark.parametrize("amount", ["1E+999997", "-1E+999997", "1E-999999", "NaN", "Infinity"])
-def test_minor_units_refuse_huge_exponents_before_computing_anything(amount):
+def test_minor_units_refuse_huge_exponents_before_computing_anything(amount: str) -> None:
     started = time.perf_counter()
     with pytest.raises(MoneyError):
         to_minor(Decimal(amount), "EUR")

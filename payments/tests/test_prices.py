@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from payments.models import Price
 
+if TYPE_CHECKING:
+    from django.test import Client
+
+
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_edit_prices_in_the_admin(admin_client, prices):
+def test_staff_edit_prices_in_the_admin(admin_client: Client, prices: dict[str, Price]) -> None:
     page = admin_client.get("/admin/payments/price/")
-    assert page.status_code == 200 and b"JPY" in page.content
+    assert page.status_code == 200
+    assert b"JPY" in page.content
     response = admin_client.post(
         f"/admin/payments/price/{prices['JPY'].pk}/change/",
         {"currency": "JPY", "suggested": "2500", "minimum": "800", "active": "on"},
@@ -31,14 +37,14 @@ def test_staff_edit_prices_in_the_admin(admin_client, prices):
         ("EUR", "10.00", "0", "minimum"),
     ],
 )
-def test_prices_a_customer_could_not_pay_are_refused(currency, suggested, minimum, field):
+def test_prices_a_customer_could_not_pay_are_refused(currency: str, suggested: str, minimum: str, field: str) -> None:
     price = Price(currency=currency, suggested=Decimal(suggested), minimum=Decimal(minimum))
     with pytest.raises(ValidationError) as error:
         price.full_clean()
     assert field in error.value.message_dict
 
 
-def test_the_data_migration_seeds_the_main_currencies():
+def test_the_data_migration_seeds_the_main_currencies() -> None:
     from importlib import import_module
 
     defaults = import_module("payments.migrations.0002_default_prices").DEFAULT_PRICES

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import Settings
+
+    from orders.models import Order
+    from payments.tests.conftest import FakeStripe
+
 
 pytestmark = pytest.mark.django_db
 
 
-def test_purchase_attempts_are_limited_per_customer_behind_a_trusted_proxy(client, order, fake_stripe, settings):
+def test_purchase_attempts_are_limited_per_customer_behind_a_trusted_proxy(
+    client: Client, order: Order, fake_stripe: FakeStripe, settings: Settings
+) -> None:
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     settings.PAYMENTS_BUY_RATE = "1/h"
     url = f"/en/orders/{order.token}/buy/"

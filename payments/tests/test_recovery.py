@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,6 +14,12 @@ from orders.models import Order, OrderEvent
 from payments.models import Payment
 from payments.tasks import payments_recover_task
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+
+    from payments.tests.conftest import FakeStripe
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,21 +27,25 @@ def age(payment: Payment, **delta: float) -> None:
     Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timedelta(**delta))
 
 
-def test_the_beat_schedule_runs_the_recovery():
+def test_the_beat_schedule_runs_the_recovery() -> None:
     entry = django_settings.CELERY_BEAT_SCHEDULE["payments-recover"]
     assert entry["task"] == "payments.tasks.payments_recover"
     assert payments_recover_task.name == entry["task"]
 
 
 def test_a_payment_whose_webhook_never_came_is_delivered(
-    pending_payment, fake_stripe, eager_tasks, django_capture_on_commit_callbacks
-):
+    pending_payment: Payment,
+    fake_stripe: FakeStripe,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     fake_stripe.succeed(pending_payment.stripe_id)  # paid at Stripe; the webhook is lost
     age(pending_payment, minutes=15)
     with django_capture_on_commit_callbacks(execute=True):
         payments_recover_task()
     pending_payment.refresh_from_db()
-    assert pending_payment.status == Payment.Status.SUCCEEDED and pending_payment.checked_at is not None
+    assert pending_payment.status == Payment.Status.SUCCEEDED
+    assert pending_payment.checked_at is not None
     assert Order.objects.get().status == Order.Status.PAID
     assert len(mail.outbox) == 1
     assert pending_payment.order.events.get(kind=OrderEvent.Kind.ORDER_PAID).actor == "system:recovery"
@@ -43,7 +54,9 @@ def test_a_payment_whose_webhook_never_came_is_delivered(
     assert len(mail.outbox) == 1
 
 
-def test_only_payments_pending_for_a_while_and_within_the_window_are_asked_about(pending_payment, fake_stripe):
+def test_only_payments_pending_for_a_while_and_within_the_window_are_asked_about(
+    pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     reads = lambda: [c for c in fake_stripe.intent_calls() if c.method == "GET"]  # noqa: E731
     payments_recover_task()
     assert reads() == []  # too fresh: the customer may still be typing their card number
@@ -56,12 +69,15 @@ def test_only_payments_pending_for_a_while_and_within_the_window_are_asked_about
     assert len(reads()) == 1
 
 
-def test_stripe_being_down_leaves_the_payment_for_the_next_run(pending_payment, fake_stripe):
+def test_stripe_being_down_leaves_the_payment_for_the_next_run(
+    pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     age(pending_payment, minutes=15)
     fake_stripe.down = True
     payments_recover_task()
     pending_payment.refresh_from_db()
-    assert pending_payment.status == Payment.Status.PENDING and pending_payment.checked_at is None
+    assert pending_payment.status == Payment.Status.PENDING
+    assert pending_payment.checked_at is None
     fake_stripe.down = False
     fake_stripe.succeed(pending_payment.stripe_id)
     payments_recover_task()
@@ -69,7 +85,9 @@ def test_stripe_being_down_leaves_the_payment_for_the_next_run(pending_payment, 
     assert pending_payment.status == Payment.Status.SUCCEEDED
 
 
-def test_without_stripe_keys_the_recovery_does_nothing(pending_payment, fake_stripe, settings):
+def test_without_stripe_keys_the_recovery_does_nothing(
+    pending_payment: Payment, fake_stripe: FakeStripe, settings: Settings
+) -> None:
     age(pending_payment, minutes=15)
     settings.PAYMENTS_ENABLED = False
     calls = len(fake_stripe.calls)

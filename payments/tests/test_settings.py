@@ -30,7 +30,7 @@ print(json.dumps(results))
 """
 
 
-def test_stripe_settings_are_checked_at_start_up(tmp_path):
+def test_stripe_settings_are_checked_at_start_up(tmp_path: Path) -> None:
     cases = [
         {},
         {"STRIPE_SECRET_KEY": SK, "STRIPE_PUBLISHABLE_KEY": PK, "STRIPE_WEBHOOK_SECRET": "whsec_x"},
@@ -48,7 +48,8 @@ def test_stripe_settings_are_checked_at_start_up(tmp_path):
     off, on, half, short, mixed, live, webhook = json.loads(result.stdout)
     assert off == [False, False, True]
     assert on == [True, False, True]
-    assert "STRIPE_PUBLISHABLE_KEY" in half and "STRIPE_PUBLISHABLE_KEY" in short
+    assert "STRIPE_PUBLISHABLE_KEY" in half
+    assert "STRIPE_PUBLISHABLE_KEY" in short
     assert "different modes" in mixed
     assert "STRIPE_LIVE_MODE" in live
     assert "whsec_" in webhook

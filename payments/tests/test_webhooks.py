@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,15 +16,30 @@ from payments.models import Payment
 from payments.services import stripe_webhook_endpoint_sync
 from payments.tests.conftest import WEBHOOK_SECRET
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+
+    from payments.tests.conftest import FakeStripe
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def send(client, fake_stripe, eager_tasks, django_capture_on_commit_callbacks):
+def send(
+    client: Client,
+    fake_stripe: FakeStripe,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> Callable[..., _MonkeyPatchedWSGIResponse]:
     """Deliver an event the way Stripe does; tasks queued after commit run at once."""
     url = urlsplit(stripe_webhook_endpoint_sync()).path
 
-    def deliver(event: dict, *, secret: str = WEBHOOK_SECRET, signature: str | None = None, body: str | None = None):
+    def deliver(
+        event: dict, *, secret: str = WEBHOOK_SECRET, signature: str | None = None, body: str | None = None
+    ) -> _MonkeyPatchedWSGIResponse:
         payload = body if body is not None else json.dumps(event)
         header = (
             signature
@@ -40,15 +57,19 @@ def kinds(order: Order) -> list[str]:
     return list(order.events.values_list("kind", flat=True))
 
 
-def test_a_succeeded_payment_marks_the_order_paid_and_emails_the_download_link(send, pending_payment, fake_stripe):
+def test_a_succeeded_payment_marks_the_order_paid_and_emails_the_download_link(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     order = pending_payment.order
     response = send(fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id)))
     assert response.status_code == 200
     order.refresh_from_db()
     pending_payment.refresh_from_db()
     assert order.status == Order.Status.PAID
-    assert order.paid_at is not None and order.hd_email_sent_at is not None
-    assert pending_payment.status == Payment.Status.SUCCEEDED and pending_payment.flag == ""
+    assert order.paid_at is not None
+    assert order.hd_email_sent_at is not None
+    assert pending_payment.status == Payment.Status.SUCCEEDED
+    assert pending_payment.flag == ""
     assert kinds(order) == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
     assert [message.to for message in mail.outbox] == [["ana@example.com"]]
     assert f"/en/orders/{order.token}/hd/" in mail.outbox[0].body
@@ -62,7 +83,9 @@ def test_a_succeeded_payment_marks_the_order_paid_and_emails_the_download_link(s
     "how",
     ["wrong secret", "tampered body", "missing header", "garbage header", "too old"],
 )
-def test_a_bad_or_missing_signature_gets_400_and_changes_nothing(send, pending_payment, fake_stripe, how):
+def test_a_bad_or_missing_signature_gets_400_and_changes_nothing(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe, how: str
+) -> None:
     event = fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id))
     events_before = OrderEvent.objects.count()
     arguments: dict = {}
@@ -90,7 +113,9 @@ def test_a_bad_or_missing_signature_gets_400_and_changes_nothing(send, pending_p
     assert [call for call in fake_stripe.intent_calls() if call.method == "GET"] == []
 
 
-def test_a_replayed_event_sends_no_second_email(send, pending_payment, fake_stripe):
+def test_a_replayed_event_sends_no_second_email(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     event = fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id))
     assert send(event).status_code == 200
     assert send(event).status_code == 200  # Stripe retries a delivery it thinks failed
@@ -103,7 +128,9 @@ def test_a_replayed_event_sends_no_second_email(send, pending_payment, fake_stri
     assert kinds(pending_payment.order).count("order_paid") == 1
 
 
-def test_a_late_failure_event_does_not_undo_a_success(send, pending_payment, fake_stripe):
+def test_a_late_failure_event_does_not_undo_a_success(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     """The first card was declined, the second went through; Stripe delivers the two events reversed."""
     failed_snapshot = fake_stripe.event("payment_intent.payment_failed", fake_stripe.fail(pending_payment.stripe_id))
     succeeded = fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id))
@@ -116,7 +143,9 @@ def test_a_late_failure_event_does_not_undo_a_success(send, pending_payment, fak
     assert len(mail.outbox) == 1
 
 
-def test_a_refund_that_arrives_before_the_success_delivers_nothing(send, pending_payment, fake_stripe):
+def test_a_refund_that_arrives_before_the_success_delivers_nothing(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     succeeded = fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id))
     refunded = fake_stripe.event("charge.refunded", fake_stripe.refund(pending_payment.stripe_id))
     send(refunded)
@@ -127,7 +156,9 @@ def test_a_refund_that_arrives_before_the_success_delivers_nothing(send, pending
     assert mail.outbox == []
 
 
-def test_a_failed_payment_is_recorded_and_the_order_stays_buyable(send, client, pending_payment, fake_stripe):
+def test_a_failed_payment_is_recorded_and_the_order_stays_buyable(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], client: Client, pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     send(fake_stripe.event("payment_intent.payment_failed", fake_stripe.fail(pending_payment.stripe_id)))
     pending_payment.refresh_from_db()
     order = pending_payment.order
@@ -139,7 +170,9 @@ def test_a_failed_payment_is_recorded_and_the_order_stays_buyable(send, client, 
     assert mail.outbox == []
 
 
-def test_a_refund_marks_the_order_refunded(send, pending_payment, fake_stripe):
+def test_a_refund_marks_the_order_refunded(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     send(fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id)))
     send(fake_stripe.event("charge.refunded", fake_stripe.refund(pending_payment.stripe_id)))
     pending_payment.refresh_from_db()
@@ -150,7 +183,9 @@ def test_a_refund_marks_the_order_refunded(send, pending_payment, fake_stripe):
     assert kinds(order)[-2:] == ["payment_refunded", "order_refunded"]
 
 
-def test_a_partial_refund_is_recorded_and_keeps_the_order_paid(send, pending_payment, fake_stripe):
+def test_a_partial_refund_is_recorded_and_keeps_the_order_paid(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], pending_payment: Payment, fake_stripe: FakeStripe
+) -> None:
     send(fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id)))
     send(fake_stripe.event("charge.refunded", fake_stripe.refund(pending_payment.stripe_id, amount=400)))
     pending_payment.refresh_from_db()
@@ -164,8 +199,13 @@ def test_a_partial_refund_is_recorded_and_keeps_the_order_paid(send, pending_pay
     [({"amount": 100}, "amount 100 (minor units), the order asked for 1400"), ({"currency": "usd"}, "paid in USD")],
 )
 def test_an_amount_or_currency_mismatch_is_flagged_and_delivers_nothing(
-    send, admin_client, pending_payment, fake_stripe, change, reason
-):
+    send: Callable[..., _MonkeyPatchedWSGIResponse],
+    admin_client: Client,
+    pending_payment: Payment,
+    fake_stripe: FakeStripe,
+    change: dict[str, Any],
+    reason: str,
+) -> None:
     send(fake_stripe.event("payment_intent.succeeded", fake_stripe.succeed(pending_payment.stripe_id, **change)))
     pending_payment.refresh_from_db()
     assert reason in pending_payment.flag
@@ -179,7 +219,9 @@ def test_an_amount_or_currency_mismatch_is_flagged_and_delivers_nothing(
     assert reason.encode() in page.content
 
 
-def test_a_second_payment_for_a_paid_order_is_flagged_and_not_delivered_again(send, client, order, fake_stripe):
+def test_a_second_payment_for_a_paid_order_is_flagged_and_not_delivered_again(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], client: Client, order: Order, fake_stripe: FakeStripe
+) -> None:
     first = client.post(f"/en/orders/{order.token}/buy/", {"amount": "14"}, HTTP_ACCEPT="application/json")
     second = client.post(f"/en/orders/{order.token}/buy/", {"amount": "20"}, HTTP_ACCEPT="application/json")
     assert first.status_code == second.status_code == 200
@@ -191,7 +233,9 @@ def test_a_second_payment_for_a_paid_order_is_flagged_and_not_delivered_again(se
     assert len(mail.outbox) == 1
 
 
-def test_an_event_about_another_shops_payment_is_accepted_and_ignored(send, fake_stripe, order):
+def test_an_event_about_another_shops_payment_is_accepted_and_ignored(
+    send: Callable[..., _MonkeyPatchedWSGIResponse], fake_stripe: FakeStripe, order: Order
+) -> None:
     fake_stripe.intents["pi_elsewhere"] = {
         "id": "pi_elsewhere",
         "object": "payment_intent",
@@ -209,7 +253,7 @@ def test_an_event_about_another_shops_payment_is_accepted_and_ignored(send, fake
     assert Order.objects.get().status == Order.Status.PREVIEW_READY
 
 
-def test_the_webhook_endpoint_follows_the_settings(fake_stripe, settings):
+def test_the_webhook_endpoint_follows_the_settings(fake_stripe: FakeStripe, settings: Settings) -> None:
     from djstripe.models import WebhookEndpoint
 
     settings.SITE_URL = "https://shop.example"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def docker_compose() -> list[str]:
     pytest.skip("docker compose is not installed (the docker CLI with its compose plugin; no engine needed)")
 
 
-def test_the_compose_file_is_valid(tmp_path):
+def test_the_compose_file_is_valid(tmp_path: Path) -> None:
     # `config` parses, interpolates and validates without a Docker engine.
     result = subprocess.run(
         [*docker_compose(), "-f", str(DEPLOY / "compose.yaml"), "config", "--format", "json"],
@@ -47,16 +48,18 @@ def test_the_compose_file_is_valid(tmp_path):
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "worker-default", "beat"}
     assert services["beat"]["command"][:4] == ["celery", "-A", "picmatix", "beat"]
     render = services["worker"]["command"]
-    assert render[render.index("-Q") + 1] == "render" and render[render.index("--concurrency") + 1] == "1"
+    assert render[render.index("-Q") + 1] == "render"
+    assert render[render.index("--concurrency") + 1] == "1"
     [gpu] = services["worker"]["deploy"]["resources"]["reservations"]["devices"]
     assert gpu["capabilities"] == ["gpu"]
     for name in ("web", "worker", "worker-default", "beat"):
         env = services[name]["environment"]
-        assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://")
 
 
 @pytest.mark.parametrize("dockerfile", ["web.Dockerfile", "worker.Dockerfile"])
-def test_the_dockerfiles_pass_hadolint(dockerfile):
+def test_the_dockerfiles_pass_hadolint(dockerfile: str) -> None:
     hadolint = tool("hadolint")
     result = subprocess.run(
         [hadolint, "--no-color", "--config", str(DEPLOY / "hadolint.yaml"), str(DEPLOY / dockerfile)],
@@ -66,7 +69,7 @@ def test_the_dockerfiles_pass_hadolint(dockerfile):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_worker_image_bakes_in_the_torch_of_the_worker_extra_and_the_models():
+def test_the_worker_image_bakes_in_the_torch_of_the_worker_extra_and_the_models() -> None:
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["worker"]
     dockerfile = (DEPLOY / "worker.Dockerfile").read_text()
     lock = (ROOT / "requirements" / "worker.txt").read_text()
@@ -75,11 +78,12 @@ def test_the_worker_image_bakes_in_the_torch_of_the_worker_extra_and_the_models(
         [pin] = [p for p in extra if p.startswith(f"{package}==")]
         assert re.search(rf"^{re.escape(pin)} ", lock, re.MULTILINE), f"requirements/worker.txt must pin {pin}"
     assert "PICMATIX_ALLOW_DOWNLOADS=1 python" in dockerfile  # waifu2x models fetched at build time
-    assert "ENV PICMATIX_WAIFU2X_DIR=" in dockerfile and "PICMATIX_ALLOW_DOWNLOADS=0" in dockerfile
+    assert "ENV PICMATIX_WAIFU2X_DIR=" in dockerfile
+    assert "PICMATIX_ALLOW_DOWNLOADS=0" in dockerfile
     assert re.search(r"^FROM nvidia/cuda:", dockerfile, re.MULTILINE)
 
 
-def test_the_deploy_script_passes_shellcheck():
+def test_the_deploy_script_passes_shellcheck() -> None:
     shellcheck = tool("shellcheck")
     result = subprocess.run([shellcheck, str(DEPLOY / "deploy.sh")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
@@ -98,7 +102,7 @@ def test_the_deploy_script_passes_shellcheck():
         ),
     ],
 )
-def test_a_dry_run_prints_every_step_and_runs_none(args, expected, tmp_path):
+def test_a_dry_run_prints_every_step_and_runs_none(args: list[Any], expected: list[Any], tmp_path: Path) -> None:
     text = (DEPLOY / "deploy.sh").read_text()
     assert "set -euo pipefail" in text
     env = {**os.environ, "PICMATIX_HOME": str(tmp_path), "PICMATIX_ENV_FILE": str(tmp_path / "none.env")}
@@ -112,7 +116,7 @@ def test_a_dry_run_prints_every_step_and_runs_none(args, expected, tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing was installed or written
 
 
-def test_the_deploy_script_refuses_an_environment_without_a_secret_key(tmp_path):
+def test_the_deploy_script_refuses_an_environment_without_a_secret_key(tmp_path: Path) -> None:
     env_file = tmp_path / "picmatix.env"
     env_file.write_text("SECRET_KEY=\nDEBUG=false\n")
     env = {**os.environ, "PICMATIX_HOME": str(tmp_path), "PICMATIX_ENV_FILE": str(env_file)}
@@ -123,14 +127,17 @@ def test_the_deploy_script_refuses_an_environment_without_a_secret_key(tmp_path)
     assert "SECRET_KEY is empty" in result.stderr
 
 
-def test_the_render_worker_unit_runs_one_worker_per_gpu_and_stops_gracefully():
+def test_the_render_worker_unit_runs_one_worker_per_gpu_and_stops_gracefully() -> None:
     unit = (DEPLOY / "systemd" / "picmatix-worker@.service").read_text()
     assert "Environment=CUDA_VISIBLE_DEVICES=%i" in unit
-    assert "-Q render" in unit and "--concurrency 1" in unit and "--prefetch-multiplier 1" in unit
-    assert "KillSignal=SIGTERM" in unit and re.search(r"^TimeoutStopSec=\d+", unit, re.MULTILINE)
+    assert "-Q render" in unit
+    assert "--concurrency 1" in unit
+    assert "--prefetch-multiplier 1" in unit
+    assert "KillSignal=SIGTERM" in unit
+    assert re.search(r"^TimeoutStopSec=\d+", unit, re.MULTILINE)
 
 
-def test_the_service_units_pass_systemd_analyze(tmp_path):
+def test_the_service_units_pass_systemd_analyze(tmp_path: Path) -> None:
     analyze = tool("systemd-analyze")
     system = Path("/lib/systemd/system")
     if not (system / "sysinit.target").exists():
@@ -156,7 +163,8 @@ def test_the_service_units_pass_systemd_analyze(tmp_path):
         "picmatix-worker@0.service",
     ]
     result = subprocess.run([analyze, "verify", f"--root={tmp_path}", *names], capture_output=True, text=True)
-    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr.strip(), result.stderr
 
 
 def settings_read_by_the_code() -> set[str]:
@@ -168,7 +176,7 @@ def settings_read_by_the_code() -> set[str]:
 
 
 @pytest.mark.parametrize("name", ["staging.env.example", "production.env.example"])
-def test_the_env_files_hold_no_secrets_and_no_unknown_settings(name):
+def test_the_env_files_hold_no_secrets_and_no_unknown_settings(name: str) -> None:
     known = settings_read_by_the_code()
     secrets_ = {"SECRET_KEY", "EMAIL_HOST_PASSWORD", "AWS_SECRET_ACCESS_KEY", "STRIPE_SECRET_KEY"}
     secrets_ |= {"STRIPE_WEBHOOK_SECRET", "RECAPTCHA_PRIVATE_KEY", "SENTRY_DSN"}
@@ -184,7 +192,7 @@ def test_the_env_files_hold_no_secrets_and_no_unknown_settings(name):
     assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "PICMATIX_STORAGE", "SENTRY_DSN"} <= seen
 
 
-def test_real_env_files_are_kept_out_of_git_and_images():
+def test_real_env_files_are_kept_out_of_git_and_images() -> None:
     assert "deploy/env/*.env" in (ROOT / ".dockerignore").read_text()
     result = subprocess.run(["git", "check-ignore", "-q", "deploy/env/production.env"], cwd=ROOT, capture_output=True)
     assert result.returncode == 0, "deploy/env/production.env must be git-ignored"

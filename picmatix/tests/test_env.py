@@ -1,10 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
 
 
-def test_missing_variables_take_their_defaults():
+def test_missing_variables_take_their_defaults() -> None:
     environ: dict[str, str] = {}
     assert env_str("X", "d", environ=environ) == "d"
     assert env_bool("X", True, environ=environ) is True
@@ -12,7 +16,7 @@ def test_missing_variables_take_their_defaults():
     assert env_list("X", ["a"], environ=environ) == ["a"]
 
 
-def test_values_are_parsed_strictly():
+def test_values_are_parsed_strictly() -> None:
     environ = {"B": "Yes", "I": " 42 ", "L": "a, b,,c", "C": "S3"}
     assert env_bool("B", environ=environ) is True
     assert env_int("I", 0, environ=environ) == 42
@@ -29,7 +33,7 @@ def test_values_are_parsed_strictly():
         (lambda e: env_choice("C", "local", ("local", "s3"), environ=e), "C='ftp'"),
     ],
 )
-def test_a_bad_value_stops_the_process_with_its_name(call, message):
+def test_a_bad_value_stops_the_process_with_its_name(call: Any, message: str) -> None:
     environ = {"B": "maybe", "I": "12x", "N": "0", "C": "ftp"}
     with pytest.raises(ImproperlyConfigured, match=message.replace("(", r"\(")):
         call(environ)

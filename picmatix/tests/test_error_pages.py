@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.core.checks import run_checks
 from django.test import Client
 
 from core.checks import OPERATOR
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
 
 pytestmark = pytest.mark.urls("picmatix.tests.error_urls")
 
@@ -26,7 +32,7 @@ def _client() -> Client:
 @pytest.mark.parametrize("status", sorted(PAGES))
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_each_error_page_speaks_the_customer_s_language_in_the_site_s_design(
-    status: int, language: str, settings
+    status: int, language: str, settings: Settings
 ) -> None:
     """No `db` mark: pytest-django refuses every query, so these pages must render without the database."""
     settings.DEBUG = False
@@ -36,11 +42,12 @@ def test_each_error_page_speaks_the_customer_s_language_in_the_site_s_design(
     body = response.content.decode()
     assert (english if language == "en" else spanish) in body
     assert f'<html lang="{language}">' in body
-    assert 'class="site-header"' in body and "picmatix/site.css" in body
+    assert 'class="site-header"' in body
+    assert "picmatix/site.css" in body
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_a_refused_csrf_token_explains_what_to_do(language: str, settings) -> None:
+def test_a_refused_csrf_token_explains_what_to_do(language: str, settings: Settings) -> None:
     settings.DEBUG = False
     response = Client(enforce_csrf_checks=True).post(f"/{language}/fail/csrf/", {})
     assert response.status_code == 403
@@ -60,13 +67,14 @@ def test_the_429_page_exists_in_both_languages() -> None:
 
 
 @pytest.mark.django_db
-def test_customer_pages_say_nothing_about_the_shop_s_set_up(client, settings) -> None:
+def test_customer_pages_say_nothing_about_the_shop_s_set_up(client: Client, settings: Settings) -> None:
     settings.RECAPTCHA_MODE = "off"
     body = client.get("/en/").content.decode()
-    assert "reCAPTCHA" not in body and "not configured" not in body
+    assert "reCAPTCHA" not in body
+    assert "not configured" not in body
 
 
-def test_set_up_notices_go_to_the_system_checks(settings) -> None:
+def test_set_up_notices_go_to_the_system_checks(settings: Settings) -> None:
     settings.RECAPTCHA_MODE = "off"
     settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
     ids = {message.id for message in run_checks(tags=[OPERATOR])}
@@ -79,9 +87,10 @@ def test_set_up_notices_go_to_the_system_checks(settings) -> None:
 
 
 @pytest.mark.django_db
-def test_set_up_notices_are_listed_on_the_admin_home_page_for_staff(admin_client, settings) -> None:
+def test_set_up_notices_are_listed_on_the_admin_home_page_for_staff(admin_client: Client, settings: Settings) -> None:
     settings.RECAPTCHA_MODE = "off"
     settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
     body = admin_client.get("/admin/").content.decode()
     assert 'id="operator-notices"' in body
-    assert "PICMATIX_RECAPTCHA=on" in body and "STRIPE_SECRET_KEY" in body
+    assert "PICMATIX_RECAPTCHA=on" in body
+    assert "STRIPE_SECRET_KEY" in body

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import Settings
 
-def test_healthz_answers_without_touching_the_database(client):
+    from picmatix.tests.s3server import S3
+
+
+def test_healthz_answers_without_touching_the_database(client: Client) -> None:
     # No django_db mark: pytest-django fails any database access here.
     response = client.get("/healthz", HTTP_HOST="10.0.3.7")  # probes use the container's IP
     assert response.status_code == 200
@@ -14,7 +23,7 @@ def test_healthz_answers_without_touching_the_database(client):
 
 
 @pytest.mark.django_db
-def test_readyz_checks_database_broker_and_storage(client, media):
+def test_readyz_checks_database_broker_and_storage(client: Client, media: Path) -> None:
     response = client.get("/readyz", HTTP_HOST="10.0.3.7")
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -24,17 +33,21 @@ def test_readyz_checks_database_broker_and_storage(client, media):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_broker_is_down(client, media, settings):
+def test_readyz_is_503_when_the_broker_is_down(client: Client, media: Path, settings: Settings) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
     response = client.get("/readyz")
     assert response.status_code == 503
     checks = response.json()["checks"]
-    assert checks["broker"]["ok"] is False and "error" in checks["broker"]
-    assert checks["database"]["ok"] is True and checks["storage"]["ok"] is True
+    assert checks["broker"]["ok"] is False
+    assert "error" in checks["broker"]
+    assert checks["database"]["ok"] is True
+    assert checks["storage"]["ok"] is True
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_media_folder_is_gone(client, media, tmp_path, settings):
+def test_readyz_is_503_when_the_media_folder_is_gone(
+    client: Client, media: Path, tmp_path: Path, settings: Settings
+) -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -48,7 +61,7 @@ def test_readyz_is_503_when_the_media_folder_is_gone(client, media, tmp_path, se
 
 
 @pytest.mark.django_db
-def test_readyz_checks_the_s3_bucket(client, s3, settings):
+def test_readyz_checks_the_s3_bucket(client: Client, s3: S3, settings: Settings) -> None:
     assert client.get("/readyz").json()["checks"]["storage"]["ok"] is True
     settings.STORAGES = {**settings.STORAGES, "default": s3.storage_settings(bucket_name="no-such-bucket")}
     response = client.get("/readyz")
@@ -56,5 +69,5 @@ def test_readyz_checks_the_s3_bucket(client, s3, settings):
     assert response.json()["checks"]["storage"]["ok"] is False
 
 
-def test_other_paths_go_through_the_normal_stack(client):
+def test_other_paths_go_through_the_normal_stack(client: Client) -> None:
     assert client.get("/healthz/extra").status_code == 404

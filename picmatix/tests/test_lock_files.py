@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -36,7 +37,7 @@ def requirements_of(extras: tuple[str, ...]) -> list[Requirement]:
 
 
 @pytest.mark.parametrize("lock", sorted(LOCKS))
-def test_every_dependency_in_pyproject_is_pinned_in_the_lock_file_within_its_range(lock):
+def test_every_dependency_in_pyproject_is_pinned_in_the_lock_file_within_its_range(lock: Any) -> None:
     # Fails after a dependency is added or narrowed in pyproject.toml until `make lock` is run.
     pins = locked(lock)
     problems = []
@@ -50,7 +51,7 @@ def test_every_dependency_in_pyproject_is_pinned_in_the_lock_file_within_its_ran
 
 
 @pytest.mark.parametrize("lock", sorted(LOCKS))
-def test_every_pin_in_the_lock_file_carries_a_hash(lock):
+def test_every_pin_in_the_lock_file_carries_a_hash(lock: Any) -> None:
     pins = locked(lock)
     text = (ROOT / "requirements" / lock).read_text()
     lines = [line for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
@@ -58,21 +59,24 @@ def test_every_pin_in_the_lock_file_carries_a_hash(lock):
     assert [name for name, (_, hashes) in pins.items() if hashes == 0] == []
 
 
-def test_the_web_lock_has_no_torch_and_all_locks_agree_on_versions():
+def test_the_web_lock_has_no_torch_and_all_locks_agree_on_versions() -> None:
     web, worker, dev = locked("web.txt"), locked("worker.txt"), locked("dev.txt")
-    assert "torch" not in web and "torch" in worker
+    assert "torch" not in web
+    assert "torch" in worker
     for lock in (web, worker):
         assert {name: pin[0] for name, pin in lock.items() if dev[name][0] != pin[0]} == {}
 
 
-def test_the_locked_django_and_pillow_are_past_their_published_security_fixes():
+def test_the_locked_django_and_pillow_are_past_their_published_security_fixes() -> None:
     for lock in LOCKS:
         pins = locked(lock)
         assert pins["django"][0] >= Version("5.2.8")
         assert pins["pillow"][0] >= Version("11.3")
     floors = {Requirement(r).name.lower(): Requirement(r).specifier for r in PYPROJECT["project"]["dependencies"]}
-    assert not floors["django"].contains("5.2.7") and floors["django"].contains("5.2.8")
-    assert not floors["pillow"].contains("11.2.1") and floors["pillow"].contains("11.3.0")
+    assert not floors["django"].contains("5.2.7")
+    assert floors["django"].contains("5.2.8")
+    assert not floors["pillow"].contains("11.2.1")
+    assert floors["pillow"].contains("11.3.0")
 
 
 @pytest.mark.parametrize(
@@ -83,7 +87,9 @@ def test_the_locked_django_and_pillow_are_past_their_published_security_fixes():
         ("deploy/worker.Dockerfile", "requirements/worker.txt"),
     ],
 )
-def test_make_and_both_images_install_from_their_lock_file_with_hashes_and_the_code_without_dependencies(path, lock):
+def test_make_and_both_images_install_from_their_lock_file_with_hashes_and_the_code_without_dependencies(
+    path: str, lock: str
+) -> None:
     text = (ROOT / path).read_text().replace("\\\n", " ")
     installs = [line for line in text.splitlines() if "pip install" in line]
     assert any(f"--require-hashes -r {lock}" in line for line in installs), installs
@@ -93,7 +99,7 @@ def test_make_and_both_images_install_from_their_lock_file_with_hashes_and_the_c
     assert not any("-e '." in line or "install torch" in line for line in installs), installs
 
 
-def test_ci_runs_make_test_which_installs_from_the_lock_file():
+def test_ci_runs_make_test_which_installs_from_the_lock_file() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.MULTILINE)
     makefile = (ROOT / "Makefile").read_text()

@@ -11,9 +11,11 @@ import json
 import logging
 import logging.config
 import runpy
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import mail
@@ -23,23 +25,30 @@ from orders.models import Order
 from payments.links import hd_link_signature
 from picmatix.logs import REDACTED, logging_config
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_SECRET = "pi_3QabcDEF123_secret_Zyx987Wvu"
 
 
 @pytest.fixture
-def order(style):
+def order(style: Style) -> Order:
     return Order.objects.create(email="ana@example.com", style=style, content_image="uploads/x.jpg")
 
 
 @pytest.fixture
-def secrets_of(order):
+def secrets_of(order: Order) -> tuple[str, str]:
     return order.token, hd_link_signature(order.token)
 
 
 @pytest.fixture
-def log_file(tmp_path, settings):
+def log_file(tmp_path: Path, settings: Settings) -> Iterator[Path]:
     """The project's LOGGING (JSON, as in production) writing to a file; the test's own put back after."""
     path = tmp_path / "web.log"
     logging.config.dictConfig(logging_config(fmt="json", level="INFO", file=str(path)))
@@ -53,7 +62,9 @@ def assert_redacted(text: str, *secrets: str) -> None:
     assert REDACTED in text
 
 
-def test_django_request_logs_of_404s_and_500s_are_redacted(log_file, order, secrets_of, mocker):
+def test_django_request_logs_of_404s_and_500s_are_redacted(
+    log_file: Path, order: Order, secrets_of: tuple[str, str], mocker: MockerFixture
+) -> None:
     token, signature = secrets_of
     client = Client(raise_request_exception=False)
     assert client.get(f"/en/orders/{token}/hd/{signature}/").status_code == 404  # not paid
@@ -66,22 +77,24 @@ def test_django_request_logs_of_404s_and_500s_are_redacted(log_file, order, secr
     lines = [json.loads(line) for line in text.splitlines()]
     assert [line["logger"] for line in lines if line["level"] in ("WARNING", "ERROR")] == ["django.request"] * 3
     assert_redacted(text, token, token[:20], signature, signature.split(":")[1])
-    assert (
-        "Internal Server Error: /en/orders/[redacted]/" in text and "RuntimeError: no progress for [redacted]" in text
-    )
+    assert "Internal Server Error: /en/orders/[redacted]/" in text
+    assert "RuntimeError: no progress for [redacted]" in text
 
 
-def test_the_error_email_to_staff_is_redacted(log_file, order, secrets_of, mocker, settings):
+def test_the_error_email_to_staff_is_redacted(
+    log_file: Path, order: Order, secrets_of: tuple[str, str], mocker: MockerFixture, settings: Settings
+) -> None:
     token, _ = secrets_of
     settings.ADMINS = [("staff", "staff@example.com")]
     mocker.patch("orders.views.order_progress", side_effect=RuntimeError("boom"))
     Client(raise_request_exception=False).get(f"/en/orders/{token}/?payment_intent_client_secret={CLIENT_SECRET}")
     [email] = mail.outbox
     html = email.alternatives[0][0] if email.alternatives else ""
-    assert_redacted(email.subject + email.body + html, token, CLIENT_SECRET)
+    assert isinstance(html, str)
+    assert_redacted(f"{email.subject}{email.body}{html}", token, CLIENT_SECRET)
 
 
-def test_runserver_request_lines_are_redacted(log_file, secrets_of):
+def test_runserver_request_lines_are_redacted(log_file: Path, secrets_of: tuple[str, str]) -> None:
     from django.core.servers.basehttp import WSGIRequestHandler
 
     token, signature = secrets_of
@@ -94,7 +107,7 @@ def test_runserver_request_lines_are_redacted(log_file, secrets_of):
     assert_redacted(text, token, signature)
 
 
-def test_gunicorn_access_log_lines_are_redacted(tmp_path, secrets_of):
+def test_gunicorn_access_log_lines_are_redacted(tmp_path: Path, secrets_of: tuple[str, str]) -> None:
     from gunicorn.config import Config
 
     token, signature = secrets_of
@@ -121,12 +134,15 @@ def test_gunicorn_access_log_lines_are_redacted(tmp_path, secrets_of):
     logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
     logger.error("Error handling request %s", path)
     text = access.read_text()
-    assert text.count("\n") == 1 and '"GET /en/orders/[redacted]/hd/[redacted]/?payment_intent_client_secret=' in text
+    assert text.count("\n") == 1
+    assert '"GET /en/orders/[redacted]/hd/[redacted]/?payment_intent_client_secret=' in text
     assert_redacted(text, token, signature, CLIENT_SECRET)
     assert_redacted((tmp_path / "error.log").read_text(), token, signature)
 
 
-def test_sentry_events_are_redacted(order, secrets_of, mocker, monkeypatch, tmp_path):
+def test_sentry_events_are_redacted(
+    order: Order, secrets_of: tuple[str, str], mocker: MockerFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import sentry_sdk
     from sentry_sdk.transport import Transport
 
@@ -134,7 +150,7 @@ def test_sentry_events_are_redacted(order, secrets_of, mocker, monkeypatch, tmp_
     sent: list[dict] = []
 
     class Capture(Transport):
-        def capture_envelope(self, envelope) -> None:
+        def capture_envelope(self, envelope: Any) -> None:
             sent.extend(item.payload.json for item in envelope.items if item.payload.json)
 
     # The options the settings give sentry_sdk.init in production, used with a transport that keeps events.

@@ -33,7 +33,7 @@ def folders_with_tests() -> set[str]:
     return found
 
 
-def test_every_folder_with_tests_is_in_pytest_testpaths():
+def test_every_folder_with_tests_is_in_pytest_testpaths() -> None:
     testpaths = set(PYPROJECT["tool"]["pytest"]["ini_options"]["testpaths"])
     found = folders_with_tests()
     assert {"orders", "gallery", "browser"} <= found  # the walk itself works
@@ -58,7 +58,7 @@ def tracked_files() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built from a copy of the tracked files, as from a fresh clone (no .mo, no build/)."""
     source = tmp_path_factory.mktemp("source")
     for name in tracked_files():
@@ -77,7 +77,7 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_the_wheel_holds_every_app_with_its_files_and_migrations(wheel):
+def test_the_wheel_holds_every_app_with_its_files_and_migrations(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     apps = our_apps()
     assert {"styles", "orders", "payments", "rendering", "gallery"} <= set(apps)
@@ -94,7 +94,7 @@ def test_the_wheel_holds_every_app_with_its_files_and_migrations(wheel):
     assert missing == []
 
 
-def test_the_wheel_holds_the_site_templates_and_the_compiled_spanish_catalogue(wheel):
+def test_the_wheel_holds_the_site_templates_and_the_compiled_spanish_catalogue(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = [n for n in tracked_files() if n.startswith("templates/")]
     assert len(templates) > 10
@@ -106,7 +106,9 @@ def test_the_wheel_holds_the_site_templates_and_the_compiled_spanish_catalogue(w
         assert f"picmatix/{po[:-3]}.mo" in names
 
 
-def test_a_non_editable_install_of_the_wheel_renders_pages_in_spanish_and_finds_its_static_files(wheel, tmp_path):
+def test_a_non_editable_install_of_the_wheel_renders_pages_in_spanish_and_finds_its_static_files(
+    wheel: Path, tmp_path: Path
+) -> None:
     # The wheel unpacked is what site-packages gets; run from elsewhere so the checkout is not found.
     installed = tmp_path / "site-packages"
     zipfile.ZipFile(wheel).extractall(installed)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 import runpy
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from pytest_mock import MockerFixture
+
 
 SETTINGS = Path(__file__).resolve().parents[1] / "settings.py"
 S3 = {"PICMATIX_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "shop-private"}
 
 
 @pytest.fixture
-def load(monkeypatch, tmp_path):
+def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., dict[str, Any]]:
     """Evaluate picmatix/settings.py afresh with these variables (the running settings stay as they are)."""
 
     for name in list(os.environ):
@@ -30,7 +36,7 @@ def load(monkeypatch, tmp_path):
     return load
 
 
-def test_s3_storage_keeps_objects_private_and_links_presigned(load):
+def test_s3_storage_keeps_objects_private_and_links_presigned(load: Callable[..., dict[str, Any]]) -> None:
     options = load(**S3)["STORAGES"]["default"]["OPTIONS"]
     assert options["default_acl"] == "private"
     assert options["querystring_auth"] is True
@@ -39,12 +45,12 @@ def test_s3_storage_keeps_objects_private_and_links_presigned(load):
     assert "custom_domain" not in options
 
 
-def test_a_custom_domain_without_cloudfront_signing_is_refused(load):
+def test_a_custom_domain_without_cloudfront_signing_is_refused(load: Callable[..., dict[str, Any]]) -> None:
     with pytest.raises(ImproperlyConfigured, match="AWS_S3_CUSTOM_DOMAIN turns presigned URLs off"):
         load(**S3, AWS_S3_CUSTOM_DOMAIN="files.example.com")
 
 
-def test_a_custom_domain_with_a_cloudfront_key_pair_signs_links(load):
+def test_a_custom_domain_with_a_cloudfront_key_pair_signs_links(load: Callable[..., dict[str, Any]]) -> None:
     options = load(
         **S3,
         AWS_S3_CUSTOM_DOMAIN="files.example.com",
@@ -55,31 +61,31 @@ def test_a_custom_domain_with_a_cloudfront_key_pair_signs_links(load):
     assert options["cloudfront_key"].startswith(b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n")
 
 
-def test_s3_without_a_bucket_is_refused(load):
+def test_s3_without_a_bucket_is_refused(load: Callable[..., dict[str, Any]]) -> None:
     with pytest.raises(ImproperlyConfigured, match="AWS_STORAGE_BUCKET_NAME"):
         load(PICMATIX_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="")
 
 
-def test_direct_upload_needs_s3(load):
+def test_direct_upload_needs_s3(load: Callable[..., dict[str, Any]]) -> None:
     with pytest.raises(ImproperlyConfigured, match="PICMATIX_DIRECT_UPLOAD=1 needs PICMATIX_STORAGE=s3"):
         load(PICMATIX_DIRECT_UPLOAD="1")
     assert load(**S3, PICMATIX_DIRECT_UPLOAD="1")["DIRECT_UPLOAD"] is True
 
 
-def test_retention_periods_come_from_the_environment(load):
+def test_retention_periods_come_from_the_environment(load: Callable[..., dict[str, Any]]) -> None:
     loaded = load(PICMATIX_RETENTION_UNPAID_DAYS="14", PICMATIX_RETENTION_PAID_DAYS="90")
     assert (loaded["RETENTION_UNPAID_DAYS"], loaded["RETENTION_PAID_DAYS"]) == (14, 90)
     with pytest.raises(ImproperlyConfigured):
         load(PICMATIX_RETENTION_UNPAID_DAYS="0")
 
 
-def test_a_cdn_serves_static_files_from_hashed_names(load):
+def test_a_cdn_serves_static_files_from_hashed_names(load: Callable[..., dict[str, Any]]) -> None:
     loaded = load(PICMATIX_STATIC_URL="https://cdn.example.com/static/", PICMATIX_STATIC_MANIFEST="1")
     assert loaded["STATIC_URL"] == "https://cdn.example.com/static/"
     assert loaded["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
-def test_sentry_is_off_unless_a_dsn_is_set(load, mocker):
+def test_sentry_is_off_unless_a_dsn_is_set(load: Callable[..., dict[str, Any]], mocker: MockerFixture) -> None:
     init = mocker.patch("sentry_sdk.init")
     load()
     init.assert_not_called()
@@ -96,14 +102,14 @@ HTTPS = {"PICMATIX_HTTPS": "true", "SECRET_KEY": "k" * 20 + "-a-long-production-
 
 
 @pytest.fixture
-def production(load, monkeypatch):
+def production(load: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
     """`load` without the variables these tests are about (the developer's shell may set some)."""
     for name in ("SECRET_KEY", "DEBUG", "RECAPTCHA_PUBLIC_KEY", "RECAPTCHA_PRIVATE_KEY"):
         monkeypatch.delenv(name, raising=False)
     return load
 
 
-def refusal(load, **env: str) -> str:
+def refusal(load: Callable[..., dict[str, Any]], **env: str) -> str:
     with pytest.raises(ImproperlyConfigured) as refused:
         load(**env)
     message = str(refused.value)
@@ -111,22 +117,26 @@ def refusal(load, **env: str) -> str:
     return message
 
 
-def test_https_without_a_secret_key_refuses_to_start(production):
+def test_https_without_a_secret_key_refuses_to_start(production: Callable[..., dict[str, Any]]) -> None:
     message = refusal(production, PICMATIX_HTTPS="true")
     assert message.startswith("SECRET_KEY ")
     assert refusal(production, PICMATIX_HTTPS="true", SECRET_KEY="  ").startswith("SECRET_KEY ")
 
 
-def test_https_with_debug_on_refuses_to_start(production):
+def test_https_with_debug_on_refuses_to_start(production: Callable[..., dict[str, Any]]) -> None:
     assert refusal(production, **HTTPS, DEBUG="true").startswith("DEBUG ")
 
 
-def test_https_with_stripe_keys_and_no_webhook_secret_refuses_to_start(production):
+def test_https_with_stripe_keys_and_no_webhook_secret_refuses_to_start(
+    production: Callable[..., dict[str, Any]],
+) -> None:
     assert refusal(production, **HTTPS, **STRIPE).startswith("STRIPE_WEBHOOK_SECRET ")
     assert production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_ENABLED"] is True
 
 
-def test_recaptcha_on_without_its_keys_refuses_to_start(production, monkeypatch):
+def test_recaptcha_on_without_its_keys_refuses_to_start(
+    production: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert refusal(production, **HTTPS, PICMATIX_RECAPTCHA="on").startswith("RECAPTCHA_PUBLIC_KEY ")
     message = refusal(production, **HTTPS, PICMATIX_RECAPTCHA="on", RECAPTCHA_PUBLIC_KEY="6Lc-public")
     assert message.startswith("RECAPTCHA_PRIVATE_KEY ")
@@ -136,21 +146,27 @@ def test_recaptcha_on_without_its_keys_refuses_to_start(production, monkeypatch)
     assert refusal(production, PICMATIX_RECAPTCHA="on").startswith("RECAPTCHA_PUBLIC_KEY ")
 
 
-def test_the_embedded_default_still_starts_without_any_of_them(production):
+def test_the_embedded_default_still_starts_without_any_of_them(production: Callable[..., dict[str, Any]]) -> None:
     loaded = production(DEBUG="true", **STRIPE)
-    assert loaded["SECRET_KEY"] and loaded["DEBUG"] is True and "SECURE_SSL_REDIRECT" not in loaded
+    assert loaded["SECRET_KEY"]
+    assert loaded["DEBUG"] is True
+    assert "SECURE_SSL_REDIRECT" not in loaded
 
 
-def test_a_complete_https_configuration_turns_on_every_transport_protection(production):
+def test_a_complete_https_configuration_turns_on_every_transport_protection(
+    production: Callable[..., dict[str, Any]],
+) -> None:
     loaded = production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc", PICMATIX_RECAPTCHA="on",
                         RECAPTCHA_PUBLIC_KEY="6Lc-public", RECAPTCHA_PRIVATE_KEY="6Lc-private")  # fmt: skip
     assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert loaded["SECURE_SSL_REDIRECT"] is True
-    assert loaded["SESSION_COOKIE_SECURE"] is True and loaded["CSRF_COOKIE_SECURE"] is True
-    assert loaded["SECURE_HSTS_SECONDS"] > 0 and loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] > 0
+    assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
 
 
-def test_a_refusal_is_the_last_line_a_starting_process_prints(tmp_path):
+def test_a_refusal_is_the_last_line_a_starting_process_prints(tmp_path: Path) -> None:
     import subprocess
     import sys
 

@@ -258,9 +258,11 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack: Sta
 
     # The preview: a redirect to a presigned S3 URL that serves the JPEG.
     redirect = http.get(stack.url + progress["preview_url"], allow_redirects=False, timeout=10)
-    assert redirect.status_code == 302 and "X-Amz-Signature=" in redirect.headers["Location"]
+    assert redirect.status_code == 302
+    assert "X-Amz-Signature=" in redirect.headers["Location"]
     preview = requests.get(redirect.headers["Location"], timeout=10)
-    assert preview.status_code == 200 and preview.content[:2] == b"\xff\xd8"
+    assert preview.status_code == 200
+    assert preview.content[:2] == b"\xff\xd8"
 
     # Beat sends periodic tasks through Redis to the worker (the reaper runs every 3 s here).
     deadline = time.monotonic() + 30

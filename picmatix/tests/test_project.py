@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
-def test_models_and_migrations_agree():
+def test_models_and_migrations_agree() -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
 
 
-def test_the_web_tier_runs_without_torch(tmp_path):
+def test_the_web_tier_runs_without_torch(tmp_path: Path) -> None:
     """Web hosts install picmatix without the worker extra: nothing they import may need torch."""
     script = (
         "import sys\n"

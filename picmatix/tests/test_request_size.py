@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -22,11 +23,20 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from conftest import jpeg_bytes
 from orders.models import Order
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 ROOT = Path(__file__).resolve().parents[2]
 TOO_LARGE = {"en": "What you sent is too large for us to receive.", "es": "Lo que has enviado es demasiado grande"}
 
 
-def _announce(client, path: str, length: int, **headers):
+def _announce(client: Client, path: str, length: int, **headers: Any) -> _MonkeyPatchedWSGIResponse:
     """A POST that declares `length` bytes but carries almost none: only the header is looked at."""
     return client.generic(
         "POST", path, b"x" * 10, content_type=MULTIPART_CONTENT, CONTENT_LENGTH=str(length), **headers
@@ -44,20 +54,27 @@ def _announce(client, path: str, length: int, **headers):
     ],
 )
 def test_a_declared_body_over_the_cap_gets_a_413_page_in_the_customers_language(
-    client, db, settings, mocker, path, headers, language
-):
+    client: Client,
+    db: None,
+    settings: Settings,
+    mocker: MockerFixture,
+    path: str,
+    headers: dict[str, Any],
+    language: str,
+) -> None:
     parse = mocker.spy(WSGIRequest, "_load_post_and_files")
     response = _announce(client, path, settings.REQUEST_MAX_BYTES + 1, **headers)
     assert response.status_code == 413
     assert response["Content-Language"] == language
     body = response.content.decode()
     assert TOO_LARGE[language] in body
-    assert '<link rel="stylesheet"' in body and 'class="site-header"' in body  # the site's own page
+    assert '<link rel="stylesheet"' in body
+    assert 'class="site-header"' in body
     parse.assert_not_called()  # the body was never parsed: no CSRF check, no view
     assert Order.objects.count() == 0
 
 
-def test_the_cap_is_the_upload_limit_plus_a_megabyte_by_default(settings):
+def test_the_cap_is_the_upload_limit_plus_a_megabyte_by_default(settings: Settings) -> None:
     assert settings.REQUEST_MAX_BYTES == settings.UPLOAD_MAX_BYTES + 1024 * 1024
     assert settings.MIDDLEWARE[0] == "picmatix.request_limits.RequestSizeLimitMiddleware"
     # Whatever passes the cap stays in memory: nothing is ever spooled to a temporary file.
@@ -66,17 +83,19 @@ def test_the_cap_is_the_upload_limit_plus_a_megabyte_by_default(settings):
     assert settings.FILE_UPLOAD_TEMP_DIR is None
 
 
-def _upload_body(style, photo: bytes) -> bytes:
+def _upload_body(style: Style, photo: bytes) -> bytes:
     return encode_multipart(BOUNDARY, {"photo": io.BytesIO(photo), "style": str(style.pk), "email": "ana@example.com"})
 
 
-def _chunked(client, path: str, stream: io.BytesIO):
+def _chunked(client: Client, path: str, stream: io.BytesIO) -> _MonkeyPatchedWSGIResponse:
     """What gunicorn hands Django for `Transfer-Encoding: chunked`: no CONTENT_LENGTH, the body in wsgi.input."""
     environ = {"CONTENT_TYPE": MULTIPART_CONTENT, "HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": stream}
     return client.generic("POST", path, b"", **environ)
 
 
-def test_a_chunked_body_over_the_cap_is_refused_after_reading_the_cap_only(client, style, settings):
+def test_a_chunked_body_over_the_cap_is_refused_after_reading_the_cap_only(
+    client: Client, style: Style, settings: Settings
+) -> None:
     settings.REQUEST_MAX_BYTES = 50_000
     stream = io.BytesIO(_upload_body(style, jpeg_bytes((400, 300))) + b"\0" * 200_000)
     response = _chunked(client, "/es/", stream)
@@ -86,14 +105,18 @@ def test_a_chunked_body_over_the_cap_is_refused_after_reading_the_cap_only(clien
     assert Order.objects.count() == 0
 
 
-def test_a_chunked_body_under_the_cap_is_read_whole_and_the_order_is_placed(client, style, mocker):
+def test_a_chunked_body_under_the_cap_is_read_whole_and_the_order_is_placed(
+    client: Client, style: Style, mocker: MockerFixture
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     response = _chunked(client, "/en/", io.BytesIO(_upload_body(style, jpeg_bytes((120, 90)))))
     assert response.status_code == 303
     assert Order.objects.get().content_width == 120
 
 
-def test_a_body_just_under_the_cap_goes_through(client, style, settings, mocker):
+def test_a_body_just_under_the_cap_goes_through(
+    client: Client, style: Style, settings: Settings, mocker: MockerFixture
+) -> None:
     mocker.patch("rendering.tasks.render_job_run.delay")
     body = _upload_body(style, jpeg_bytes((120, 90)))
     settings.REQUEST_MAX_BYTES = len(body)
@@ -141,7 +164,8 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
                     break
             except requests.RequestException:  # not listening yet, or still importing Django
                 pass
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            assert process.poll() is None, "gunicorn exited before it listened"
+            assert time.monotonic() < deadline, "gunicorn did not start in time"
             time.sleep(0.2)
         yield port, server_tmp
     finally:
@@ -151,7 +175,9 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
 
 
 @pytest.mark.slow
-def test_sixty_megabytes_sent_to_gunicorn_get_a_413_within_a_second_and_no_temporary_file(gunicorn, tmp_path):
+def test_sixty_megabytes_sent_to_gunicorn_get_a_413_within_a_second_and_no_temporary_file(
+    gunicorn: tuple[int, Path], tmp_path: Path
+) -> None:
     port, server_tmp = gunicorn
     size = 60 * 1024 * 1024
     # With a CSRF cookie and its token (anyone gets one by opening a page), Django would read the

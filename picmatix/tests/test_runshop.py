@@ -8,12 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
 
 from rendering.embedded import embedded_worker_commands
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
 
 # Stands in for a Celery worker: says it is up, and writes down the signal that stopped it.
 SLEEPER = """
@@ -28,7 +33,9 @@ time.sleep(60)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_runshop_starts_both_workers_and_a_signal_stops_each_of_them_once(tmp_path, settings, mocker, signum):
+def test_runshop_starts_both_workers_and_a_signal_stops_each_of_them_once(
+    tmp_path: Path, settings: Settings, mocker: MockerFixture, signum: Any
+) -> None:
     settings.VAR_DIR = tmp_path
     started: list[list[str]] = []
     notes: list[Path] = []

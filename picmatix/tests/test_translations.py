@@ -30,13 +30,13 @@ def entries(po_text: str) -> list[tuple[str, str, bool]]:
     return result
 
 
-def test_the_spanish_catalogue_is_complete():
+def test_the_spanish_catalogue_is_complete() -> None:
     found = entries((LOCALE / "django.po").read_text())
     assert len(found) > 50
     missing = [msgid for msgid, msgstr, fuzzy in found if not msgstr or fuzzy]
     assert missing == []
 
 
-def test_the_compiled_catalogue_is_in_use():
+def test_the_compiled_catalogue_is_in_use() -> None:
     with translation.override("es"):
         assert translation.gettext("Turn your photo into a painting") == "Convierte tu foto en un cuadro"

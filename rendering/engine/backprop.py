@@ -201,7 +201,8 @@ class LeanObjective(LossSettings):
                 grad = grad.mul_(step.mask)
                 grad = grad if into is None else into.add_(grad)
             else:
-                assert step.winner is not None and step.input_shape is not None
+                assert step.winner is not None
+                assert step.input_shape is not None
                 grad = max_pool_backward(grad, step.winner, step.input_shape, add_to=into)
             step.mask = step.winner = None  # free as we go
         return grad

@@ -53,7 +53,7 @@ class _Gram(torch.autograd.Function):
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """(1, C, H, W) -> (C, C) Gram matrix F F^T / (C*H*W), as neural_style.lua's StyleLoss divides it."""
     _, c, h, w = features.shape
-    return _Gram.apply(features.reshape(c, h * w), 1.0 / (c * h * w))  # type: ignore[no-any-return]
+    return _Gram.apply(features.reshape(c, h * w), 1.0 / (c * h * w))
 
 
 class _NormalizeGradient(torch.autograd.Function):
@@ -77,7 +77,7 @@ class _NormalizeGradient(torch.autograd.Function):
 
 def normalize_gradient(x: torch.Tensor, strength: float) -> torch.Tensor:
     """Mark ``x`` (read by one ``strength * loss`` term) for neural_style.lua's -normalize_gradients."""
-    return _NormalizeGradient.apply(x, strength)  # type: ignore[no-any-return]
+    return _NormalizeGradient.apply(x, strength)
 
 
 def tv_loss(image: torch.Tensor, strength: float) -> torch.Tensor:

@@ -18,8 +18,8 @@ from .losses import LossTerms
 from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
 from .postprocess import post_process
 from .recipe import Recipe, Upscale
-from .transfer import PassOutcome, pass_sizes, run_pass
-from .vgg import default_source, vgg19_features
+from .transfer import IterationCallback, PassOutcome, pass_sizes, run_pass
+from .vgg import FeatureNet, WeightSource, default_source, vgg19_features
 from .watermark import apply_watermark
 
 __all__ = ["PREVIEW_SIDE", "Progress", "RenderResult", "render", "resolve_device", "upscale_image"]
@@ -172,6 +172,29 @@ def render(
     RenderCancelled) stops the render with RenderCancelled.
     """
     began = time.perf_counter()
+    photo, paintings = _checked_inputs(content, styles, recipe, save_every)
+    sizes = [pass_sizes(spec, photo, paintings) for spec in recipe.passes]
+    dev = resolve_device(device)
+    _require_pass_memory(recipe, sizes, dev, memory_limit_bytes)
+    if recipe.upscale.method == "waifu2x":
+        _require_waifu2x_models(recipe.upscale, waifu2x_dir)
+
+    source = weights or default_source()
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    net, weight_source = vgg19_features(layers, source=source, device=dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    painted, pass_stats = _run_passes(
+        net, weight_source, recipe, photo, paintings, sizes, dev, progress=progress, save_every=save_every
+    )
+    del net
+    return _finish(painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=pass_stats)
+
+
+def _checked_inputs(
+    content: Image.Image, styles: Sequence[Image.Image], recipe: Recipe, save_every: int
+) -> tuple[Image.Image, list[Image.Image]]:
+    """The photo and the paintings as RGB, once the recipe, the images and ``save_every`` are known to fit."""
     if not isinstance(recipe, Recipe):
         raise RecipeError("", f"recipe must be a Recipe (got {type(recipe).__name__}); see Recipe.from_dict")
     photo = _rgb(content, "the content image")
@@ -187,8 +210,16 @@ def render(
                 f"passes[{i}].style_blend_weights",
                 f"has {len(blend)} weight(s) for {len(paintings)} style image(s)",
             )
-    sizes = [pass_sizes(spec, photo, paintings) for spec in recipe.passes]
-    dev = resolve_device(device)
+    return photo, paintings
+
+
+PassSizes = tuple[tuple[int, int], list[tuple[int, int]]]
+
+
+def _require_pass_memory(
+    recipe: Recipe, sizes: Sequence[PassSizes], dev: torch.device, memory_limit_bytes: int | None
+) -> None:
+    """InsufficientMemory before any work when one of the passes would not fit on ``dev``."""
     for i, (spec, ((w, h), style_dims)) in enumerate(zip(recipe.passes, sizes, strict=True)):
         needed = estimate_pass_bytes(
             h,
@@ -202,50 +233,27 @@ def render(
         )
         require_memory(needed, dev, limit=memory_limit_bytes, what=f"pass {i + 1} at {w}x{h} px")
 
-    if recipe.upscale.method == "waifu2x":
-        _require_waifu2x_models(recipe.upscale, waifu2x_dir)
 
-    source = weights or default_source()
-    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
-    net, weight_source = vgg19_features(layers, source=source, device=dev)
-    if dev.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
-
+def _run_passes(
+    net: FeatureNet,
+    weight_source: WeightSource,
+    recipe: Recipe,
+    photo: Image.Image,
+    paintings: list[Image.Image],
+    sizes: Sequence[PassSizes],
+    dev: torch.device,
+    *,
+    progress: ProgressCallback | None,
+    save_every: int,
+) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+    """The recipe's passes one after the other, each starting from the last: the final image and per-pass stats."""
     clock = _Clock(recipe, [w * h for (w, h), _ in sizes])
     pass_stats: list[dict[str, Any]] = []
     previous: torch.Tensor | None = None
-    count = len(recipe.passes)
     for index, spec in enumerate(recipe.passes):
         clock.start_pass()
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats(dev)
-
-        def report(iteration: int, terms: LossTerms, rgb: Callable[[], torch.Tensor], index: int = index) -> None:
-            if progress is None:
-                return
-            iterations = recipe.passes[index].iterations
-            snapshot = tensor_to_pil(rgb()) if save_every and iteration % save_every == 0 else None
-            answer = progress(
-                Progress(
-                    pass_index=index,
-                    pass_count=count,
-                    iteration=iteration,
-                    iterations=iterations,
-                    loss=float(terms.total.detach()),
-                    content_loss=float(terms.content),
-                    style_loss=float(terms.style),
-                    tv_loss=float(terms.tv),
-                    elapsed_s=clock.elapsed(),
-                    eta_s=clock.eta(index, iteration, iterations),
-                    peak_memory_bytes=peak_memory_bytes(dev),
-                    image=snapshot,
-                )
-            )
-            if answer is False:
-                raise RenderCancelled(
-                    f"render cancelled by its progress callback at pass {index + 1}, iteration {iteration}"
-                )
-
         outcome: PassOutcome = run_pass(
             net,
             weight_source,
@@ -254,27 +262,81 @@ def render(
             styles=paintings,
             previous=previous,
             device=dev,
-            on_iteration=report,
+            on_iteration=_progress_reporter(progress, recipe, index, clock, dev, save_every),
         )
         previous = outcome.image
-        (w, h), _ = sizes[index]
-        pass_stats.append(
-            {
-                "size": [w, h],
-                "iterations": outcome.iterations,
-                "seconds": round(outcome.seconds, 3),
-                "loss": outcome.loss,
-                "content_loss": outcome.content_loss,
-                "style_loss": outcome.style_loss,
-                "tv_loss": outcome.tv_loss,
-                "peak_memory_bytes": peak_memory_bytes(dev),
-            }
-        )
+        pass_stats.append(_pass_stats(outcome, sizes[index][0], dev))
     assert previous is not None
-    del net
+    return previous, pass_stats
 
+
+def _progress_reporter(
+    progress: ProgressCallback | None,
+    recipe: Recipe,
+    index: int,
+    clock: _Clock,
+    dev: torch.device,
+    save_every: int,
+) -> IterationCallback:
+    """The pass's per-iteration callback: a Progress for ``progress``, RenderCancelled when it answers False."""
+    count = len(recipe.passes)
+
+    def report(iteration: int, terms: LossTerms, rgb: Callable[[], torch.Tensor]) -> None:
+        if progress is None:
+            return
+        iterations = recipe.passes[index].iterations
+        snapshot = tensor_to_pil(rgb()) if save_every and iteration % save_every == 0 else None
+        answer = progress(
+            Progress(
+                pass_index=index,
+                pass_count=count,
+                iteration=iteration,
+                iterations=iterations,
+                loss=float(terms.total.detach()),
+                content_loss=float(terms.content),
+                style_loss=float(terms.style),
+                tv_loss=float(terms.tv),
+                elapsed_s=clock.elapsed(),
+                eta_s=clock.eta(index, iteration, iterations),
+                peak_memory_bytes=peak_memory_bytes(dev),
+                image=snapshot,
+            )
+        )
+        if answer is False:
+            raise RenderCancelled(
+                f"render cancelled by its progress callback at pass {index + 1}, iteration {iteration}"
+            )
+
+    return report
+
+
+def _pass_stats(outcome: PassOutcome, size: tuple[int, int], dev: torch.device) -> dict[str, Any]:
+    w, h = size
+    return {
+        "size": [w, h],
+        "iterations": outcome.iterations,
+        "seconds": round(outcome.seconds, 3),
+        "loss": outcome.loss,
+        "content_loss": outcome.content_loss,
+        "style_loss": outcome.style_loss,
+        "tv_loss": outcome.tv_loss,
+        "peak_memory_bytes": peak_memory_bytes(dev),
+    }
+
+
+def _finish(
+    painted: torch.Tensor,
+    recipe: Recipe,
+    dev: torch.device,
+    waifu2x_dir: str | os.PathLike[str] | None,
+    *,
+    began: float,
+    weights: str,
+    pass_stats: list[dict[str, Any]],
+) -> RenderResult:
+    """Post-process the last pass's image, then make the watermarked preview and the upscaled HD from it."""
     finishing = time.perf_counter()
-    finished = post_process(tensor_to_pil(previous), recipe.post, dev)
+    finished = post_process(tensor_to_pil(painted), recipe.post, dev)
     preview = apply_watermark(resize_longest(finished, min(PREVIEW_SIDE, max(finished.size))), recipe.watermark)
     post_seconds = time.perf_counter() - finishing
     upscaling = time.perf_counter()
@@ -282,7 +344,7 @@ def render(
     upscale_seconds = time.perf_counter() - upscaling
     stats: dict[str, Any] = {
         "device": str(dev),
-        "weights": source,
+        "weights": weights,
         "passes": pass_stats,
         "post_seconds": round(post_seconds, 3),
         "upscale_seconds": round(upscale_seconds, 3),

@@ -107,6 +107,41 @@ def run_pass(
     (width, height), style_dims = pass_sizes(spec, content, styles)
     memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
     photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
+    objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
+    start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
+    # The optimisers need the image dense (L-BFGS flattens its gradient with view); only the network's
+    # input takes the device's preferred layout.
+    x = start.contiguous().detach().requires_grad_(True)
+
+    def current_rgb() -> torch.Tensor:
+        return source.deprocess(x.detach()).clamp(0.0, 1.0)
+
+    evaluations, last = _optimise(x, objective, spec, memory_format, current_rgb, on_iteration)
+    with torch.no_grad():
+        rgb = current_rgb().contiguous()
+        if spec.original_colors:
+            rgb = match_luminance(rgb, photo).clamp_(0.0, 1.0)
+    return PassOutcome(
+        image=rgb,
+        iterations=evaluations,
+        seconds=time.perf_counter() - started,
+        loss=float(last.total.detach()),
+        content_loss=float(last.content),
+        style_loss=float(last.style),
+        tv_loss=float(last.tv),
+    )
+
+
+def _objective(
+    net: FeatureNet,
+    source: WeightSource,
+    spec: PassSpec,
+    photo: torch.Tensor,
+    styles: Sequence[Image.Image],
+    style_dims: Sequence[tuple[int, int]],
+    memory_format: torch.memory_format,
+) -> LeanObjective:
+    """The pass's loss and gradient, against the photo's content and the paintings' style at this size."""
 
     def network_input(rgb: torch.Tensor) -> torch.Tensor:
         return source.preprocess(rgb).contiguous(memory_format=memory_format)
@@ -115,13 +150,13 @@ def run_pass(
     style_goal = style_targets(
         net,
         [
-            network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), device))
+            network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), photo.device))
             for s, d in zip(styles, style_dims, strict=True)
         ],
         spec.style_layers,
         spec.style_blend_weights,
     )
-    objective = LeanObjective(
+    return LeanObjective(
         net,
         content=content_goal,
         style=style_goal,
@@ -130,16 +165,13 @@ def run_pass(
         tv_weight=spec.tv_weight,
         normalize_gradients=spec.normalize_gradients,
     )
-    start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
-    # The optimisers need the image dense (L-BFGS flattens its gradient with view); only the network's
-    # input takes the device's preferred layout.
-    x = start.contiguous().detach().requires_grad_(True)
 
-    optimizer: torch.optim.Optimizer
+
+def _optimizer(spec: PassSpec, x: torch.Tensor) -> torch.optim.LBFGS | torch.optim.Adam:
     if spec.optimizer == "lbfgs":
         # neural_style.lua's optim.lbfgs config: maxIter = iterations, tolX = tolFun = -1 (never stop
         # early), no line search, learning rate 1. Each iteration then costs one evaluation.
-        optimizer = torch.optim.LBFGS(
+        return torch.optim.LBFGS(
             [x],
             lr=1.0,
             max_iter=spec.iterations,
@@ -148,14 +180,21 @@ def run_pass(
             history_size=spec.lbfgs_history,
             line_search_fn=None,
         )
-    else:
-        optimizer = torch.optim.Adam([x], lr=spec.learning_rate)
+    return torch.optim.Adam([x], lr=spec.learning_rate)
 
+
+def _optimise(
+    x: torch.Tensor,
+    objective: LeanObjective,
+    spec: PassSpec,
+    memory_format: torch.memory_format,
+    current_rgb: Callable[[], torch.Tensor],
+    on_iteration: IterationCallback | None,
+) -> tuple[int, LossTerms]:
+    """Step ``x`` in place for the pass's iterations: how many loss evaluations it took, and the last losses."""
+    optimizer = _optimizer(spec, x)
     evaluations = 0
     last: LossTerms | None = None
-
-    def current_rgb() -> torch.Tensor:
-        return source.deprocess(x.detach()).clamp(0.0, 1.0)
 
     def closure() -> torch.Tensor:
         nonlocal evaluations, last
@@ -172,18 +211,5 @@ def run_pass(
     else:
         for _ in range(spec.iterations):
             optimizer.step(closure)
-
-    with torch.no_grad():
-        rgb = current_rgb().contiguous()
-        if spec.original_colors:
-            rgb = match_luminance(rgb, photo).clamp_(0.0, 1.0)
     assert last is not None
-    return PassOutcome(
-        image=rgb,
-        iterations=evaluations,
-        seconds=time.perf_counter() - started,
-        loss=float(last.total.detach()),
-        content_loss=float(last.content),
-        style_loss=float(last.style),
-        tv_loss=float(last.tv),
-    )
+    return evaluations, last

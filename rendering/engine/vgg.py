@@ -113,7 +113,7 @@ def flipped_weight(conv: nn.Conv2d) -> torch.Tensor:
     cached: torch.Tensor | None = getattr(conv, "_picmatix_flipped", None)
     if cached is None or cached.device != conv.weight.device or cached.dtype != conv.weight.dtype:
         cached = conv.weight.detach().flip(2, 3).transpose(0, 1).contiguous()
-        conv._picmatix_flipped = cached  # type: ignore[assignment]
+        conv._picmatix_flipped = cached
     return cached
 
 
@@ -184,7 +184,7 @@ def _nnpack_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     """``conv(x)``, through NNPACK where it applies (differentiable both ways)."""
     if _nnpack_applies(conv, x):
-        return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))  # type: ignore[no-any-return]
+        return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))
     return conv(x)
 
 

@@ -34,7 +34,7 @@ def main() -> None:
     django.setup()
     import rendering.tasks
 
-    rendering.tasks.render_job_execute = _gated(rendering.tasks.render_job_execute)  # type: ignore[assignment]
+    rendering.tasks.render_job_execute = _gated(rendering.tasks.render_job_execute)
     from celery.__main__ import main as celery_main
 
     sys.argv = ["celery", *sys.argv[1:]]

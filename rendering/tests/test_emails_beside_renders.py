@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,21 +24,28 @@ from rendering.tests.processes import (
     wait_for,
 )
 
+if TYPE_CHECKING:
+    from pytest_mock import MockerFixture
+
+
 pytest.importorskip("torch")
 
 
-def test_runshop_consumes_each_queue_in_its_own_worker_with_beat_in_exactly_one(tmp_path):
+def test_runshop_consumes_each_queue_in_its_own_worker_with_beat_in_exactly_one(tmp_path: Path) -> None:
     commands = embedded_worker_commands(schedule=tmp_path / "schedule")
     queues = sorted(command[command.index("-Q") + 1] for command in commands.values())
     assert queues == ["default", "render"]
     assert [name for name, command in commands.items() if "--beat" in command] == ["default"]
     render = commands["render"]
-    assert render[render.index("--pool") + 1] == "solo" and render[render.index("--concurrency") + 1] == "1"
+    assert render[render.index("--pool") + 1] == "solo"
+    assert render[render.index("--concurrency") + 1] == "1"
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind_its_own(tmp_path, media, mocker):
+def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind_its_own(
+    tmp_path: Path, media: Path, mocker: MockerFixture
+) -> None:
     if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("this test covers the embedded default (SQLite + filesystem broker)")
     mocker.patch("orders.enqueue.render_job_enqueue")  # published below, to the workers' broker
@@ -94,10 +102,12 @@ def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind
         outputs = {name: stop(worker, timeout=60) for name, worker in workers.items()}
     print(f"workers ran {time.monotonic() - started:.1f} s")
     assert order.preview_email_sent_at is not None, output()
+    assert first.finished_at is not None
     delay = (order.preview_email_sent_at - first.finished_at).total_seconds()
     print(f"preview email sent {delay:.1f} s after its render finished")
     assert delay <= 10
     # The renders behind it had not run yet: the email did not wait for them.
-    assert RenderJob.Status.DONE not in waiting and waiting.count(RenderJob.Status.QUEUED) >= 2, waiting
+    assert RenderJob.Status.DONE not in waiting, waiting
+    assert waiting.count(RenderJob.Status.QUEUED) >= 2, waiting
     assert any(order.email in mail.read_text() for mail in (var_dir / "mail").glob("*.log"))
     assert "beat: Starting" in logs["default"].read_text(), outputs

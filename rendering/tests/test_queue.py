@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
@@ -28,6 +30,10 @@ from rendering.tests.processes import (
     wait_for,
 )
 
+if TYPE_CHECKING:
+    from django.test import Client
+
+
 pytest.importorskip("torch")
 pytestmark = [pytest.mark.pg, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +46,7 @@ def clean_redis() -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path, media: Path, clean_redis: None):
+def env(tmp_path: Path, media: Path, clean_redis: None) -> Callable[..., dict[str, str]]:
     def make(**overrides: str) -> dict[str, str]:
         base = {
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
@@ -56,7 +62,7 @@ def kinds(order: Order) -> list[str]:
     return list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
 
 
-def test_three_workers_render_thirty_orders_exactly_once(env, media):
+def test_three_workers_render_thirty_orders_exactly_once(env: Callable[..., dict[str, str]], media: Path) -> None:
     style = make_style(recipe(size=24, iterations=2))
     workers = [start_worker(env(), name=f"w{n}") for n in range(3)]
     outputs: list[str] = []
@@ -78,7 +84,9 @@ def test_three_workers_render_thirty_orders_exactly_once(env, media):
     assert len(set(jobs.values_list("worker", flat=True))) >= 2
 
 
-def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(env, media, tmp_path):
+def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(
+    env: Callable[..., dict[str, str]], media: Path, tmp_path: Path
+) -> None:
     style = make_style(recipe(size=64, iterations=400))
     short = {"PICMATIX_RENDER_LEASE_SECONDS": "3", "PICMATIX_REAP_EVERY_SECONDS": "1"}
     victim = start_worker(env(**short), name="victim")
@@ -107,11 +115,15 @@ def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(env, media
     claims = OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.RENDER_CLAIMED).values_list("actor", flat=True)
     assert len(set(claims)) == 2, rescuer_out[-2000:]  # two different worker processes
     events = kinds(order)
-    assert events.count("render_claimed") == 2 and "lease_expired" in events and events.count("render_done") == 1
+    assert events.count("render_claimed") == 2
+    assert "lease_expired" in events
+    assert events.count("render_done") == 1
     assert len(stored_files(media / "renders")) == 2, beat_out[-2000:]
 
 
-def test_jobs_whose_messages_vanished_from_redis_are_brought_back(env, tmp_path):
+def test_jobs_whose_messages_vanished_from_redis_are_brought_back(
+    env: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
     style = make_style(recipe(size=24, iterations=2))
     orders = place_orders(style, 5)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -129,7 +141,7 @@ def test_jobs_whose_messages_vanished_from_redis_are_brought_back(env, tmp_path)
         assert kinds(order).count("render_claimed") == 1
 
 
-def test_a_message_delivered_twice_renders_once(env):
+def test_a_message_delivered_twice_renders_once(env: Callable[..., dict[str, str]]) -> None:
     from rendering.tasks import render_job_run
 
     style = make_style(recipe(size=24, iterations=2))
@@ -149,7 +161,9 @@ def test_a_message_delivered_twice_renders_once(env):
 
 
 @pytest.mark.parametrize(("grace", "expected"), [("0", "released"), ("3600", "finished")])
-def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(env, grace, expected):
+def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(
+    env: Callable[..., dict[str, str]], grace: str, expected: str
+) -> None:
     style = make_style(recipe(size=128, iterations=1000 if expected == "released" else 20))
     overrides = {"PICMATIX_RENDER_SHUTDOWN_GRACE_SECONDS": grace}
     worker = start_worker(env(**overrides), name="spot")
@@ -165,7 +179,8 @@ def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(env, grace, exp
         stop(worker)
     job.refresh_from_db()
     if expected == "released":
-        assert job.status == RenderJob.Status.QUEUED and job.attempts == 0
+        assert job.status == RenderJob.Status.QUEUED
+        assert job.attempts == 0
         assert "render_released" in kinds(order)
         # Only the hand-over is under test: let the successor paint a short version.
         RenderJob.objects.filter(pk=job.pk).update(recipe=recipe(size=24, iterations=2))
@@ -180,7 +195,7 @@ def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(env, grace, exp
         assert "render_released" not in kinds(order)
 
 
-def test_progress_reaches_the_order_page_through_redis(env, client):
+def test_progress_reaches_the_order_page_through_redis(env: Callable[..., dict[str, str]], client: Client) -> None:
     style = make_style(recipe(size=48, iterations=200))
     worker = start_worker(env(), name="w")
     (order,) = place_orders(style, 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,12 +13,19 @@ from orders.images import photo_clean
 from orders.models import Order, RenderJob
 from orders.services import order_create
 
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytest.importorskip("torch")
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def job(style, mocker):
+def job(style: Style, mocker: MockerFixture) -> RenderJob:
     from rendering.engine.recipe import recipe_preset
 
     style.recipe = recipe_preset("tiny").to_dict()
@@ -28,7 +37,9 @@ def job(style, mocker):
     return order.jobs.get()
 
 
-def test_a_job_is_rendered_with_progress_and_both_outputs(job, media, mocker, settings):
+def test_a_job_is_rendered_with_progress_and_both_outputs(
+    job: RenderJob, media: Path, mocker: MockerFixture, settings: Settings
+) -> None:
     import rendering.services
     from rendering.services import render_job_execute
 
@@ -38,16 +49,20 @@ def test_a_job_is_rendered_with_progress_and_both_outputs(job, media, mocker, se
     assert render_job_execute(job_id=job.pk, worker="w1") == "done"
     job.refresh_from_db()
     assert job.status == RenderJob.Status.DONE
-    assert job.progress["pass"] == 2 and job.progress["iteration"] == job.progress["iterations"]
+    assert job.progress["pass"] == 2
+    assert job.progress["iteration"] == job.progress["iterations"]
     assert job.progress["percent"] == 100.0
     assert images.call_count >= 1
-    assert job.preview.name.endswith("-preview.jpg") and job.hd.name.endswith("-hd.png")
+    assert job.preview.name.endswith("-preview.jpg")
+    assert job.hd.name.endswith("-hd.png")
     assert job.stats["passes"]
     # A redelivered message for the same job does nothing.
     assert render_job_execute(job_id=job.pk, worker="w2") == "skipped"
 
 
-def test_a_worker_that_lost_its_lease_stops_and_stores_nothing(job, media, mocker):
+def test_a_worker_that_lost_its_lease_stops_and_stores_nothing(
+    job: RenderJob, media: Path, mocker: MockerFixture
+) -> None:
     from rendering.services import render_job_execute
 
     mocker.patch("rendering.services.render_job_heartbeat", return_value=False)
@@ -58,11 +73,12 @@ def test_a_worker_that_lost_its_lease_stops_and_stores_nothing(job, media, mocke
     assert job.status == RenderJob.Status.RUNNING  # left for the lease's new owner or the reaper
 
 
-def test_a_broken_recipe_fails_the_order_without_retrying(job):
+def test_a_broken_recipe_fails_the_order_without_retrying(job: RenderJob) -> None:
     from rendering.services import render_job_execute
 
     RenderJob.objects.filter(pk=job.pk).update(recipe={"passes": "nonsense"})
     assert render_job_execute(job_id=job.pk, worker="w1") == "failed"
     job.refresh_from_db()
-    assert job.status == RenderJob.Status.FAILED and "passes" in job.error
+    assert job.status == RenderJob.Status.FAILED
+    assert "passes" in job.error
     assert job.order.status == Order.Status.FAILED

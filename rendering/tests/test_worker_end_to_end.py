@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings as django_settings
@@ -18,12 +20,18 @@ from rendering.tests.processes import filesystem_publisher, process_env, start_w
 from styles.models import Style
 from styles.services import style_set_image
 
+if TYPE_CHECKING:
+    from pytest_mock import MockerFixture
+
+
 pytest.importorskip("torch")
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, mocker):
+def test_a_real_worker_renders_an_order_and_emails_the_preview(
+    tmp_path: Path, media: Path, mocker: MockerFixture
+) -> None:
     if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("this test covers the embedded default (SQLite + filesystem broker)")
     style_photo = Image.open(shared_path("images", "styles", "starry_night.jpg")).convert("RGB")
@@ -87,7 +95,8 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(tmp_path, media, 
         "render_done",
         "preview_email_sent",
     ]
-    assert job.progress["iteration"] == job.progress["iterations"] and job.progress["passes"] == 2
+    assert job.progress["iteration"] == job.progress["iterations"]
+    assert job.progress["passes"] == 2
 
     preview = Image.open(media / job.preview.name)
     hd = Image.open(media / job.hd.name)

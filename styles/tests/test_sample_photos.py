@@ -1,6 +1,10 @@
 """Sample photos for test renders: uploaded by staff, or added by a management command."""
 
+from __future__ import annotations
+
 import io
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,10 +14,15 @@ from PIL import Image
 from conftest import jpeg_bytes, stored_files
 from styles.models import SamplePhoto
 
+if TYPE_CHECKING:
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+
+
 pytestmark = pytest.mark.django_db
 
 
-def test_the_command_adds_drawn_samples_of_the_hard_cases(media):
+def test_the_command_adds_drawn_samples_of_the_hard_cases(media: Path) -> None:
     out = io.StringIO()
     call_command("picmatix_add_samples", "--generated", stdout=out)
     samples = list(SamplePhoto.objects.all())
@@ -21,10 +30,11 @@ def test_the_command_adds_drawn_samples_of_the_hard_cases(media):
     assert [s.position for s in samples] == [0, 1, 2]
     with samples[0].image.open("rb") as handle:
         image = Image.open(io.BytesIO(handle.read()))
-    assert image.format == "JPEG" and image.size == (640, 480) == (samples[0].width, samples[0].height)
+    assert image.format == "JPEG"
+    assert image.size == (640, 480) == (samples[0].width, samples[0].height)
 
 
-def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_path):
+def test_the_command_adds_files_upright_small_and_without_metadata(media: Path, tmp_path: Path) -> None:
     photo = Image.new("RGB", (1600, 1200), (10, 120, 200))
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to view"
@@ -33,12 +43,13 @@ def test_the_command_adds_files_upright_small_and_without_metadata(media, tmp_pa
     photo.save(path, "JPEG", exif=exif)
     call_command("picmatix_add_samples", str(path), stdout=io.StringIO())
     sample = SamplePhoto.objects.get()
-    assert sample.title == "tall portrait" and (sample.width, sample.height) == (768, 1024)
+    assert sample.title == "tall portrait"
+    assert (sample.width, sample.height) == (768, 1024)
     with sample.image.open("rb") as handle:
         assert b"SecretCam" not in handle.read()
 
 
-def test_the_command_refuses_what_is_not_an_image(media, tmp_path):
+def test_the_command_refuses_what_is_not_an_image(media: Path, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     with pytest.raises(CommandError, match="not an image"):
@@ -48,8 +59,8 @@ def test_the_command_refuses_what_is_not_an_image(media, tmp_path):
 
 
 def test_staff_upload_a_sample_and_deleting_it_deletes_the_file(
-    admin_client, media, django_capture_on_commit_callbacks
-):
+    admin_client: Client, media: Path, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     upload = SimpleUploadedFile("face.jpg", jpeg_bytes((300, 200)), content_type="image/jpeg")
     response = admin_client.post(
         "/admin/styles/samplephoto/add/", {"upload": upload, "title": "Face", "active": "on", "position": "4"}
@@ -62,4 +73,5 @@ def test_staff_upload_a_sample_and_deleting_it_deletes_the_file(
     assert len(stored_files(media / "samples")) == 1
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/styles/samplephoto/{sample.pk}/delete/", {"post": "yes"})
-    assert not SamplePhoto.objects.exists() and stored_files(media / "samples") == []
+    assert not SamplePhoto.objects.exists()
+    assert stored_files(media / "samples") == []

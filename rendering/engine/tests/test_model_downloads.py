@@ -61,7 +61,8 @@ def test_the_pinned_hashes_are_those_of_the_published_models_at_the_pinned_commi
     folder = require_shared(SHARED_MODELS)
     on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert on_disk == waifu2x.MODEL_SHA256
-    assert waifu2x.MODEL_COMMIT in waifu2x.DOWNLOAD_BASE_URL and "/master/" not in waifu2x.DOWNLOAD_BASE_URL
+    assert waifu2x.MODEL_COMMIT in waifu2x.DOWNLOAD_BASE_URL
+    assert "/master/" not in waifu2x.DOWNLOAD_BASE_URL
     sources = (folder.parent / "SOURCES.md").read_text()
     assert f"commit {waifu2x.MODEL_COMMIT}" in sources
 

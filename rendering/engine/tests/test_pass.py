@@ -56,7 +56,8 @@ def test_a_pass_returns_an_rgb_image_at_its_size(
     outcome = run_pass(*vgg, PassSpec(size=40, iterations=2), content=photo, styles=[painting])
     assert isinstance(outcome, PassOutcome)
     assert outcome.image.shape == (1, 3, 30, 40)  # tubingen is 4:3
-    assert float(outcome.image.min()) >= 0.0 and float(outcome.image.max()) <= 1.0
+    assert float(outcome.image.min()) >= 0.0
+    assert float(outcome.image.max()) <= 1.0
 
 
 def test_random_init_is_repeatable_with_a_seed(

@@ -40,7 +40,8 @@ def test_modulate_at_100_percent_is_the_identity_and_saturation_0_is_grey() -> N
     rgb = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(modulate(rgb, 100, 100), rgb, atol=1e-5)
     grey = modulate(rgb, 100, 0)
-    assert torch.allclose(grey[0], grey[1]) and torch.allclose(grey[1], grey[2])
+    assert torch.allclose(grey[0], grey[1])
+    assert torch.allclose(grey[1], grey[2])
     # HSL lightness (max + min) / 2 is kept when only saturation changes.
     assert torch.allclose(grey[0], (rgb.amax(0) + rgb.amin(0)) / 2, atol=1e-5)
 
@@ -72,11 +73,12 @@ def test_bilateral_smoothing_keeps_edges_and_removes_noise() -> None:
     smooth = bilateral(noisy, 2, 0.1)
     flat = smooth[:, 4:28, 2:12]
     assert float(flat.std()) < 0.6 * float(noisy[:, 4:28, 2:12].std())
-    assert float(smooth[:, :, 15].mean()) < 0.1 and float(smooth[:, :, 16].mean()) > 0.9  # the edge stays sharp
+    assert float(smooth[:, :, 15].mean()) < 0.1
+    assert float(smooth[:, :, 16].mean()) > 0.9
 
 
 def test_post_process_disabled_returns_the_image_untouched() -> None:
     image = Image.new("RGB", (10, 10), (10, 20, 30))
     assert post_process(image, PostProcess(enabled=False)) is image
     finished = post_process(image.copy(), PostProcess(saturation=0.0, auto_levels=False))
-    assert len(set(finished.getpixel((0, 0)))) == 1  # type: ignore[arg-type]
+    assert len(set(finished.getpixel((0, 0)))) == 1

@@ -96,7 +96,8 @@ def test_presets_round_trip_through_json(name: str) -> None:
 def test_a_written_recipe_keeps_its_values_and_fills_defaults() -> None:
     recipe = Recipe.from_dict(_recipe())
     assert recipe.passes[1].init == "previous"
-    assert recipe.passes[0].content_weight == 5.0 and recipe.passes[0].style_weight == 100.0
+    assert recipe.passes[0].content_weight == 5.0
+    assert recipe.passes[0].style_weight == 100.0
     assert recipe.passes[0].style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
     assert recipe.to_dict()["passes"][0]["content_layers"] == ["relu4_2"]
 
@@ -107,7 +108,8 @@ def test_the_seed_preset_is_the_reference_two_pass_render() -> None:
     assert (first.size, first.iterations, first.tv_weight, first.init) == (350, 400, 1e-4, "image")
     assert (second.size, second.iterations, second.tv_weight, second.init) == (960, 200, 1e-3, "previous")
     assert all(p.content_weight == 5.0 and p.style_weight == 100.0 and p.optimizer == "lbfgs" for p in seed.passes)
-    assert seed.post.enabled and seed.watermark.enabled
+    assert seed.post.enabled
+    assert seed.watermark.enabled
     assert seed.upscale == Upscale(method="waifu2x", noise=2, scale=4)
     # Print size: the HD file is at least 3840 px on its long side (32.5 cm at 300 dpi).
     assert second.size * seed.upscale.scale >= 3840

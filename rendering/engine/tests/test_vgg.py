@@ -110,7 +110,8 @@ def test_caffe_weights_load_from_a_path_in_torchvisions_layout(tmp_path: Path) -
     torch.save(state, path)
     weights = load_caffe_weights(path, download=False)
     for name, index in FEATURE_INDEX.items():
-        assert torch.all(weights[name][0] == index) and torch.all(weights[name][1] == -index), name
+        assert torch.all(weights[name][0] == index), name
+        assert torch.all(weights[name][1] == -index), name
 
 
 def test_caffe_weights_are_found_through_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +129,9 @@ def test_missing_caffe_weights_with_downloads_disabled_say_how_to_get_them(
     with pytest.raises(WeightsNotFound) as error:
         load_caffe_weights()
     message = str(error.value)
-    assert CAFFE_URL in message and str(tmp_path) in message and "PICMATIX_ALLOW_DOWNLOADS=1" in message
+    assert CAFFE_URL in message
+    assert str(tmp_path) in message
+    assert "PICMATIX_ALLOW_DOWNLOADS=1" in message
     assert not list(tmp_path.iterdir())  # nothing was downloaded
 
 
@@ -194,7 +197,8 @@ def test_the_nnpack_convolution_and_its_input_gradient_match_torchs(shape: tuple
     x = torch.randn(shape, generator=generator, requires_grad=True)
     grad = torch.randn(1, 32, *shape[2:], generator=generator)
     ours = conv3x3(conv, x)
-    assert ours.grad_fn is not None and "Nnpack" in type(ours.grad_fn).__name__
+    assert ours.grad_fn is not None
+    assert "Nnpack" in type(ours.grad_fn).__name__
     (ours_grad,) = torch.autograd.grad(ours, x, grad)
     theirs = F.conv2d(x, conv.weight, conv.bias, padding=1)
     (theirs_grad,) = torch.autograd.grad(theirs, x, grad)

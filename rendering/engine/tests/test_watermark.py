@@ -29,7 +29,8 @@ def _quadrant_changes(before: Image.Image, after: Image.Image) -> list[float]:
 def test_text_watermark_is_present_in_all_four_quadrants(size: tuple[int, int]) -> None:
     image = Image.new("RGB", size, (128, 140, 150))
     marked = apply_watermark(image, Watermark())
-    assert marked.size == image.size and marked.mode == "RGB"
+    assert marked.size == image.size
+    assert marked.mode == "RGB"
     for share in _quadrant_changes(image, marked):
         assert share > 0.02  # every quarter carries a visible part of the mark
 
