@@ -26,6 +26,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from PIL import Image, ImageOps
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
+from pytest_mock import MockerFixture
 
 from browser.tests.accessibility import accessibility_problems
 from browser.tests.axe import axe_violations
@@ -33,6 +35,7 @@ from browser.tests.conftest import Shop
 from browser.tests.shop import ROOT, Screenshots
 from browser.tests.test_comparison import painted_order
 from conftest import shared_path
+from orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.urls("browser.tests.error_urls")]
 
@@ -109,7 +112,7 @@ def _jpeg(image: Image.Image, quality: int = 88) -> bytes:
     return buffer.getvalue()
 
 
-def furnish_like_setup(mocker) -> None:
+def furnish_like_setup(mocker: MockerFixture) -> None:
     """The styles as `picmatix_setup` leaves them (real paintings, each with an example adopted from a
     test render, with the photo's colours too) and four works in the gallery: the home page at its
     heaviest. A real painting's texture stands in for the engine's: as hard to compress as it gets."""
@@ -166,7 +169,7 @@ def furnish_like_setup(mocker) -> None:
             gallery_approve(order_id=order.pk, user=staff)
 
 
-def paid_order(order) -> None:
+def paid_order(order: Order) -> None:
     from orders.models import Order
 
     order.status = Order.Status.PAID
@@ -195,7 +198,12 @@ def post_big_form(page: Page, url: str, size: int) -> None:
 
 @pytest.mark.parametrize(("language", "device"), CASES, ids=[f"{lang}-{device}" for lang, device in CASES])
 def test_every_customer_page_is_accessible_light_and_quick_in_the_site_s_design(
-    shop: Shop, open_browser, settings, mocker, language: str, device: str
+    shop: Shop,
+    open_browser: Callable[[str, str], Page],
+    settings: Settings,
+    mocker: MockerFixture,
+    language: str,
+    device: str,
 ) -> None:
     from payments.links import hd_link_signature
 
@@ -267,9 +275,15 @@ def test_every_customer_page_is_accessible_light_and_quick_in_the_site_s_design(
     for field_id in ("#keep-colours-field", ".checkbox:not(#keep-colours-field)"):
         box = page.locator(f"{field_id} input[type=checkbox]").bounding_box()
         label = page.locator(f"{field_id} label").bounding_box()
-        assert label["x"] > box["x"] + box["width"] and label["y"] < box["y"] + box["height"], field_id
+        assert box is not None, field_id
+        assert label is not None, field_id
+        assert label["x"] > box["x"] + box["width"], field_id
+        assert label["y"] < box["y"] + box["height"], field_id
     label = page.locator("#keep-colours-field label").bounding_box()
-    assert page.locator("#keep-colours-field .help").bounding_box()["y"] >= label["y"] + label["height"]
+    help_box = page.locator("#keep-colours-field .help").bounding_box()
+    assert label is not None
+    assert help_box is not None
+    assert help_box["y"] >= label["y"] + label["height"]
     check("upload-errors", lambda: post_plainly(page, "form.order-form"), heading="Turn your photo into a painting")
     expect(page.locator(".errors").first).to_be_visible()
     check("upload-429", lambda: post_plainly(page, "form.order-form"), status=429)

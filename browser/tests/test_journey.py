@@ -139,7 +139,9 @@ def test_a_customer_goes_from_upload_to_the_hd_download(
     preview_width, preview_height = preview.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     expect(page.locator("#buy a")).to_be_visible()
     # The slider keeps a usable width under a preview narrower than the screen (this recipe's is tiny).
-    assert page.locator("#comparison-slider").bounding_box()["width"] >= 240
+    slider = page.locator("#comparison-slider").bounding_box()
+    assert slider is not None
+    assert slider["width"] >= 240
     shots.take(page, "preview")
     assert_accessible(page)
 

@@ -3,12 +3,19 @@ latest migrations of the previous release) migrates to today's layout with every
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 from django.utils import timezone
+from pytest_django.fixtures import Settings
+from pytest_django.plugin import DjangoDbBlocker
 
 # The newest migration of each of our apps before issue 14 (the layers): the schema to start from.
 BEFORE_LAYERS = [
@@ -28,7 +35,9 @@ TABLES = [
 
 
 @pytest.fixture
-def old_database(tmp_path, django_db_blocker, settings):
+def old_database(
+    tmp_path: Path, django_db_blocker: DjangoDbBlocker, settings: Settings
+) -> Iterator[BaseDatabaseWrapper]:
     """A fresh SQLite file of its own (not the test database), under the alias "before_layers"."""
     settings.MIGRATION_MODULES = {}  # the suite runs --no-migrations; this test needs the real ones
     alias = "before_layers"
@@ -45,7 +54,7 @@ def old_database(tmp_path, django_db_blocker, settings):
     del connections.settings[alias]
 
 
-def rows(connection) -> dict[str, list[tuple]]:
+def rows(connection: BaseDatabaseWrapper) -> dict[str, list[tuple[Any, ...]]]:
     with connection.cursor() as cursor:
         found = {}
         for table in TABLES:
@@ -54,7 +63,7 @@ def rows(connection) -> dict[str, list[tuple]]:
     return found
 
 
-def fill_at_old_schema(apps, alias: str) -> None:
+def fill_at_old_schema(apps: StateApps, alias: str) -> None:
     """One order in every status, each with a render job, events and a payment; one in the gallery."""
     Style = apps.get_model("styles", "Style")
     Order = apps.get_model("orders", "Order")
@@ -82,7 +91,7 @@ def fill_at_old_schema(apps, alias: str) -> None:
     GalleryEntry.objects.using(alias).create(order=order, after="gallery/x.jpg", approved_at=timezone.now())
 
 
-def test_a_database_from_before_the_layers_migrates_with_every_row_kept(old_database):
+def test_a_database_from_before_the_layers_migrates_with_every_row_kept(old_database: BaseDatabaseWrapper) -> None:
     executor = MigrationExecutor(old_database)
     executor.migrate(BEFORE_LAYERS)
     fill_at_old_schema(executor.loader.project_state(BEFORE_LAYERS).apps, old_database.alias)

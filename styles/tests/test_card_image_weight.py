@@ -9,10 +9,12 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageOps
+from pytest_mock import MockerFixture
 
 from conftest import shared_path
-from styles.models import StyleTrial, StyleTrialImage
+from styles.models import Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_example_adopt, style_set_image, style_trial_start
 
@@ -24,7 +26,7 @@ OWN_COLOURS_SIDE = 160  # shown at 64 × 48 CSS px
 MOST_BYTES = 40_000
 
 
-def _stored(field) -> tuple[tuple[int, int], int]:
+def _stored(field: FieldFile) -> tuple[tuple[int, int], int]:
     with default_storage.open(field.name, "rb") as handle:
         data = handle.read()
     with Image.open(io.BytesIO(data)) as image:
@@ -40,14 +42,16 @@ def _painting_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_style_s_card_shows_its_painting_at_the_card_s_size(style) -> None:
+def test_a_style_s_card_shows_its_painting_at_the_card_s_size(style: Style) -> None:
     style_set_image(style=style, image_bytes=shared_path("images", "styles", "starry_night.jpg").read_bytes())
     (width, height), size = _stored(style.thumbnail)
     assert max(width, height) == CARD_SIDE
     assert size <= MOST_BYTES
 
 
-def test_the_example_and_its_own_colours_version_are_sized_as_the_card_shows_them(style, mocker) -> None:
+def test_the_example_and_its_own_colours_version_are_sized_as_the_card_shows_them(
+    style: Style, mocker: MockerFixture
+) -> None:
     mocker.patch("styles.services._enqueue_trial")
     style.recipe = recipe_preset_dict("tiny")
     style.allow_original_colours = True
@@ -63,6 +67,8 @@ def test_the_example_and_its_own_colours_version_are_sized_as_the_card_shows_the
 
     style.refresh_from_db()
     (width, height), size = _stored(style.example)
-    assert (width, height) == (CARD_SIDE, CARD_SIDE * 3 // 4) and size <= MOST_BYTES
+    assert (width, height) == (CARD_SIDE, CARD_SIDE * 3 // 4)
+    assert size <= MOST_BYTES
     (width, height), size = _stored(style.example_own_colours)
-    assert (width, height) == (OWN_COLOURS_SIDE, OWN_COLOURS_SIDE * 3 // 4) and size <= MOST_BYTES // 4
+    assert (width, height) == (OWN_COLOURS_SIDE, OWN_COLOURS_SIDE * 3 // 4)
+    assert size <= MOST_BYTES // 4
