@@ -365,6 +365,12 @@ REQUEST_MAX_BYTES = env_int("PICMATIX_MAX_REQUEST_BYTES", UPLOAD_MAX_BYTES + 102
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: form fields and webhook JSON
 UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10_000)
+# The stored photo's long side at most (orders/images.py). The renders never use more: the largest
+# pass of any preset recipe is 960 px (`seed`), staff test renders paint at most 1024 px, and the
+# order page compares the photo with a preview of at most 1024 px. A photo is only ever scaled down,
+# and a 12 MP phone photo is then decoded at half scale (bench/README.md). A shop whose own recipes
+# paint larger than this raises it; photos already stored keep their size.
+PHOTO_MAX_SIDE = env_int("PICMATIX_PHOTO_MAX_SIDE", 1024, minimum=256, maximum=16_384)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
 # New orders one email address may place in 24 hours (0: no limit). Each order queues a render and
 # sends mail to that address, so this bounds what one address can cost us or receive unasked.
