@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -13,7 +14,7 @@ from orders.images import photo_clean
 @pytest.mark.parametrize(
     ("size", "orientation"), [((200, 100), 1), ((200, 100), 6), ((3000, 2000), 1)], ids=["small", "turned", "scaled"]
 )
-def test_a_jpeg_comment_is_not_stored(size, orientation):
+def test_a_jpeg_comment_is_not_stored(size: tuple[Any, ...], orientation: int) -> None:
     # JPEG comments (COM segments) carry owner names, serial numbers, editing software.
     exif = Image.Exif()
     exif[0x0112] = orientation
