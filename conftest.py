@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 # moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.
-pytest_plugins = ["picmatix.tests.s3server"]
+pytest_plugins = ["picmatix.tests.s3server", "picmatix.tests.smtpserver"]
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -7,8 +7,6 @@ or a dropped connection is retried with back-off (eager here: the retries run at
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,22 +21,13 @@ from picmatix.tests.smtpserver import (
     REFUSE_RECIPIENT_550,
     USER,
     MailServer,
-    mail_server,
 )
 
 if TYPE_CHECKING:
-    from pytest_django.fixtures import Settings
-
     from styles.models import Style
 
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
-    with mail_server(settings, tmp_path, monkeypatch) as server:
-        yield server
 
 
 @pytest.fixture

@@ -302,6 +302,14 @@ def order(style: Style, prices: dict[str, Price]) -> Order:
     return make_ready_order(style)
 
 
+@pytest.fixture
+def paid_order(style: Style, prices: dict[str, Price]) -> Order:
+    order = make_ready_order(style)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
+    order.refresh_from_db()
+    return order
+
+
 def start_payment(
     client: Client, order: Order, amount: str = "14.00", language: str = "en"
 ) -> _MonkeyPatchedWSGIResponse:

@@ -26,14 +26,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def paid_order(style: Style, prices: dict[str, Price]) -> Order:
-    order = make_ready_order(style)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
-    order.refresh_from_db()
-    return order
-
-
 def link(order: Order, language: str = "en") -> str:
     return f"/{language}/orders/{order.token}/hd/{hd_link_signature(order.token)}/"
 

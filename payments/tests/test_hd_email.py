@@ -17,19 +17,10 @@ if TYPE_CHECKING:
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
     from pytest_mock import MockerFixture
 
-    from payments.models import Price
     from styles.models import Style
 
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def paid_order(style: Style, prices: dict[str, Price]) -> Order:
-    order = make_ready_order(style)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
-    order.refresh_from_db()
-    return order
 
 
 def test_the_hd_email_speaks_english_with_the_signed_link(paid_order: Order, settings: Settings) -> None:

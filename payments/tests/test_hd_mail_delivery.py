@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from orders.models import Order, OrderEvent
 from payments.tasks import order_hd_email_send
-from payments.tests.conftest import make_ready_order
 from picmatix.tests.smtpserver import (
     DROP_CONNECTION,
     REFUSE_RECIPIENT_451,
     REFUSE_RECIPIENT_550,
     USER,
     MailServer,
-    mail_server,
 )
 
 if TYPE_CHECKING:
-    from pytest_django.fixtures import Settings
-
-    from payments.models import Price
-    from styles.models import Style
+    pass
 
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_server(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
-    with mail_server(settings, tmp_path, monkeypatch) as server:
-        yield server
-
-
-@pytest.fixture
-def paid_order(style: Style, prices: dict[str, Price]) -> Order:
-    order = make_ready_order(style)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
-    order.refresh_from_db()
-    return order
 
 
 def test_the_hd_email_goes_through_the_mail_server_over_starttls_after_logging_in(

@@ -189,3 +189,10 @@ def mail_server(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         yield state
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend is configured to use."""
+    with mail_server(settings, tmp_path, monkeypatch) as server:
+        yield server

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import runpy
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,9 +13,6 @@ from core.clientip import client_ip, client_ip_for_limits
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
-
-
-SETTINGS = Path(__file__).resolve().parents[1] / "settings.py"
 
 
 def request(remote: str, forwarded: str | None = None) -> Any:
@@ -74,22 +68,6 @@ def test_a_request_without_a_peer_address_has_none_and_shares_one_rate_limit(set
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     assert client_ip(request("", "133.11.0.1")) == ""
     assert client_ip_for_limits(request("", "133.11.0.1")) == "0.0.0.0"
-
-
-@pytest.fixture
-def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """Evaluate picmatix/settings.py afresh with these variables (the running settings stay as they are)."""
-    for name in list(os.environ):
-        if name.startswith("PICMATIX_"):
-            monkeypatch.delenv(name)
-
-    def load(**env: str) -> dict:
-        monkeypatch.setenv("PICMATIX_VAR_DIR", str(tmp_path))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS))
-
-    return load
 
 
 def test_a_proxy_entry_that_is_not_an_address_or_network_stops_start_up(load: Callable[..., dict[str, Any]]) -> None:

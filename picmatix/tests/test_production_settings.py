@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import runpy
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,23 +16,6 @@ if TYPE_CHECKING:
 
 SETTINGS = Path(__file__).resolve().parents[1] / "settings.py"
 S3 = {"PICMATIX_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "shop-private"}
-
-
-@pytest.fixture
-def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """Evaluate picmatix/settings.py afresh with these variables (the running settings stay as they are)."""
-
-    for name in list(os.environ):
-        if name.startswith(("PICMATIX_", "AWS_", "SENTRY_", "STRIPE_")):
-            monkeypatch.delenv(name)
-
-    def load(**env: str) -> dict:
-        monkeypatch.setenv("PICMATIX_VAR_DIR", str(tmp_path))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(SETTINGS))
-
-    return load
 
 
 def test_s3_storage_keeps_objects_private_and_links_presigned(load: Callable[..., dict[str, Any]]) -> None:

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,38 @@ REFERENCE_TITLE = "Mountain lake"
 EXAMPLE_SIZE = 256
 
 
+@dataclass(frozen=True)
+class NewStyle:
+    """A style setup creates, from a painting in a folder or drawn by our own code."""
+
+    slug: str
+    name_en: str
+    name_es: str
+    description_en: str
+    description_es: str
+    image: Callable[[], bytes]
+    recipe: str | None
+    allow_original_colours: bool
+    origin: str
+
+
+def _drawn_styles() -> list[NewStyle]:
+    return [
+        NewStyle(
+            slug=demo.slug,
+            name_en=demo.name_en,
+            name_es=demo.name_es,
+            description_en=demo.description_en,
+            description_es=demo.description_es,
+            image=partial(demo_style_jpeg, demo),
+            recipe=None,
+            allow_original_colours=True,
+            origin="the drawn demo styles",
+        )
+        for demo in DEMO_STYLES
+    ]
+
+
 class Command(BaseCommand):
     help = (
         "Create the styles (from a folder of paintings, else the drawn demo styles), an example painting "
@@ -44,8 +79,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, recipe: str, username: str, paintings: str, no_examples: bool, **options: Any) -> None:
-        if not self._load_paintings(paintings, recipe):
-            self._load_drawn_styles(recipe)
+        for position, style in enumerate(self._paintings(paintings) or _drawn_styles()):
+            if Style.objects.filter(slug=style.slug).exists():
+                continue
+            preset = style.recipe or recipe
+            style_create(
+                slug=style.slug,
+                name_en=style.name_en,
+                name_es=style.name_es,
+                description_en=style.description_en,
+                description_es=style.description_es,
+                image_bytes=style.image(),
+                recipe=recipe_preset_dict(preset),
+                position=position,
+                allow_original_colours=style.allow_original_colours,
+            )
+            self.stdout.write(f"created style {style.slug} from {style.origin} (recipe {preset})")
         if not no_examples:
             self._queue_examples()
         webhook_url = stripe_webhook_endpoint_sync()
@@ -53,10 +102,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Stripe webhook endpoint (events: {', '.join(WEBHOOK_EVENTS)}): {webhook_url}")
         self._staff_account(username)
 
-    def _load_paintings(self, folder: str, default_recipe: str) -> bool:
-        """Styles from the folder's paintings; False when there is no folder or nothing in it to load."""
+    def _paintings(self, folder: str) -> list[NewStyle]:
+        """The folder's paintings as styles; none when there is no folder or nothing in it to load."""
         if not folder:
-            return False
+            return []
         path = Path(folder).expanduser()
         if not path.is_dir():
             raise CommandError(f"--paintings {folder}: no such folder")
@@ -66,41 +115,20 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if not found:
             self.stdout.write(f"no paintings described by a manifest in {path}: using the drawn demo styles")
-            return False
-        for position, painting in enumerate(found):
-            if Style.objects.filter(slug=painting.slug).exists():
-                continue
-            preset = painting.recipe or default_recipe
-            style_create(
+        return [
+            NewStyle(
                 slug=painting.slug,
                 name_en=painting.name_en,
                 name_es=painting.name_es,
                 description_en=painting.description_en,
                 description_es=painting.description_es,
-                image_bytes=painting.path.read_bytes(),
-                recipe=recipe_preset_dict(preset),
-                position=position,
+                image=painting.path.read_bytes,
+                recipe=painting.recipe,
                 allow_original_colours=painting.allow_original_colours,
+                origin=str(painting.path),
             )
-            self.stdout.write(f"created style {painting.slug} from {painting.path} (recipe {preset})")
-        return True
-
-    def _load_drawn_styles(self, recipe: str) -> None:
-        for position, demo in enumerate(DEMO_STYLES):
-            if Style.objects.filter(slug=demo.slug).exists():
-                continue
-            style_create(
-                slug=demo.slug,
-                name_en=demo.name_en,
-                name_es=demo.name_es,
-                description_en=demo.description_en,
-                description_es=demo.description_es,
-                image_bytes=demo_style_jpeg(demo),
-                recipe=recipe_preset_dict(recipe),
-                position=position,
-                allow_original_colours=True,
-            )
-            self.stdout.write(f"created demo style {demo.slug} (recipe {recipe})")
+            for painting in found
+        ]
 
     def _queue_examples(self) -> None:
         """A test render of the reference photo for each style without an example; when it is done its
