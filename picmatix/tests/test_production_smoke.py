@@ -186,8 +186,13 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack: Sta
     stack.manage("collectstatic", "--noinput", "--verbosity", "0")
     # Django's deployment checklist, clean, with these settings as production runs them: behind the
     # TLS load balancer (PICMATIX_HTTPS; this test's stack itself speaks plain HTTP on 127.0.0.1).
-    checked = stack.manage("check", "--deploy", "--fail-level", "DEBUG", "--database", "default", PICMATIX_HTTPS="true")
-    assert "System check identified no issues" in checked, checked
+    # No warning or error; the only messages allowed are the set-up notices (core/checks.py), which say
+    # that this stack runs without reCAPTCHA and without payments, as it does on purpose.
+    checked = stack.manage(
+        "check", "--deploy", "--fail-level", "WARNING", "--database", "default", PICMATIX_HTTPS="true"
+    )
+    reported = set(re.findall(r"^\S*: \(([\w.]+)\)", checked, flags=re.MULTILINE))
+    assert reported <= {"picmatix.I001", "picmatix.I002", "picmatix.I003"}, checked
     style_image = shared_path("images", "styles", "starry_night.jpg")
     script = (
         "from pathlib import Path\n"

@@ -67,7 +67,7 @@ def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
 
 
 def test_without_a_folder_setup_draws_its_own_styles(media: Path, queued: MagicMock) -> None:
-    _setup()
+    _setup(paintings="")  # `make` sets PICMATIX_STYLE_PAINTINGS_DIR, the option's default
     assert Style.objects.count() == 3
     assert not Style.objects.filter(slug__in=["starry-night", "the-scream"]).exists()
 
