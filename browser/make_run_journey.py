@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from browser.tests.shop import Mail, mails_in_folder  # noqa: E402  (after the path is set)
+from browser.mails import Mail, mails_in_folder  # noqa: E402  (after the path is set)
 
 PHOTO = ROOT.parent / "shared" / "images" / "content" / "golden_gate.jpg"
 DEVICES = {

@@ -36,7 +36,8 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 from pytest_mock import MockerFixture
 
-from browser.tests.shop import Mail, mails_in_folder, render_publisher, start_render_worker
+from browser.mails import Mail, mails_in_folder
+from browser.tests.shop import render_publisher, start_render_worker
 from conftest import shared_path
 
 CHROMIUM = os.environ.get("PICMATIX_CHROMIUM", "/usr/bin/chromium")

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import email
-import email.policy
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 
 from celery import Celery
@@ -18,6 +13,7 @@ from django.core.mail import EmailMessage as DjangoEmailMessage
 from PIL import Image
 from playwright.sync_api import Page
 
+from browser.mails import Mail
 from rendering.tests.processes import filesystem_publisher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,48 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # also copied to docs/ when PICMATIX_DOCS_SCREENSHOTS=1 (`make screenshots`).
 SCREENSHOTS = ROOT / "var" / "screenshots"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
-# Django's file email backend writes each message followed by a line of 79 dashes.
-_FILE_MAIL_SEPARATOR = re.compile(rb"^-{79}$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: list[str]
-    subject: str
-    text: str
-    html: str
-
-
-def mails_in_folder(folder: Path) -> list[Mail]:
-    """Messages a process with PICMATIX_EMAIL=file wrote to `folder`, oldest first."""
-    mails = []
-    for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime):
-        for chunk in _FILE_MAIL_SEPARATOR.split(path.read_bytes()):
-            if not chunk.strip():
-                continue
-            message = email.message_from_bytes(chunk.strip(), policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            text, html = message.get_body(("plain",)), message.get_body(("html",))
-            mails.append(
-                Mail(
-                    to=[address.strip() for address in str(message["To"]).split(",")],
-                    subject=str(message["Subject"]),
-                    text=text.get_content() if text else "",
-                    html=_inline_images_as_data(message, html.get_content() if html else ""),
-                )
-            )
-    return mails
-
-
-def _inline_images_as_data(message: EmailMessage, html: str) -> str:
-    """What a mail client does with <img src="cid:...">: show the message's own image part, here
-    as a data: URL so that a browser opening the HTML alone shows it too."""
-    for part in message.walk():
-        content_id = str(part.get("Content-ID") or "").strip("<>")
-        if content_id and part.get_content_maintype() == "image":
-            data = base64.b64encode(part.get_payload(decode=True)).decode()
-            html = html.replace(f"cid:{content_id}", f"data:{part.get_content_type()};base64,{data}")
-    return html
 
 
 def mail_from_outbox(message: DjangoEmailMessage) -> Mail:

@@ -17,9 +17,10 @@ from django.utils.translation import gettext
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from browser.mails import Mail
 from browser.tests.accessibility import assert_accessible, focus_is_visible
 from browser.tests.conftest import CUSTOMERS, Shop, Worker
-from browser.tests.shop import Mail, Screenshots, link_in, mail_from_outbox
+from browser.tests.shop import Screenshots, link_in, mail_from_outbox
 from conftest import shared_path
 
 pytest.importorskip("torch")
