@@ -70,7 +70,7 @@ def _order(browser: Browser, base: str, key: str, style: str, out: Path) -> tupl
     page.locator("label.style-card", has_text=style).click()
     address = f"{key}@example.com"
     page.fill("input[name=email]", address)
-    page.locator("form button[type=submit]").first.click()
+    page.locator("form.order-form button[type=submit]").click()
     page.wait_for_url("**/orders/**")
     print(f"{key}: order page {page.url}", flush=True)
     _shot(page, out, f"{key}-02-order-queued")
