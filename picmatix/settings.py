@@ -192,6 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PICMATIX_ADMIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ONLY_ADMIN_SITE = True  # the admin's is the shop's only login
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no "AXES: BEGIN" line each time a process starts; lockouts are still logged
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 

@@ -49,9 +49,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\npicmatix is running: http://{addrport}/  (admin: http://{addrport}/admin/)")
         )
-        self.stdout.write(
-            f"data folder: {settings.VAR_DIR}; emails are printed here (PICMATIX_EMAIL={settings.EMAIL_MODE})"
-        )
+        where = {
+            "console": "printed here",
+            "file": f"written to {settings.EMAIL_FILE_PATH}",
+            "smtp": f"sent through {settings.EMAIL_HOST}",
+        }[settings.EMAIL_MODE]
+        self.stdout.write(f"data folder: {settings.VAR_DIR}; emails are {where} (PICMATIX_EMAIL={settings.EMAIL_MODE})")
         if workers:
             pids = ", ".join(f"{name} pid {worker.pid}" for name, worker in workers.items())
             self.stdout.write(f"celery workers: {pids}\n")
