@@ -77,6 +77,13 @@ def _order(browser: Browser, base: str, key: str, style: str, out: Path) -> tupl
     return page, address
 
 
+def _pay(page: Page, card_number: str) -> None:
+    page.fill("input[name=card_number]", card_number)
+    page.fill("input[name=expiry]", "12 / 34")
+    page.fill("input[name=cvc]", "123")
+    page.click("#pay-button")
+
+
 def _finish(page: Page, base: str, key: str, address: str, mail_dir: Path, out: Path, wait_s: float) -> None:
     started = time.monotonic()
     # The second order may be finished already by the time the first one is paid for.
@@ -94,16 +101,10 @@ def _finish(page: Page, base: str, key: str, address: str, mail_dir: Path, out: 
     page.click("#buy a")
     page.wait_for_selector("#demo-form")
     _shot(page, out, f"{key}-06-buy-demo")
-    page.fill("input[name=card_number]", "4000 0000 0000 0002")
-    page.fill("input[name=expiry]", "12 / 34")
-    page.fill("input[name=cvc]", "123")
-    page.click("#pay-button")
+    _pay(page, "4000 0000 0000 0002")  # Stripe's "generic decline" test card
     page.wait_for_selector("#demo-form .errors")
     _shot(page, out, f"{key}-07-card-declined")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("input[name=expiry]", "12 / 34")
-    page.fill("input[name=cvc]", "123")
-    page.click("#pay-button")
+    _pay(page, "4242 4242 4242 4242")
     page.wait_for_url("**/thanks/**")
     _shot(page, out, f"{key}-08-thanks")
 
