@@ -708,6 +708,15 @@ ES: dict[str, str] = {
     "with your photo's colours": "con los colores de tu foto",
     # Issue 14 (layers): the staff back office is an app of its own.
     "Back office": "Trastienda",
+    # Staff: the order's fields in the admin.
+    "token": "token",
+    "photo width (px)": "ancho de la foto (px)",
+    "photo height (px)": "alto de la foto (px)",
+    "preview email sent at": "correo de la vista previa enviado el",
+    "paid at": "pagado el",
+    "HD email sent at": "correo del HD enviado el",
+    "created at": "creado el",
+    "updated at": "actualizado el",
 }
 
 
