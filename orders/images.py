@@ -202,6 +202,13 @@ def photo_clean(
             code="too_large",
             params={"size": f"{size / 1e6:.1f}", "limit": f"{max_bytes / 1e6:.0f}"},
         )
+    opened, full = _decoded(upload, max_pixels=max_pixels, bound=bound)
+    return _stored_jpeg(opened, full=full, bound=bound)
+
+
+def _decoded(upload: IO[bytes], *, max_pixels: int, bound: int) -> tuple[Image.Image, tuple[int, int]]:
+    """The photo's first picture, decoded no larger than needed, and its size in the file's header; a
+    ValidationError saying what is wrong."""
     try:
         with warnings.catch_warnings():
             # Pillow warns between 1x and 2x MAX_IMAGE_PIXELS; we turn the warning into a refusal.
@@ -221,11 +228,11 @@ def photo_clean(
                     raise Image.DecompressionBombError("too many pixels")
                 if min(opened.size) < MIN_SIDE:  # a quarter turn does not change the short side
                     raise _too_small()
-                full = opened.size
                 # A JPEG (and an MPO's first picture) is decoded at 1/2, 1/4 or 1/8 scale by libjpeg's
                 # DCT scaling where that still leaves at least the bound: a 12 MP phone photo is
                 # decoded as 3 MP instead of 12. The long side is the same whichever way the EXIF
                 # turns the photo, so the bound can be applied before turning. No-op for other formats.
+                full = opened.size  # draft() makes `size` the reduced one
                 opened.draft("RGB", _bounded(full, bound))
                 opened.load()  # the first frame: Pillow opens a multi-picture file positioned on it
             finally:
@@ -239,6 +246,11 @@ def photo_clean(
     except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         # Identified but not decodable: cut off in transfer, or broken inside.
         raise _undecodable(_head(upload)) from None
+    return opened, full
+
+
+def _stored_jpeg(opened: Image.Image, *, full: tuple[int, int], bound: int) -> CleanPhoto:
+    """The decoded photo scaled to the bound, turned upright, as a JPEG that keeps nothing of the file."""
     rgb = _to_rgb(opened)
     # The photo's EXIF (and XMP) orientation, read by _oriented below: flattening a transparent photo
     # onto white makes a new image without it. Resizing keeps it.
