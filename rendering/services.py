@@ -31,7 +31,8 @@ from orders.jobs import (
 if TYPE_CHECKING:
     from PIL import Image
 
-    from rendering.engine import Progress, Watermark
+    from rendering.engine import Progress, Recipe, Watermark
+    from styles.models import StyleTrialImage
 
 logger = logging.getLogger(__name__)
 PROGRESS_IMAGE_SIDE = 384
@@ -212,35 +213,36 @@ def render_job_execute(*, job_id: int, worker: str) -> str:
     return "done" if finished else "lost"
 
 
+class TrialProgress:
+    """A test render's progress callback: the time limit, the heartbeat, and stopping when told to."""
+
+    def __init__(self, *, trial_id: int, worker: str) -> None:
+        self.trial_id = trial_id
+        self.worker = worker
+        self.last_beat = time.monotonic()
+
+    def __call__(self, progress: Progress) -> bool:
+        from styles.services import style_trial_heartbeat
+
+        if progress.elapsed_s > settings.RENDER_TIME_LIMIT_SECONDS:
+            raise RenderTimeLimit(f"render ran past its limit of {settings.RENDER_TIME_LIMIT_SECONDS} s")
+        # Test renders are small (iterations well under a second), so the progress callback is often
+        # enough to show the reaper this worker is alive; a render job needs its lease thread.
+        if time.monotonic() - self.last_beat > settings.RENDER_LEASE_SECONDS / 4:
+            self.last_beat = time.monotonic()
+            if not style_trial_heartbeat(trial_id=self.trial_id, worker=self.worker):
+                return False  # failed by the reaper meanwhile: stop painting
+        return not SHUTDOWN_REQUESTED.is_set()  # a test render is cheap to start again
+
+
 def style_trial_execute(*, trial_id: int, worker: str) -> str:
     """Paint a test render (one recipe of a style on each sample photo). Returns what happened."""
-    from styles.services import (
-        style_trial_claim,
-        style_trial_finish,
-        style_trial_heartbeat,
-        style_trial_image_fail,
-        style_trial_image_store,
-        trial_recipe,
-    )
+    from styles.services import style_trial_claim, style_trial_finish, trial_recipe
 
     trial = style_trial_claim(trial_id=trial_id, worker=worker)
     if trial is None:
         return "skipped"
     from rendering import engine
-
-    last_beat = time.monotonic()
-
-    def keep_going(progress: Progress) -> bool:
-        nonlocal last_beat
-        if progress.elapsed_s > settings.RENDER_TIME_LIMIT_SECONDS:
-            raise RenderTimeLimit(f"render ran past its limit of {settings.RENDER_TIME_LIMIT_SECONDS} s")
-        # Test renders are small (iterations well under a second), so the progress callback is often
-        # enough to show the reaper this worker is alive; a render job needs its lease thread.
-        if time.monotonic() - last_beat > settings.RENDER_LEASE_SECONDS / 4:
-            last_beat = time.monotonic()
-            if not style_trial_heartbeat(trial_id=trial_id, worker=worker):
-                return False  # failed by the reaper meanwhile: stop painting
-        return not SHUTDOWN_REQUESTED.is_set()  # a test render is cheap to start again
 
     try:
         recipe = engine.Recipe.from_dict(trial_recipe(trial.recipe, max_size=trial.max_size))
@@ -248,37 +250,52 @@ def style_trial_execute(*, trial_id: int, worker: str) -> str:
     except Exception as exc:
         style_trial_finish(trial_id=trial_id, worker=worker, error=f"{type(exc).__name__}: {exc}")
         return "failed"
+    progress = TrialProgress(trial_id=trial_id, worker=worker)
     for item in trial.images.select_related("sample"):
-        if item.sample is None or not item.sample.image:
-            style_trial_image_fail(image_id=item.pk, error="the sample photo was deleted")
-            continue
-        began = time.monotonic()
         try:
-            result = engine.render(
-                _open_image(item.sample.image),
-                [style],
-                recipe,
-                device=settings.RENDER_DEVICE,
-                progress=keep_going,
-                waifu2x_dir=settings.WAIFU2X_DIR or None,
-            )
+            _trial_paint_sample(item, style=style, recipe=recipe, worker=worker, progress=progress)
         except engine.RenderCancelled:
             style_trial_finish(trial_id=trial_id, worker=worker, error="the worker stopped; start it again")
             return "cancelled"
-        except Exception as exc:
-            logger.warning("test render %s: sample %s failed: %s", trial_id, item.sample_id, exc)
-            style_trial_image_fail(image_id=item.pk, error=f"{type(exc).__name__}: {exc}")
-            continue
-        buffer = io.BytesIO()
-        result.hd.convert("RGB").save(buffer, "JPEG", quality=88)
-        style_trial_image_store(
-            image_id=item.pk,
-            worker=worker,
-            jpeg=buffer.getvalue(),
-            width=result.hd.width,
-            height=result.hd.height,
-            seconds=time.monotonic() - began,
-        )
     finished = style_trial_finish(trial_id=trial_id, worker=worker)
     logger.info("test render %s of style %s finished on %s", trial_id, trial.style.slug, worker)
     return "done" if finished else "lost"
+
+
+def _trial_paint_sample(
+    item: StyleTrialImage, *, style: Image.Image, recipe: Recipe, worker: str, progress: TrialProgress
+) -> None:
+    """Paint one sample photo of a test render and keep it, or note why it could not be painted.
+    RenderCancelled goes up: the whole test render stops."""
+    from rendering import engine
+    from styles.services import style_trial_image_fail, style_trial_image_store
+
+    if item.sample is None or not item.sample.image:
+        style_trial_image_fail(image_id=item.pk, error="the sample photo was deleted")
+        return
+    began = time.monotonic()
+    try:
+        result = engine.render(
+            _open_image(item.sample.image),
+            [style],
+            recipe,
+            device=settings.RENDER_DEVICE,
+            progress=progress,
+            waifu2x_dir=settings.WAIFU2X_DIR or None,
+        )
+    except engine.RenderCancelled:
+        raise
+    except Exception as exc:
+        logger.warning("test render %s: sample %s failed: %s", item.trial_id, item.sample_id, exc)
+        style_trial_image_fail(image_id=item.pk, error=f"{type(exc).__name__}: {exc}")
+        return
+    buffer = io.BytesIO()
+    result.hd.convert("RGB").save(buffer, "JPEG", quality=88)
+    style_trial_image_store(
+        image_id=item.pk,
+        worker=worker,
+        jpeg=buffer.getvalue(),
+        width=result.hd.width,
+        height=result.hd.height,
+        seconds=time.monotonic() - began,
+    )
