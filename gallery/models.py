@@ -24,8 +24,8 @@ class GalleryEntry(models.Model):
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="gallery_entry", verbose_name=_("order"))
     after = models.FileField(_("painting thumbnail"), upload_to="gallery/", max_length=200)
-    after_width = models.PositiveIntegerField(default=0)
-    after_height = models.PositiveIntegerField(default=0)
+    after_width = models.PositiveIntegerField(_("thumbnail width (px)"), default=0)
+    after_height = models.PositiveIntegerField(_("thumbnail height (px)"), default=0)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -78,25 +78,27 @@ class RenderJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="jobs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    recipe = models.JSONField(default=dict, help_text=_("Snapshot of the style's recipe when the order was placed."))
-    attempts = models.PositiveIntegerField(default=0)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("order"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    recipe = models.JSONField(
+        _("render recipe"), default=dict, help_text=_("Snapshot of the style's recipe when the order was placed.")
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # When the last Celery message for this job was sent: the reaper re-sends one that is overdue.
-    enqueued_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    worker = models.CharField(max_length=200, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    progress = models.JSONField(default=dict, blank=True)
-    progress_image = models.FileField(upload_to="progress/", blank=True, max_length=200)
-    preview = models.FileField(upload_to="renders/", blank=True, max_length=200)
-    hd = models.FileField(upload_to="renders/", blank=True, max_length=200)
-    stats = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True, db_index=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True, db_index=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
+    progress_image = models.FileField(_("progress image"), upload_to="progress/", blank=True, max_length=200)
+    preview = models.FileField(_("preview"), upload_to="renders/", blank=True, max_length=200)
+    hd = models.FileField(_("HD painting"), upload_to="renders/", blank=True, max_length=200)
+    stats = models.JSONField(_("statistics"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ("-id",)
@@ -162,15 +164,24 @@ class OrderEvent(models.Model):
         REFUND_FAILED = "refund_failed", "refund_failed"
 
     # PROTECT: deleting an order (a shell, a bulk delete, any future admin) must never take its log along.
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
-    job = models.ForeignKey(RenderJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    kind = models.CharField(max_length=40, choices=Kind.choices)
-    actor = models.CharField(max_length=200)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events", verbose_name=_("order"))
+    job = models.ForeignKey(
+        RenderJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("render job"),
+    )
+    kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
+    actor = models.CharField(_("done by"), max_length=200)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ("id",)
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} by {self.actor}"

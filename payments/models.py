@@ -25,7 +25,7 @@ class Price(models.Model):
     suggested = models.DecimalField(_("suggested price"), max_digits=12, decimal_places=2)
     minimum = models.DecimalField(_("minimum price"), max_digits=12, decimal_places=2)
     active = models.BooleanField(_("offered"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PriceQuerySet.as_manager()
 
@@ -88,9 +88,9 @@ class Payment(models.Model):
     # Why staff must look at this payment (amount or currency not what we asked, paid twice...);
     # a flagged payment never delivers anything.
     flag = models.CharField(_("needs attention"), max_length=300, blank=True)
-    livemode = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    livemode = models.BooleanField(_("Stripe live mode (real money)"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     checked_at = models.DateTimeField(_("last asked Stripe"), null=True, blank=True)
 
     class Meta:

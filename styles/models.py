@@ -42,8 +42,8 @@ class Style(models.Model):
         default=False,
         help_text=_("Customers may keep their photo's colours and take only the brushwork of this style."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = StyleQuerySet.as_manager()
 
@@ -73,11 +73,11 @@ class SamplePhoto(models.Model):
 
     title = models.CharField(_("title"), max_length=120, blank=True)
     image = models.FileField(_("photo"), upload_to="samples/", max_length=200)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("width (px)"), default=0)
+    height = models.PositiveIntegerField(_("height (px)"), default=0)
     active = models.BooleanField(_("used in test renders"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ("position", "id")
@@ -107,16 +107,16 @@ class StyleTrial(models.Model):
     adopt_as_example = models.BooleanField(_("becomes the style's example"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.CharField(_("requested by"), max_length=200, blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     # When its message was last sent to the render queue (the reaper sends a lost one again).
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     # Touched by the painting worker as it goes; the reaper fails a test render whose worker went
     # silent for longer than a render job's lease (styles.services.style_trials_reap).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ("-id",)
@@ -130,16 +130,22 @@ class StyleTrial(models.Model):
 class StyleTrialImage(models.Model):
     """One sample photo painted by a test render (empty until the worker gets to it)."""
 
-    trial = models.ForeignKey(StyleTrial, on_delete=models.CASCADE, related_name="images")
-    sample = models.ForeignKey(SamplePhoto, on_delete=models.SET_NULL, null=True, related_name="+")
-    image = models.FileField(upload_to="trials/", blank=True, max_length=200)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    seconds = models.FloatField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    trial = models.ForeignKey(
+        StyleTrial, on_delete=models.CASCADE, related_name="images", verbose_name=_("test render")
+    )
+    sample = models.ForeignKey(
+        SamplePhoto, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sample photo")
+    )
+    image = models.FileField(_("painting"), upload_to="trials/", blank=True, max_length=200)
+    width = models.PositiveIntegerField(_("width (px)"), default=0)
+    height = models.PositiveIntegerField(_("height (px)"), default=0)
+    seconds = models.FloatField(_("render time (s)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ("id",)
+        verbose_name = _("painted sample photo")
+        verbose_name_plural = _("painted sample photos")
 
     def __str__(self) -> str:
         return f"test render {self.trial_id}, sample {self.sample_id}"
