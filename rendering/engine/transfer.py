@@ -116,7 +116,7 @@ def run_pass(
     def current_rgb() -> torch.Tensor:
         return source.deprocess(x.detach()).clamp(0.0, 1.0)
 
-    evaluations, _ = _optimise(x, objective, spec, memory_format, current_rgb, on_iteration)
+    evaluations = _optimise(x, objective, spec, memory_format, current_rgb, on_iteration)
     with torch.no_grad():
         rgb = current_rgb().contiguous()
         if spec.original_colors:
@@ -225,18 +225,16 @@ def _optimise(
     memory_format: torch.memory_format,
     current_rgb: Callable[[], torch.Tensor],
     on_iteration: IterationCallback | None,
-) -> tuple[int, LossTerms]:
-    """Step ``x`` in place for the pass's iterations: how many loss evaluations it took, and the last losses."""
+) -> int:
+    """Step ``x`` in place for the pass's iterations; returns how many loss evaluations it took."""
     optimizer = _optimizer(spec, x)
     evaluations = 0
-    last: LossTerms | None = None
 
     def closure() -> torch.Tensor:
-        nonlocal evaluations, last
+        nonlocal evaluations
         terms, grad = objective(x.detach().contiguous(memory_format=memory_format))
         x.grad = grad.contiguous()
         evaluations += 1
-        last = terms
         if on_iteration is not None:
             on_iteration(evaluations, terms, current_rgb)
         return terms.total
@@ -246,5 +244,4 @@ def _optimise(
     else:
         for _ in range(spec.iterations):
             optimizer.step(closure)
-    assert last is not None
-    return evaluations, last
+    return evaluations
