@@ -68,6 +68,10 @@ def test_a_preview_email_goes_out_within_seconds_while_three_renders_wait_behind
     for job in jobs:
         RenderJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
         app.send_task("rendering.tasks.render_job_run", args=[job.pk], queue="render")
+        # kombu's filesystem transport names a message by the millisecond, then a random uuid: two
+        # sent in the same millisecond may be taken in either order, and a worker that took a later
+        # job first would wait at a gate this test never opens.
+        time.sleep(0.005)
 
     launcher = (sys.executable, "-m", "rendering.tests.gated_celery")
     commands = embedded_worker_commands(schedule=var_dir / "celerybeat-schedule", launcher=launcher)
