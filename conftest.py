@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from styles.models import Style
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
+# Renders in tests (and the workers they start) keep their measured convolution choices in memory, not
+# in the developer's model cache.
+os.environ.setdefault("PICMATIX_CONV_PATH_CACHE", "off")
 # moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.
 pytest_plugins = ["picmatix.tests.s3server", "picmatix.tests.smtpserver"]
 

@@ -53,6 +53,10 @@ class _Gram(torch.autograd.Function):
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """(1, C, H, W) -> (C, C) Gram matrix F F^T / (C*H*W), as neural_style.lua's StyleLoss divides it."""
     _, c, h, w = features.shape
+    if c > 1 and features.is_contiguous(memory_format=torch.channels_last) and not features.is_contiguous():
+        # NHWC (a layer a CPU runs channels-last): the (C, HW) matrix is a transposed view, which the
+        # matrix products read as it is; reshape would copy it.
+        return _Gram.apply(features.permute(0, 2, 3, 1).reshape(h * w, c).t(), 1.0 / (c * h * w))
     return _Gram.apply(features.reshape(c, h * w), 1.0 / (c * h * w))
 
 

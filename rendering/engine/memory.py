@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 _FLOAT = 4
-_BYTE = 1  # ReLU masks and max-pool winners (rendering.engine.backprop)
+_BYTE = 1  # ReLU masks (rendering.engine.backprop)
+_INDEX = 8  # max-pool indices: torch's int64
 # Allocator slack and transient buffers (strips, masks being made, a layer's loss temporaries).
 _SLACK = 1.15
 _FIXED = 64 * 2**20
@@ -43,22 +44,26 @@ def _activation_bytes(height: int, width: int, last: str, read: Collection[str])
     """(bytes the forward pass keeps for the backward, largest single activation) up to ``last``.
 
     As rendering.engine.backprop keeps them: float32 activations only where a loss reads them, one
-    byte per value for every other ReLU (its mask) and per max-pool output (which input won).
+    byte per value for every other ReLU (its mask) except one right before a pool, whose mask the pool
+    keeps at a quarter of the size, and an int64 index per max-pool output.
     """
     kept = 0
     largest = 0
     h, w = height, width
-    previous = ""
-    for name, kind, _, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+    plan = LAYER_PLAN[: LAYER_NAMES.index(last) + 1]
+    for index, (name, kind, _, c_out) in enumerate(plan):
         if kind == "pool":
             h, w = h // 2, w // 2
         size = c_out * h * w
+        previous = plan[index - 1][0] if index else ""
+        before_pool = index + 1 < len(plan) and plan[index + 1][1] == "pool"
         if name in read:
             kept += size * _FLOAT
-        elif kind == "pool" or (kind == "relu" and previous not in read):
+        if kind == "pool":
+            kept += size * (_INDEX + _BYTE)
+        elif kind == "relu" and name not in read and previous not in read and not before_pool:
             kept += size * _BYTE
         largest = max(largest, size * _FLOAT)
-        previous = name
     return kept, largest
 
 

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import convpath
 from .errors import EngineError, WeightsNotFound
 from .layers import CONV_NAMES, LAYER_NAMES, LAYER_PLAN
 
@@ -163,8 +164,9 @@ def _nnpack_conv(
     return out
 
 
-def _nnpack_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
-    """Whether NNPACK runs ``conv`` on ``x``: float32 NCHW on the CPU, VGG's 3x3 / pad 1 shape."""
+def _paths_apply(conv: nn.Conv2d, x: torch.Tensor) -> bool:
+    """Whether the measured choice of paths (rendering.engine.convpath) runs ``conv`` on ``x``: float32
+    on the CPU, VGG's 3x3 / pad 1 shape, fixed weights. Anything else (a GPU, float64) runs torch's own."""
     return (
         x.device.type == "cpu"
         and x.dtype == torch.float32
@@ -175,28 +177,80 @@ def _nnpack_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
         and conv.stride == (1, 1)
         and conv.dilation == (1, 1)
         and conv.groups == 1
-        and x.is_contiguous()
         and not conv.weight.requires_grad
-        and nnpack_usable()
     )
 
 
+def conv_paths() -> tuple[str, ...]:
+    """The paths this machine can run: NNPACK where torch has it (and it is not turned off), oneDNN both ways."""
+    return ("nnpack", "onednn", "channels_last") if nnpack_usable() else ("onednn", "channels_last")
+
+
+def _channels_last_weight(conv: nn.Conv2d, attribute: str, weight: torch.Tensor) -> torch.Tensor:
+    """``weight`` in channels-last layout, made once per conv (oneDNN reorders NCHW weights each call)."""
+    cached: torch.Tensor | None = getattr(conv, attribute, None)
+    if cached is None or cached.device != weight.device or cached.dtype != weight.dtype:
+        cached = weight.contiguous(memory_format=torch.channels_last)
+        setattr(conv, attribute, cached)
+    return cached
+
+
+def _forward(path: str, conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    bias: torch.Tensor = conv.bias  # type: ignore[assignment]
+    if path == "nnpack":
+        dense = x.contiguous()
+        if torch.is_grad_enabled() and dense.requires_grad:
+            return _NnpackConv3x3.apply(dense, conv.weight, bias, flipped_weight(conv))
+        return _nnpack_conv(dense, conv.weight, bias)
+    if path == "channels_last":
+        nhwc = x.contiguous(memory_format=torch.channels_last)
+        return F.conv2d(nhwc, _channels_last_weight(conv, "_picmatix_nhwc", conv.weight), bias, padding=1)
+    return F.conv2d(x.contiguous(), conv.weight, bias, padding=1)
+
+
+def _input_grad(path: str, conv: nn.Conv2d, grad: torch.Tensor, add_to: torch.Tensor | None) -> torch.Tensor:
+    flipped = flipped_weight(conv)
+    if path == "nnpack":
+        return _nnpack_conv(grad.contiguous(), flipped, grad.new_zeros(conv.in_channels), add_to=add_to)
+    if path == "channels_last":
+        nhwc = grad.contiguous(memory_format=torch.channels_last)
+        result = F.conv2d(nhwc, _channels_last_weight(conv, "_picmatix_flipped_nhwc", flipped), None, padding=1)
+    else:
+        result = F.conv2d(grad.contiguous(), flipped, None, padding=1)
+    return result if add_to is None else add_to.add_(result)
+
+
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)``, through NNPACK where it applies (differentiable both ways)."""
-    if _nnpack_applies(conv, x):
-        return _NnpackConv3x3.apply(x, conv.weight, conv.bias, flipped_weight(conv))
-    return conv(x)
+    """``conv(x)`` (differentiable), on a CPU through the path measured fastest for its shape."""
+    if not _paths_apply(conv, x):
+        return conv(x)
+    _, _, h, w = x.shape
+    path, result = convpath.choose(
+        "forward", (conv.in_channels, conv.out_channels, h, w), lambda p: _forward(p, conv, x), conv_paths()
+    )
+    return result if result is not None else _forward(path, conv, x)
 
 
 def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Tensor | None = None) -> torch.Tensor:
     """The gradient of ``conv``'s input given its output's (its weights are fixed), for a hand-written
-    backward pass; with ``add_to``, added into that tensor (returned) without a full-size temporary on
-    the NNPACK path."""
-    dense = grad.contiguous() if grad.device.type == "cpu" else grad  # no layout copy on a GPU
-    if _nnpack_applies(conv, dense):
-        return _nnpack_conv(dense, flipped_weight(conv), grad.new_zeros(conv.in_channels), add_to=add_to)
-    result = F.conv_transpose2d(grad, conv.weight, padding=1)
-    return result if add_to is None else add_to.add_(result)
+    backward pass; with ``add_to``, added into that tensor (returned), on the NNPACK path without a
+    full-size temporary."""
+    if not _paths_apply(conv, grad):
+        result = F.conv_transpose2d(grad, conv.weight, padding=1)  # no layout copy on a GPU
+        return result if add_to is None else add_to.add_(result)
+    _, _, h, w = grad.shape
+    # Timed with the addition into a scratch copy of add_to: adding a channels-last result into an NCHW
+    # buffer (or the reverse) costs several times a same-layout addition, and belongs to the path's cost.
+    scratch = None if add_to is None else add_to.clone()
+    path, measured = convpath.choose(
+        "backward",
+        (conv.in_channels, conv.out_channels, h, w),
+        lambda p: _input_grad(p, conv, grad, scratch),
+        conv_paths(),
+    )
+    if measured is not None and add_to is None:
+        return measured
+    return _input_grad(path, conv, grad, add_to)
 
 
 class FeatureNet(nn.Module):

@@ -1,0 +1,243 @@
+"""Which code runs each of VGG's 3x3 convolutions on a CPU, chosen by timing them on this machine.
+
+No one path wins everywhere. On a 2-core AMD EPYC (AVX2) NNPACK's Winograd convolution beat oneDNN's
+direct one on every VGG layer; on a 2-core Intel Xeon with AVX-512 oneDNN in channels-last layout wins
+the shallow, wide layers at 960 px (conv1_1 forward: 22 ms against NNPACK's 87 ms) while NNPACK still
+wins the deep ones (conv4_2: 116 against 137 ms). So each (direction, layer shape, thread count) is
+timed once, the first time it runs, on the very tensor it runs on, with every candidate path; the
+fastest is kept for the rest of the process and written to a small file, so the next worker process
+on the same machine starts with the choice made.
+
+Paths:
+
+- ``nnpack``: NNPACK's Winograd F(6x6, 3x3), NCHW; in horizontal strips where its workspace would
+  pass ``PICMATIX_NNPACK_WORKSPACE_MB`` (see :mod:`rendering.engine.vgg`).
+- ``onednn``: torch's own CPU convolution (oneDNN where torch has it) on NCHW tensors.
+- ``channels_last``: the same on NHWC tensors, which oneDNN reads without reordering them.
+
+The backward pass (the input gradient, the weights being fixed) is itself a 3x3 convolution with the
+weights flipped and transposed, so the same three paths serve it.
+
+``PICMATIX_CONV_PATH`` forces one path everywhere (``auto``, the default, measures);
+``PICMATIX_CONV_PATH_CACHE`` names the file that keeps the choices (``off``: keep them in memory only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import torch
+
+from .errors import EngineError
+
+__all__ = [
+    "PATHS",
+    "Direction",
+    "choose",
+    "chosen_paths",
+    "forced_path",
+    "layer_paths",
+    "reset",
+]
+
+logger = logging.getLogger(__name__)
+
+Direction = Literal["forward", "backward"]
+DIRECTIONS: tuple[Direction, ...] = ("forward", "backward")
+PATHS = ("nnpack", "onednn", "channels_last")
+# Each candidate runs once untimed (first calls pay for oneDNN's JIT and NNPACK's set-up), then this
+# many times; the best time counts. Two keeps the measurement to about 3 x 3 = 9 runs of a layer, once.
+_TIMED_RUNS = 2
+
+_lock = threading.Lock()
+_choices: dict[str, str] = {}
+_timings: dict[str, dict[str, float]] = {}
+_loaded = False
+
+
+def forced_path() -> str | None:
+    """The path ``$PICMATIX_CONV_PATH`` forces, or None to measure (``auto`` or unset)."""
+    raw = os.environ.get("PICMATIX_CONV_PATH", "").strip().lower()
+    if raw in {"", "auto"}:
+        return None
+    if raw not in PATHS:
+        raise EngineError(f"PICMATIX_CONV_PATH must be auto, {', '.join(PATHS)} (got {raw!r})")
+    return raw
+
+
+def shape_key(direction: Direction, channels_in: int, channels_out: int, height: int, width: int) -> str:
+    """One convolution as the choice knows it: direction, channels in -> out, size, and the thread count
+    (a layer that is fastest one way on 2 threads may not be on 16)."""
+    return f"{direction}:{channels_in}>{channels_out}:{height}x{width}:t{torch.get_num_threads()}"
+
+
+def choose(
+    direction: Direction,
+    key_shape: tuple[int, int, int, int],
+    run: Callable[[str], torch.Tensor],
+    candidates: tuple[str, ...],
+) -> tuple[str, torch.Tensor | None]:
+    """The path for this convolution: the forced one or the one chosen before, with None (the caller runs
+    it); else the fastest of ``candidates``, timed now with ``run(path)`` (which must have no side
+    effects), with its result."""
+    forced = forced_path()
+    if forced is not None:
+        if forced not in candidates:
+            raise EngineError(f"PICMATIX_CONV_PATH={forced} cannot run here (available: {', '.join(candidates)})")
+        return forced, None
+    key = shape_key(direction, *key_shape)
+    _load_once()
+    path = _choices.get(key)
+    if path is not None and path in candidates:
+        return path, None
+    return _measure(key, run, candidates)
+
+
+def _measure(key: str, run: Callable[[str], torch.Tensor], candidates: tuple[str, ...]) -> tuple[str, torch.Tensor]:
+    best_path, best_time, best_result = candidates[0], float("inf"), None
+    timings: dict[str, float] = {}
+    for path in candidates:
+        result = run(path)
+        seconds = float("inf")
+        for _ in range(_TIMED_RUNS):
+            del result  # one result alive at a time, besides the best so far
+            started = time.perf_counter()
+            result = run(path)
+            seconds = min(seconds, time.perf_counter() - started)
+        timings[path] = seconds
+        if seconds < best_time:
+            best_path, best_time, best_result = path, seconds, result
+        del result
+    assert best_result is not None
+    with _lock:
+        _choices[key] = best_path
+        _timings[key] = timings
+    logger.info(
+        "convolution %s: %s (%s)", key, best_path, ", ".join(f"{p} {s * 1e3:.1f} ms" for p, s in timings.items())
+    )
+    _save(key, best_path, timings)
+    return best_path, best_result
+
+
+def chosen_paths() -> dict[str, str]:
+    """Every choice this process knows: {shape key: path}."""
+    _load_once()
+    with _lock:
+        return dict(_choices)
+
+
+def measured_timings() -> dict[str, dict[str, float]]:
+    """The seconds each candidate took, for the choices measured in this process."""
+    with _lock:
+        return {key: dict(value) for key, value in _timings.items()}
+
+
+def layer_paths(height: int, width: int, last: str = "relu5_1") -> dict[str, dict[str, str]]:
+    """{conv layer: {"forward": path, "backward": path}} for an image of this size, from the choices made
+    (``-`` for a direction not yet run); what the benchmark prints."""
+    from .layers import LAYER_NAMES, LAYER_PLAN
+
+    known = chosen_paths()
+    forced = forced_path()
+    h, w = height, width
+    result: dict[str, dict[str, str]] = {}
+    for name, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+        elif kind == "conv":
+            result[name] = {
+                direction: forced or known.get(shape_key(direction, c_in, c_out, h, w), "-")
+                for direction in DIRECTIONS
+            }
+    return result
+
+
+def reset() -> None:
+    """Forget every choice (tests; a benchmark comparing first runs)."""
+    global _loaded
+    with _lock:
+        _choices.clear()
+        _timings.clear()
+        _loaded = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Kept between processes: one file per machine folder, one section per CPU model, torch and threads
+
+
+def cache_file() -> Path | None:
+    """``$PICMATIX_CONV_PATH_CACHE``, or conv-paths.json in the model cache; None when ``off``."""
+    raw = os.environ.get("PICMATIX_CONV_PATH_CACHE", "").strip()
+    if raw.lower() in {"off", "0", "no", "false"}:
+        return None
+    if raw:
+        return Path(raw).expanduser()
+    from .vgg import model_cache_dir
+
+    return model_cache_dir() / "conv-paths.json"
+
+
+def machine_id() -> str:
+    """What the measured choices depend on besides the shape: the CPU (model and instruction sets) and
+    torch's version. A different CPU under the same cache folder (a shared home) gets its own section."""
+    model, flags = "", ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            field, _, value = line.partition(":")
+            if field.strip() == "model name" and not model:
+                model = value.strip()
+            elif field.strip() == "flags" and not flags:
+                flags = value.strip()
+    except OSError:
+        pass
+    model = model or platform.processor() or platform.machine()
+    digest = hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:12]
+    return f"{model} | flags {digest} | torch {torch.__version__}"
+
+
+def _read(file: Path) -> dict[str, dict[str, dict[str, object]]]:
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _load_once() -> None:
+    global _loaded
+    if _loaded:
+        return
+    file = cache_file()
+    section = _read(file).get(machine_id(), {}) if file is not None else {}
+    with _lock:
+        for key, entry in section.items():
+            path = entry.get("path") if isinstance(entry, dict) else None
+            if isinstance(path, str) and path in PATHS:
+                _choices.setdefault(key, path)
+        _loaded = True
+
+
+def _save(key: str, path: str, timings: dict[str, float]) -> None:
+    """Add one choice to the file (read again first: other workers on the host write it too)."""
+    file = cache_file()
+    if file is None:
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        data = _read(file)
+        section = data.setdefault(machine_id(), {})
+        section[key] = {"path": path, "ms": {p: round(s * 1e3, 2) for p, s in timings.items()}}
+        partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(data, indent=1, sort_keys=True))
+        partial.replace(file)
+    except OSError as exc:  # a read-only cache costs a re-measurement next time, nothing else
+        logger.warning("could not keep the convolution choice in %s: %s", file, exc)

