@@ -83,49 +83,45 @@ def shape_key(direction: Direction, channels_in: int, channels_out: int, height:
 def choose(
     direction: Direction,
     key_shape: tuple[int, int, int, int],
-    run: Callable[[str], torch.Tensor],
+    run: Callable[[str], object],
     candidates: tuple[str, ...],
-) -> tuple[str, torch.Tensor | None]:
-    """The path for this convolution: the forced one or the one chosen before, with None (the caller runs
-    it); else the fastest of ``candidates``, timed now with ``run(path)`` (which must have no side
-    effects), with its result."""
+    *,
+    runnable: tuple[str, ...] = PATHS,
+) -> str:
+    """The path for this convolution: the forced one, the one chosen before, or the fastest of
+    ``candidates`` timed now with ``run(path)``, which must have no lasting side effects. The caller then
+    runs the path itself: the timed results are not kept, so that measuring needs no more memory than
+    one run. A forced path may be any of ``runnable``, also one left out of the measurement."""
     forced = forced_path()
     if forced is not None:
-        if forced not in candidates:
-            raise EngineError(f"PICMATIX_CONV_PATH={forced} cannot run here (available: {', '.join(candidates)})")
-        return forced, None
+        if forced not in runnable:
+            raise EngineError(f"PICMATIX_CONV_PATH={forced} cannot run here (available: {', '.join(runnable)})")
+        return forced
     key = shape_key(direction, *key_shape)
     _load_once()
     path = _choices.get(key)
     if path is not None and path in candidates:
-        return path, None
+        return path
     return _measure(key, run, candidates)
 
 
-def _measure(key: str, run: Callable[[str], torch.Tensor], candidates: tuple[str, ...]) -> tuple[str, torch.Tensor]:
-    best_path, best_time, best_result = candidates[0], float("inf"), None
+def _measure(key: str, run: Callable[[str], object], candidates: tuple[str, ...]) -> str:
     timings: dict[str, float] = {}
     for path in candidates:
-        result = run(path)
+        run(path)
         seconds = float("inf")
         for _ in range(_TIMED_RUNS):
-            del result  # one result alive at a time, besides the best so far
             started = time.perf_counter()
-            result = run(path)
+            run(path)
             seconds = min(seconds, time.perf_counter() - started)
         timings[path] = seconds
-        if seconds < best_time:
-            best_path, best_time, best_result = path, seconds, result
-        del result
-    assert best_result is not None
+    best = min(timings, key=timings.__getitem__)
     with _lock:
-        _choices[key] = best_path
+        _choices[key] = best
         _timings[key] = timings
-    logger.info(
-        "convolution %s: %s (%s)", key, best_path, ", ".join(f"{p} {s * 1e3:.1f} ms" for p, s in timings.items())
-    )
-    _save(key, best_path, timings)
-    return best_path, best_result
+    logger.info("convolution %s: %s (%s)", key, best, ", ".join(f"{p} {s * 1e3:.1f} ms" for p, s in timings.items()))
+    _save(key, best, timings)
+    return best
 
 
 def chosen_paths() -> dict[str, str]:
@@ -155,8 +151,7 @@ def layer_paths(height: int, width: int, last: str = "relu5_1") -> dict[str, dic
             h, w = h // 2, w // 2
         elif kind == "conv":
             result[name] = {
-                direction: forced or known.get(shape_key(direction, c_in, c_out, h, w), "-")
-                for direction in DIRECTIONS
+                direction: forced or known.get(shape_key(direction, c_in, c_out, h, w), "-") for direction in DIRECTIONS
             }
     return result
 

@@ -34,7 +34,7 @@ __all__ = [
 
 _FLOAT = 4
 _BYTE = 1  # ReLU masks (rendering.engine.backprop)
-_INDEX = 8  # max-pool indices: torch's int64
+_INDEX = 4  # max-pool indices, kept as int32
 # Allocator slack and transient buffers (strips, masks being made, a layer's loss temporaries).
 _SLACK = 1.15
 _FIXED = 64 * 2**20

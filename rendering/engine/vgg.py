@@ -181,9 +181,18 @@ def _paths_apply(conv: nn.Conv2d, x: torch.Tensor) -> bool:
     )
 
 
-def conv_paths() -> tuple[str, ...]:
-    """The paths this machine can run: NNPACK where torch has it (and it is not turned off), oneDNN both ways."""
-    return ("nnpack", "onednn", "channels_last") if nnpack_usable() else ("onednn", "channels_last")
+def conv_paths(channels_in: int = 0, channels_out: int = 0, height: int = 0, width: int = 0) -> tuple[str, ...]:
+    """The paths this machine can run for a convolution of this shape: NNPACK where torch has it (and it
+    is not turned off), oneDNN on channels-last tensors, and oneDNN on NCHW tensors where its copies fit.
+
+    oneDNN reorders an NCHW input and output into blocked copies, two more activations for the length of
+    the call: at 960 px that raised a pass's peak by 330 MB while conv1_2 was measured. Like NNPACK's
+    workspace, those copies are held to the workspace limit; the layers this rules out (conv1 and
+    conv2 at 960 px) were never fastest on NCHW on the CPUs measured.
+    """
+    copies = (channels_in + channels_out) * height * width * 4
+    nchw = ("onednn",) if copies <= nnpack_workspace_limit() else ()
+    return (("nnpack",) if nnpack_usable() else ()) + nchw + ("channels_last",)
 
 
 def _channels_last_weight(conv: nn.Conv2d, attribute: str, weight: torch.Tensor) -> torch.Tensor:
@@ -225,10 +234,11 @@ def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     if not _paths_apply(conv, x):
         return conv(x)
     _, _, h, w = x.shape
-    path, result = convpath.choose(
-        "forward", (conv.in_channels, conv.out_channels, h, w), lambda p: _forward(p, conv, x), conv_paths()
+    shape = (conv.in_channels, conv.out_channels, h, w)
+    path = convpath.choose(
+        "forward", shape, lambda p: _forward(p, conv, x.detach()), conv_paths(*shape), runnable=conv_paths()
     )
-    return result if result is not None else _forward(path, conv, x)
+    return _forward(path, conv, x)
 
 
 def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Tensor | None = None) -> torch.Tensor:
@@ -239,17 +249,14 @@ def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Ten
         result = F.conv_transpose2d(grad, conv.weight, padding=1)  # no layout copy on a GPU
         return result if add_to is None else add_to.add_(result)
     _, _, h, w = grad.shape
-    # Timed with the addition into a scratch copy of add_to: adding a channels-last result into an NCHW
-    # buffer (or the reverse) costs several times a same-layout addition, and belongs to the path's cost.
-    scratch = None if add_to is None else add_to.clone()
-    path, measured = convpath.choose(
-        "backward",
-        (conv.in_channels, conv.out_channels, h, w),
-        lambda p: _input_grad(p, conv, grad, scratch),
-        conv_paths(),
-    )
-    if measured is not None and add_to is None:
-        return measured
+
+    def timed(path: str) -> None:
+        # Timed with an addition into a stand-in for add_to: adding a channels-last result into an NCHW
+        # buffer (or the reverse) costs several times a same-layout addition, and belongs to the path.
+        _input_grad(path, conv, grad, None if add_to is None else torch.empty_like(add_to))
+
+    shape = (conv.in_channels, conv.out_channels, h, w)
+    path = convpath.choose("backward", shape, timed, conv_paths(*shape), runnable=conv_paths())
     return _input_grad(path, conv, grad, add_to)
 
 

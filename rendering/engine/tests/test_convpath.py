@@ -106,7 +106,7 @@ def test_auto_measures_a_shape_once_and_keeps_the_fastest(monkeypatch: pytest.Mo
     runs: list[str] = []
     real_measure = convpath._measure
 
-    def counting(key: str, run: object, candidates: tuple[str, ...]) -> object:
+    def counting(key: str, run: object, candidates: tuple[str, ...]) -> str:
         runs.append(key)
         return real_measure(key, run, candidates)
 
