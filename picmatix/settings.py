@@ -469,6 +469,9 @@ RENDER_TIME_LIMIT_SECONDS = env_int("PICMATIX_RENDER_TIME_LIMIT_SECONDS", 4 * 36
 RENDER_SHUTDOWN_GRACE_SECONDS = env_int("PICMATIX_RENDER_SHUTDOWN_GRACE_SECONDS", 60, minimum=0)
 RENDER_PROGRESS_EVERY_SECONDS = env_int("PICMATIX_RENDER_PROGRESS_EVERY_SECONDS", 2, minimum=0)
 RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10, minimum=0)
+# A render worker (solo pool, render queue) loads torch, the VGG weights and the network as it starts,
+# so that its first job does not wait for them (rendering/tasks.py).
+RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
 # the embedded default. GPU hosts set `seed`.
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_shutting_down
+from celery.signals import worker_ready, worker_shutting_down
+from django.conf import settings
 
 from rendering.services import SHUTDOWN_REQUESTED, render_job_execute, style_trial_execute, worker_name
+
+logger = logging.getLogger(__name__)
+# Pools whose tasks run in the worker's own process: only there does what it loads serve the renders.
+IN_PROCESS_POOLS = {"celery.concurrency.solo", "celery.concurrency.thread"}
 
 
 @worker_shutting_down.connect
@@ -14,6 +20,33 @@ def _note_shutdown(**kwargs: Any) -> None:
     # callback and either finishes within the grace period or hands its job back (solo pool: the
     # task runs in this very process, so the flag reaches it).
     SHUTDOWN_REQUESTED.set()
+
+
+def renders_here(consumer: Any) -> bool:
+    """Whether this worker takes render jobs and runs them in its own process."""
+    route = settings.CELERY_TASK_ROUTES["rendering.tasks.render_job_run"]["queue"]
+    queues = getattr(getattr(consumer, "task_consumer", None), "queues", None) or []
+    pool = getattr(consumer, "pool", None)
+    return route in {queue.name for queue in queues} and type(pool).__module__ in IN_PROCESS_POOLS
+
+
+@worker_ready.connect
+def _warm_up(sender: Any = None, **kwargs: Any) -> None:
+    # Sent before the worker takes its first message: torch, the VGG weights, the network and the
+    # optimisers' lazy imports are loaded here instead of inside the first job (3.1 s of its 5.6 s to
+    # the first iteration on a 2-core CPU: bench/README.md, "Warm worker").
+    if not settings.RENDER_WARM_START or not renders_here(sender):
+        return
+    from rendering.engine import EngineError
+    from rendering.engine.pipeline import warm_up
+
+    try:
+        done = warm_up(device=settings.RENDER_DEVICE)
+    except EngineError as exc:
+        # Missing weights, no CUDA: the first job fails with the same message, where staff see it.
+        logger.warning("render worker warm-up skipped: %s", exc)
+        return
+    logger.info("render worker warmed up in %.1f s: %s", done["seconds"], done)
 
 
 # Thin on purpose: the job row decides whether there is anything to do, so a duplicate or late

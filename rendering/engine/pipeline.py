@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +19,31 @@ from .images import resize_longest, tensor_to_pil
 from .losses import LossTerms
 from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
 from .postprocess import post_process
-from .recipe import Recipe, Upscale
+from .recipe import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Recipe, Upscale
 from .transfer import IterationCallback, PassOutcome, pass_sizes, run_pass
-from .vgg import FeatureNet, WeightSource, default_source, vgg19_features
+from .vgg import (
+    SOURCES,
+    ConvWeights,
+    FeatureNet,
+    WeightSource,
+    conv_weights,
+    default_source,
+    last_layer,
+    vgg19_features,
+)
 from .watermark import apply_watermark
 
-__all__ = ["PREVIEW_SIDE", "Progress", "RenderResult", "render", "resolve_device", "upscale_image"]
+__all__ = [
+    "PREVIEW_SIDE",
+    "Progress",
+    "RenderResult",
+    "clear_network_cache",
+    "feature_network",
+    "render",
+    "resolve_device",
+    "upscale_image",
+    "warm_up",
+]
 
 #: The preview's longest side at most (web size).
 PREVIEW_SIDE = 1024
@@ -153,6 +174,78 @@ class _Clock:
         return per_iteration * (iterations - iteration) + per_unit * later
 
 
+# A worker renders job after job with the same weights and layers: its network is kept between them,
+# and with it each conv's flipped weights for NNPACK's backward pass (made on first use). Two at most,
+# like the weight files themselves (vgg.conv_weights): the network shares their tensors on the CPU,
+# and holds its own copy on a GPU (52 MB up to relu5_1, 80 MB for all of VGG-19).
+_NETWORKS_KEPT = 2
+_networks: OrderedDict[tuple[str, str, str], tuple[FeatureNet, WeightSource, ConvWeights]] = OrderedDict()
+_networks_lock = threading.Lock()
+
+
+def feature_network(layers: Collection[str], source: str, dev: torch.device) -> tuple[FeatureNet, WeightSource]:
+    """VGG-19 truncated after the deepest of ``layers`` on ``dev`` (channels_last on a GPU), kept for the
+    next render that asks for the same."""
+    # A kept network serves only while its weights are the ones vgg.conv_weights holds (cached there):
+    # once they are dropped or reloaded, from another file or none, the network is built again from
+    # them, or the missing file is reported, exactly as without this cache.
+    weights = conv_weights(source) if source in SOURCES else None
+    key = (source, last_layer(layers), str(dev))
+    with _networks_lock:
+        found = _networks.get(key)
+        if found is not None and found[2] is weights:
+            _networks.move_to_end(key)
+            return found[0], found[1]
+    net, weight_source = vgg19_features(layers, source=source, device=dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    if weights is not None:
+        with _networks_lock:
+            _networks[key] = (net, weight_source, weights)
+            _networks.move_to_end(key)
+            while len(_networks) > _NETWORKS_KEPT:
+                _networks.popitem(last=False)
+    return net, weight_source
+
+
+def clear_network_cache() -> None:
+    with _networks_lock:
+        _networks.clear()
+
+
+def warm_up(
+    *, weights: str | None = None, device: str = "auto", layers: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Load what a worker's first render would otherwise load: torch, the weights, the network for
+    ``layers`` (default: the recipes' default layers), each convolution's first call (on a 32 px image)
+    and the optimisers' lazy imports. For a worker's start, before it takes jobs; returns what it did
+    and how long it took."""
+    began = time.perf_counter()
+    dev = resolve_device(device)
+    source = weights or default_source()
+    wanted = set(layers) if layers is not None else {*DEFAULT_CONTENT_LAYERS, *DEFAULT_STYLE_LAYERS}
+    net, _ = feature_network(wanted, source, dev)
+    loaded = time.perf_counter()
+    with torch.no_grad():
+        probe = torch.zeros(1, 3, 32, 32, device=dev)
+        if dev.type == "cuda":
+            probe = probe.contiguous(memory_format=torch.channels_last)
+        net(probe, wanted)
+    # torch's optimisers import torch._dynamo when the first one is made: 1.3 s of a fresh worker's
+    # first iteration on a 2-core CPU (bench/README.md, "Warm worker").
+    torch.optim.LBFGS([torch.zeros(1, requires_grad=True)])
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    return {
+        "device": str(dev),
+        "weights": source,
+        "last_layer": last_layer(wanted),
+        "load_seconds": round(loaded - began, 3),
+        "seconds": round(time.perf_counter() - began, 3),
+    }
+
+
 def render(
     content: Image.Image,
     styles: Sequence[Image.Image],
@@ -181,13 +274,10 @@ def render(
 
     source = weights or default_source()
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
-    net, weight_source = vgg19_features(layers, source=source, device=dev)
-    if dev.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    net, weight_source = feature_network(layers, source, dev)
     painted, pass_stats = _run_passes(
         net, weight_source, recipe, photo, paintings, sizes, dev, progress=progress, save_every=save_every
     )
-    del net
     return _finish(painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=pass_stats)
 
 

@@ -17,6 +17,7 @@ from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style
 from .losses import LossTerms, content_targets, style_targets
 from .memory import return_freed_memory_to_the_system
 from .recipe import PassSpec
+from .targets_cache import style_key, style_target_cache
 from .vgg import FeatureNet, WeightSource
 
 __all__ = ["PassOutcome", "PassTargets", "initial_image", "pass_sizes", "pass_targets", "run_pass"]
@@ -182,15 +183,7 @@ def _objective(
         return source.preprocess(rgb).contiguous(memory_format=memory_format)
 
     content_goal = content_targets(net, network_input(photo), spec.content_layers)
-    style_goal = style_targets(
-        net,
-        [
-            network_input(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), photo.device))
-            for s, d in zip(styles, style_dims, strict=True)
-        ],
-        spec.style_layers,
-        spec.style_blend_weights,
-    )
+    style_goal = _style_goal(net, source, spec, styles, style_dims, photo.device, memory_format)
     return LeanObjective(
         net,
         content=content_goal,
@@ -200,6 +193,39 @@ def _objective(
         tv_weight=spec.tv_weight,
         normalize_gradients=spec.normalize_gradients,
     )
+
+
+def _style_goal(
+    net: FeatureNet,
+    source: WeightSource,
+    spec: PassSpec,
+    styles: Sequence[Image.Image],
+    style_dims: Sequence[tuple[int, int]],
+    device: torch.device,
+    memory_format: torch.memory_format,
+) -> dict[str, torch.Tensor]:
+    """The paintings' blended Gram targets at this pass's size, from this worker's cache when an earlier
+    pass (of any job) made the same ones: resizing the paintings and running them through VGG costs
+    about one iteration at 960 px (rendering/engine/targets_cache.py)."""
+
+    def compute() -> dict[str, torch.Tensor]:
+        return style_targets(
+            net,
+            [
+                source.preprocess(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS), device)).contiguous(
+                    memory_format=memory_format
+                )
+                for s, d in zip(styles, style_dims, strict=True)
+            ],
+            spec.style_layers,
+            spec.style_blend_weights,
+        )
+
+    cache = style_target_cache()
+    if not cache.enabled or not spec.style_layers:
+        return compute()
+    key = style_key(net, source, styles, style_dims, spec.style_layers, spec.style_blend_weights, device, memory_format)
+    return cache.get_or_compute(key, compute)
 
 
 def _optimizer(spec: PassSpec, x: torch.Tensor) -> torch.optim.LBFGS | torch.optim.Adam:

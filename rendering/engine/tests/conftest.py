@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 from torch import nn
 
 from rendering.engine.images import resize_longest
+from rendering.engine.targets_cache import style_target_cache
 from rendering.engine.vgg import FeatureNet
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -29,6 +31,15 @@ def require_shared(path: Path) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_style_targets_from_other_tests() -> Iterator[None]:
+    """Each test computes its own style targets: one that changes how they are made (a conv path, a
+    patched function) must not be handed another test's from this process's cache."""
+    style_target_cache.cache_clear()  # a new, empty cache on first use, sized from the environment then
+    yield
+    style_target_cache.cache_clear()
 
 
 @pytest.fixture(scope="session")
