@@ -1,0 +1,239 @@
+"""A cheaper schedule than the seed's: paint with candidate schedules, score every painting with the
+seed's own objective, count the arithmetic, and put the paintings side by side.
+
+    python bench/schedule_bench.py run --schedules seed fast [--scale 0.3333] [--pairs 6] [--out DIR]
+    python bench/schedule_bench.py table bench/out/schedule/results.jsonl [--reference seed]
+    python bench/schedule_bench.py sheet --schedules seed fast [--scale 1.0] [--pairs 6]
+
+``run`` paints each content / style pair with each schedule (its passes only: no colour finishing, no
+watermark, no upscale, so that the score sees exactly what the passes made) and scores the painting with
+``rendering.engine.score`` under the seed recipe: the 960 px objective (pass 2's settings) and the
+350 px one (pass 1's, on the painting scaled down). ``--scale`` multiplies every size, the schedule's
+and the score's alike (the search runs at a third of the size; the confirmation at 1). FLOPs are
+counted as bench/engine_bench.py counts them: each pass's convolution FLOPs per iteration (forward and
+backward to the input) times its iterations. One JSON line per painting goes to results.jsonl; ``table``
+compares every schedule with the reference per pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+SHARED = Path(os.environ.get("PICMATIX_SHARED_DIR") or REPO.parent / "shared") / "images"
+OUT = REPO / "bench" / "out" / "schedule"
+
+# Six content / style pairs: every photo twice, five paintings (tests and benchmarks only, see
+# ../shared/images/SOURCES.md).
+PAIRS = [
+    ("tubingen.jpg", "starry_night.jpg"),
+    ("golden_gate.jpg", "the_scream.jpg"),
+    ("hoovertowernight.jpg", "woman-with-hat-matisse.jpg"),
+    ("tubingen.jpg", "picasso_selfport1907.jpg"),
+    ("golden_gate.jpg", "seated-nude.jpg"),
+    ("hoovertowernight.jpg", "starry_night.jpg"),
+]
+
+
+def candidate_passes() -> dict[str, list[dict[str, Any]]]:
+    """Schedules tried besides the presets: {name: [pass overrides, applied to the seed's passes' settings]}.
+
+    Each pass dict gives size, iterations and whatever differs; pass 1 takes the seed's pass-1 settings
+    (tv 1e-4, history 100), later passes its pass-2 settings (tv 1e-3, history 10, from the previous).
+    """
+    return {
+        # Three sizes: the 960 px pass starts from a 640 px painting, so it needs far fewer iterations.
+        "three_640": [
+            {"size": 350, "iterations": 300},
+            {"size": 640, "iterations": 100},
+            {"size": 960, "iterations": 60},
+        ],
+        "three_560": [
+            {"size": 350, "iterations": 300},
+            {"size": 560, "iterations": 120},
+            {"size": 960, "iterations": 70},
+        ],
+        # Two sizes, fewer iterations where the loss has flattened.
+        "two_short": [{"size": 350, "iterations": 250}, {"size": 960, "iterations": 115}],
+        # Four sizes, each pass short.
+        "four": [
+            {"size": 350, "iterations": 250},
+            {"size": 500, "iterations": 100},
+            {"size": 700, "iterations": 70},
+            {"size": 960, "iterations": 50},
+        ],
+    }
+
+
+def schedule_recipe(name: str, scale: float) -> Any:
+    """The recipe for ``name`` (a preset or a candidate) with every size times ``scale``, passes only."""
+    from rendering.engine import PassSpec, PostProcess, Upscale, Watermark, recipe_preset
+    from rendering.engine.recipe import PRESETS
+
+    seed = recipe_preset("seed")
+    if name in PRESETS:
+        recipe = recipe_preset(name)
+    else:
+        first, later = seed.passes[0], seed.passes[-1]
+        passes = []
+        for index, overrides in enumerate(candidate_passes()[name]):
+            base: PassSpec = first if index == 0 else later
+            passes.append(replace(base, **overrides))
+        recipe = replace(seed, passes=tuple(passes))
+    scaled = tuple(replace(p, size=max(32, round(p.size * scale))) for p in recipe.passes)
+    return replace(
+        recipe,
+        passes=scaled,
+        post=PostProcess(enabled=False),
+        watermark=Watermark(enabled=False),
+        upscale=Upscale(method="none"),
+    )
+
+
+def arithmetic(recipe: Any, photo: Any) -> float:
+    """Convolution FLOPs of the recipe's passes on this photo (bench/engine_bench.py's count)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from engine_bench import conv_flops
+
+    from rendering.engine.images import scaled_size
+
+    total = 0.0
+    for spec in recipe.passes:
+        width, height = scaled_size(photo.size, spec.size)
+        total += conv_flops(height, width) * spec.iterations
+    return total
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from rendering.engine import load_image, render
+    from rendering.engine.score import score_image
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seed_scaled = schedule_recipe("seed", args.scale)
+    results = out / "results.jsonl"
+    for content_name, style_name in PAIRS[: args.pairs]:
+        photo = load_image(SHARED / "content" / content_name)
+        painting = load_image(SHARED / "styles" / style_name)
+        for name in args.schedules:
+            recipe = schedule_recipe(name, args.scale)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            result = render(photo, [painting], recipe, device=args.device)
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+            image_path = out / f"{name}_{Path(content_name).stem}_{Path(style_name).stem}_x{args.scale:.3f}.png"
+            result.hd.save(image_path)
+            scores = score_image(result.hd, photo, [painting], seed_scaled, device=args.device)
+            row = {
+                "schedule": name,
+                "scale": args.scale,
+                "pair": [content_name, style_name],
+                "passes": [[p.size, p.iterations] for p in recipe.passes],
+                "flops": arithmetic(recipe, photo),
+                "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu_seconds, 1),
+                "pass_seconds": [p["seconds"] for p in result.stats["passes"]],
+                "scores": [s.total for s in scores],
+                "score_sizes": [list(s.size) for s in scores],
+                "image": str(image_path.relative_to(REPO)) if image_path.is_relative_to(REPO) else str(image_path),
+                "load_average": os.getloadavg(),
+            }
+            with results.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+
+
+def cmd_table(args: argparse.Namespace) -> None:
+    rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+    reference: dict[tuple[str, str, float], dict[str, Any]] = {}
+    for row in rows:
+        if row["schedule"] == args.reference:
+            reference[(row["pair"][0], row["pair"][1], row["scale"])] = row
+    print("| schedule | scale | pair | FLOP ratio | score 1 (350 px) vs ref | score 2 (960 px) vs ref | s | ref s |")
+    print("|---|---|---|---|---|---|---|---|")
+    worst: dict[tuple[str, float], list[float]] = {}
+    for row in rows:
+        ref = reference.get((row["pair"][0], row["pair"][1], row["scale"]))
+        if ref is None or row["schedule"] == args.reference:
+            continue
+        ratio = row["flops"] / ref["flops"]
+        diffs = [a / b - 1 for a, b in zip(row["scores"], ref["scores"], strict=True)]
+        worst.setdefault((row["schedule"], row["scale"]), []).extend(diffs)
+        pair = f"{Path(row['pair'][0]).stem} / {Path(row['pair'][1]).stem}"
+        print(
+            f"| {row['schedule']} | {row['scale']:.3f} | {pair} | {ratio:.3f} | {diffs[0]:+.2%} | {diffs[1]:+.2%} "
+            f"| {row['seconds']:.0f} | {ref['seconds']:.0f} |"
+        )
+    for (name, scale), diffs in sorted(worst.items()):
+        print(f"{name} at scale {scale:.3f}: worst score difference {max(diffs):+.2%} over {len(diffs) // 2} pairs")
+
+
+def cmd_sheet(args: argparse.Namespace) -> None:
+    """photo | schedule 1 | schedule 2 ... per pair, labelled, from the images ``run`` saved."""
+    from PIL import Image, ImageDraw
+
+    from rendering.engine import load_image
+    from rendering.engine.images import resize_longest
+
+    out = Path(args.out)
+    for content_name, style_name in PAIRS[: args.pairs]:
+        stem = f"{Path(content_name).stem}_{Path(style_name).stem}"
+        tiles = [
+            ("photo", load_image(SHARED / "content" / content_name)),
+            ("style", load_image(SHARED / "styles" / style_name)),
+        ]
+        for name in args.schedules:
+            path = out / f"{name}_{stem}_x{args.scale:.3f}.png"
+            if not path.exists():
+                raise SystemExit(f"{path} is missing: run `run --schedules {name} --scale {args.scale}` first")
+            tiles.append((name, Image.open(path).convert("RGB")))
+        height = args.height
+        scaled = [
+            (label, image.resize((round(image.width * height / image.height), height), Image.Resampling.LANCZOS))
+            for label, image in tiles
+        ]
+        width = sum(image.width for _, image in scaled) + 8 * (len(scaled) - 1)
+        sheet = Image.new("RGB", (width, height + 28), "white")
+        draw = ImageDraw.Draw(sheet)
+        x = 0
+        for label, image in scaled:
+            sheet.paste(image, (x, 28))
+            draw.text((x + 4, 6), label, fill="black")
+            x += image.width + 8
+        target = out / f"sheet_{stem}_x{args.scale:.3f}.jpg"
+        resize_longest(sheet, max(sheet.size)).save(target, quality=88)
+        print(target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="paint and score")
+    run.add_argument("--schedules", nargs="+", default=["seed", "fast"])
+    run.add_argument("--scale", type=float, default=1 / 3)
+    run.add_argument("--pairs", type=int, default=6)
+    run.add_argument("--device", default="auto")
+    run.add_argument("--out", default=str(OUT))
+    table = sub.add_parser("table", help="compare with the reference schedule")
+    table.add_argument("results")
+    table.add_argument("--reference", default="seed")
+    sheet = sub.add_parser("sheet", help="side-by-side sheets")
+    sheet.add_argument("--schedules", nargs="+", default=["seed", "fast"])
+    sheet.add_argument("--scale", type=float, default=1.0)
+    sheet.add_argument("--pairs", type=int, default=6)
+    sheet.add_argument("--height", type=int, default=480)
+    sheet.add_argument("--out", default=str(OUT))
+    args = parser.parse_args()
+    {"run": cmd_run, "table": cmd_table, "sheet": cmd_sheet}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
