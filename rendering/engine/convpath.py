@@ -31,12 +31,15 @@ import os
 import platform
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import torch
 
+from .cachedir import model_cache_dir
 from .errors import EngineError
 
 __all__ = [
@@ -102,7 +105,36 @@ def choose(
     path = _choices.get(key)
     if path is not None and path in candidates:
         return path
+    if _quiet.depth:
+        return _usual_path(candidates)
     return _measure(key, run, candidates)
+
+
+class _Quiet(threading.local):
+    depth = 0
+
+
+_quiet = _Quiet()
+
+
+@contextmanager
+def without_measuring() -> Iterator[None]:
+    """Run unknown shapes on the usual path instead of timing them: for one-off work (a pass's targets,
+    a score) where measuring would cost more than it saves."""
+    _quiet.depth += 1
+    try:
+        yield
+    finally:
+        _quiet.depth -= 1
+
+
+def _usual_path(candidates: tuple[str, ...]) -> str:
+    """The path most chosen so far on this machine, else channels-last (oneDNN runs everywhere)."""
+    with _lock:
+        counts = Counter(path for path in _choices.values() if path in candidates)
+    if counts:
+        return counts.most_common(1)[0][0]
+    return "channels_last" if "channels_last" in candidates else candidates[0]
 
 
 def _measure(key: str, run: Callable[[str], object], candidates: tuple[str, ...]) -> str:
@@ -122,6 +154,18 @@ def _measure(key: str, run: Callable[[str], object], candidates: tuple[str, ...]
     logger.info("convolution %s: %s (%s)", key, best, ", ".join(f"{p} {s * 1e3:.1f} ms" for p, s in timings.items()))
     _save(key, best, timings)
     return best
+
+
+def assign(plan: dict[str, str], *, keep: bool, timings: dict[str, dict[str, float]] | None = None) -> None:
+    """Use ``plan`` ({shape key: path}) from now on; with ``keep``, also write it down for the next process
+    (rendering.engine.tuning tries plans without keeping them, then keeps the fastest)."""
+    _load_once()
+    with _lock:
+        _choices.update(plan)
+        if timings:
+            _timings.update(timings)
+    if keep:
+        _save_many({key: (path, (timings or {}).get(key, {})) for key, path in plan.items()})
 
 
 def chosen_paths() -> dict[str, str]:
@@ -176,8 +220,6 @@ def cache_file() -> Path | None:
         return None
     if raw:
         return Path(raw).expanduser()
-    from .vgg import model_cache_dir
-
     return model_cache_dir() / "conv-paths.json"
 
 
@@ -222,7 +264,11 @@ def _load_once() -> None:
 
 
 def _save(key: str, path: str, timings: dict[str, float]) -> None:
-    """Add one choice to the file (read again first: other workers on the host write it too)."""
+    _save_many({key: (path, timings)})
+
+
+def _save_many(entries: dict[str, tuple[str, dict[str, float]]]) -> None:
+    """Add choices to the file (read again first: other workers on the host write it too)."""
     file = cache_file()
     if file is None:
         return
@@ -230,9 +276,10 @@ def _save(key: str, path: str, timings: dict[str, float]) -> None:
         file.parent.mkdir(parents=True, exist_ok=True)
         data = _read(file)
         section = data.setdefault(machine_id(), {})
-        section[key] = {"path": path, "ms": {p: round(s * 1e3, 2) for p, s in timings.items()}}
+        for key, (path, timings) in entries.items():
+            section[key] = {"path": path, "ms": {p: round(s * 1e3, 2) for p, s in timings.items()}}
         partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
         partial.write_text(json.dumps(data, indent=1, sort_keys=True))
         partial.replace(file)
     except OSError as exc:  # a read-only cache costs a re-measurement next time, nothing else
-        logger.warning("could not keep the convolution choice in %s: %s", file, exc)
+        logger.warning("could not keep the convolution choices in %s: %s", file, exc)

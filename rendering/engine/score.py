@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import convpath
 from .images import pil_to_tensor
 from .pipeline import resolve_device
 from .recipe import Recipe, recipe_preset
@@ -84,10 +85,12 @@ def score_image(
         net = net.to(memory_format=torch.channels_last)
     scores: list[PassScore] = []
     for index, spec in enumerate(recipe.passes):
-        targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev)
-        height, width = targets.photo.shape[-2:]
-        rgb = _at_size(output, (width, height), dev)
-        terms, _ = targets.objective(targets.network_input(source, rgb))
+        # One evaluation per pass: the paths chosen for renders of this size, or the usual one.
+        with convpath.without_measuring():
+            targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
+            height, width = targets.photo.shape[-2:]
+            rgb = _at_size(output, (width, height), dev)
+            terms, _ = targets.objective(targets.network_input(source, rgb))
         scores.append(
             PassScore(
                 pass_index=index,

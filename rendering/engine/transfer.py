@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import convpath
 from .backprop import LeanObjective
 from .errors import ImageError
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
@@ -18,6 +19,7 @@ from .losses import LossTerms, content_targets, style_targets
 from .memory import return_freed_memory_to_the_system
 from .recipe import PassSpec
 from .targets_cache import style_key, style_target_cache
+from .tuning import tune_pass
 from .vgg import FeatureNet, WeightSource
 
 __all__ = ["PassOutcome", "PassTargets", "initial_image", "pass_sizes", "pass_targets", "run_pass"]
@@ -159,12 +161,18 @@ def pass_targets(
     content: Image.Image,
     styles: Sequence[Image.Image],
     device: torch.device,
+    tune: bool = True,
 ) -> PassTargets:
-    """The photo and the objective of one pass, at its size: what run_pass optimises and score measures."""
+    """The photo and the objective of one pass, at its size: what run_pass optimises and score measures.
+    On a CPU the convolution paths for this size are chosen first (once per machine: rendering.engine.tuning)
+    unless ``tune`` is false."""
     (width, height), style_dims = pass_sizes(spec, content, styles)
     memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    if tune and device.type == "cpu" and net.convs[0].weight.dtype == torch.float32:
+        tune_pass(net, height, width, spec.content_layers, spec.style_layers)
     photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
-    objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
+    with convpath.without_measuring():  # one forward each: not worth timing paths for
+        objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
     return PassTargets(photo, objective, memory_format)
 
 

