@@ -16,7 +16,7 @@ from .backprop import LeanObjective
 from .errors import ImageError
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
 from .losses import LossTerms, content_targets, style_targets
-from .memory import return_freed_memory_to_the_system
+from .memory import allocator_for_pass, estimate_pass_bytes
 from .recipe import PassSpec
 from .targets_cache import style_key, style_target_cache
 from .tuning import tune_pass
@@ -108,7 +108,18 @@ def run_pass(
     started = time.perf_counter()
     device = torch.device(device)
     if device.type == "cpu":
-        return_freed_memory_to_the_system()
+        (width, height), style_dims = pass_sizes(spec, content, styles)
+        allocator_for_pass(
+            estimate_pass_bytes(
+                height,
+                width,
+                content_layers=spec.content_layers,
+                style_layers=spec.style_layers,
+                style_sizes=style_dims,
+                optimizer=spec.optimizer,
+                lbfgs_history=spec.lbfgs_history,
+            )
+        )
     targets = pass_targets(net, source, spec, content=content, styles=styles, device=device)
     photo, objective, memory_format = targets.photo, targets.objective, targets.memory_format
     start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
