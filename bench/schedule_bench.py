@@ -121,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     seed_scaled = schedule_recipe("seed", args.scale)
     results = out / "results.jsonl"
-    for content_name, style_name in PAIRS[: args.pairs]:
+    for content_name, style_name in PAIRS[args.first : args.pairs]:
         photo = load_image(SHARED / "content" / content_name)
         painting = load_image(SHARED / "styles" / style_name)
         for name in args.schedules:
@@ -219,7 +219,8 @@ def main() -> None:
     run = sub.add_parser("run", help="paint and score")
     run.add_argument("--schedules", nargs="+", default=["seed", "fast"])
     run.add_argument("--scale", type=float, default=1 / 3)
-    run.add_argument("--pairs", type=int, default=6)
+    run.add_argument("--pairs", type=int, default=6, help="the first N pairs")
+    run.add_argument("--first", type=int, default=0, help="skip the pairs before this one (0-based)")
     run.add_argument("--device", default="auto")
     run.add_argument("--out", default=str(OUT))
     table = sub.add_parser("table", help="compare with the reference schedule")

@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
     parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
     parser.add_argument("--preview", help="also write the watermarked web-size preview here")
-    parser.add_argument("--recipe", default="seed", help="a preset (seed, cpu, quick, tiny) or a recipe JSON file")
+    parser.add_argument(
+        "--recipe", default="seed", help="a preset (seed, swift, cpu, quick, tiny) or a recipe JSON file"
+    )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--save-every",
@@ -91,7 +93,9 @@ def _score_parser() -> argparse.ArgumentParser:
     parser.add_argument("output", help="the painting to score (any size; scaled to each pass's)")
     parser.add_argument("content", help="the photo it was painted from")
     parser.add_argument("styles", nargs="+", metavar="style", help="the painting(s) whose style it should have")
-    parser.add_argument("--recipe", default="seed", help="a preset (seed, cpu, quick, tiny) or a recipe JSON file")
+    parser.add_argument(
+        "--recipe", default="seed", help="a preset (seed, swift, cpu, quick, tiny) or a recipe JSON file"
+    )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--weights",
