@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import platform
 import threading
@@ -78,9 +79,12 @@ def forced_path() -> str | None:
 
 
 def shape_key(direction: Direction, channels_in: int, channels_out: int, height: int, width: int) -> str:
-    """One convolution as the choice knows it: direction, channels in -> out, size, and the thread count
-    (a layer that is fastest one way on 2 threads may not be on 16)."""
-    return f"{direction}:{channels_in}>{channels_out}:{height}x{width}:t{torch.get_num_threads()}"
+    """One convolution as the choice knows it: direction, channels in -> out, image area in half-octaves
+    and the thread count. Photos come in every aspect ratio: 960 x 720, 720 x 960 and 960 x 640 share
+    a choice (the speed of each path follows the channels and the pixel count), so a worker does not
+    measure again for each new crop."""
+    area = max(1, height * width)
+    return f"{direction}:{channels_in}>{channels_out}:a{round(2 * math.log2(area))}:t{torch.get_num_threads()}"
 
 
 def choose(

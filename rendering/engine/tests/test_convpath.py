@@ -115,10 +115,11 @@ def test_auto_measures_a_shape_once_and_keeps_the_fastest(monkeypatch: pytest.Mo
         first = conv3x3(conv, x)
         second = conv3x3(conv, x)
         conv3x3_input_grad(conv, torch.randn(1, 16, 20, 24))
-        conv3x3(conv, torch.randn(1, 8, 10, 12))  # another size: measured on its own
+        conv3x3(conv, torch.randn(1, 8, 24, 20))  # the same area: the same choice
+        conv3x3(conv, torch.randn(1, 8, 10, 12))  # a quarter of the area: measured on its own
     assert len(runs) == 3
-    assert runs[0].startswith("forward:8>16:20x24:")
-    assert runs[1].startswith("backward:8>16:20x24:")
+    assert runs[0].startswith("forward:8>16:a18:")  # 480 px: 2 * log2(480) = 17.8
+    assert runs[1].startswith("backward:8>16:a18:")
     assert torch.allclose(first, second, rtol=1e-4, atol=1e-4)
     chosen = convpath.chosen_paths()
     timings = convpath.measured_timings()
