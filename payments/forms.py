@@ -32,10 +32,10 @@ class PurchaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.price = price
         self.language = language
-        self.fields["amount"].initial = price.suggested
-        self.fields["amount"].widget = forms.NumberInput(
-            attrs={"min": price.minimum, "step": amount_step(price.currency), "inputmode": "decimal"}
-        )
+        # Written as the customer writes numbers (`14,00` in Spanish), in a text input: a number
+        # input only holds `14.00`, so browsers blank a comma or refuse it as typed.
+        self.fields["amount"].initial = amount_example(price.suggested, price.currency, language=language)
+        self.fields["amount"].widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
     def clean_amount(self) -> Decimal:
         currency = self.price.currency

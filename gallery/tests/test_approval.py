@@ -124,6 +124,6 @@ def test_staff_with_the_permission_remove_an_artwork_and_the_customer_keeps_thei
     painted_order.refresh_from_db()
     assert painted_order.gallery_consent
     assert list(OrderEvent.objects.values_list("kind", "actor")) == [
-        ("gallery_approved", "staff:editor"),
-        ("gallery_removed", "staff:editor"),
+        (OrderEvent.Kind.GALLERY_APPROVED, "staff:editor"),
+        (OrderEvent.Kind.GALLERY_REMOVED, "staff:editor"),
     ]

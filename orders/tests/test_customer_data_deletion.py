@@ -75,7 +75,10 @@ def test_confirmed_deletion_removes_files_email_and_gallery_but_keeps_the_log(
     event = OrderEvent.objects.get(kind=OrderEvent.Kind.DATA_DELETED)
     assert event.actor == "staff:admin"
     assert event.data == {"files": 4}
-    assert list(painted_order.events.values_list("kind", flat=True)) == ["gallery_approved", "data_deleted"]
+    assert list(painted_order.events.values_list("kind", flat=True)) == [
+        OrderEvent.Kind.GALLERY_APPROVED,
+        OrderEvent.Kind.DATA_DELETED,
+    ]
     # The customer's page says what happened and offers nothing that needs the deleted files.
     page = admin_client.get(f"/en/orders/{painted_order.token}/").content.decode()
     assert "we deleted your photo, your paintings and your email address" in page

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from orders.emails import preview_email
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from orders.tasks import order_preview_email_send
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def test_the_email_task_sends_once_and_records_it(order: Order) -> None:
     assert message.alternatives[0][1] == "text/html"
     order.refresh_from_db()
     assert order.preview_email_sent_at is not None
-    assert list(order.events.values_list("kind", flat=True)) == ["preview_email_sent"]
+    assert list(order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.PREVIEW_EMAIL_SENT]
 
 
 def test_a_mail_server_failure_is_retried_until_it_goes_through(order: Order, mocker: MockerFixture) -> None:

@@ -96,7 +96,7 @@ def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_n
 
     assert result.successful()
     assert smtp_server.attempts == 1
-    assert list(order.events.values_list("kind", flat=True)) == ["email_refused"]
+    assert list(order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.EMAIL_REFUSED]
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_the_admin_offers_no_way_to_delete_an_order_or_its_events(admin_client: 
     )
     assert admin_client.post(f"/admin/orders/order/{logged_order.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Order.objects.filter(pk=logged_order.pk).exists()
-    assert kinds(logged_order) == ["order_created", "preview_email_sent"]
+    assert kinds(logged_order) == [OrderEvent.Kind.ORDER_CREATED, OrderEvent.Kind.PREVIEW_EMAIL_SENT]
 
 
 def test_order_events_have_no_admin_page_of_their_own(admin_client: Client, logged_order: Order) -> None:
@@ -53,7 +53,7 @@ def test_order_events_have_no_admin_page_of_their_own(admin_client: Client, logg
 def test_deleting_an_order_with_a_log_is_refused_by_the_database_model(logged_order: Order) -> None:
     with pytest.raises(ProtectedError):
         Order.objects.filter(pk=logged_order.pk).delete()
-    assert kinds(logged_order) == ["order_created", "preview_email_sent"]
+    assert kinds(logged_order) == [OrderEvent.Kind.ORDER_CREATED, OrderEvent.Kind.PREVIEW_EMAIL_SENT]
 
 
 def test_the_data_deletion_action_anonymises_and_the_log_stays(
@@ -66,4 +66,8 @@ def test_the_data_deletion_action_anonymises_and_the_log_stays(
     logged_order.refresh_from_db()
     assert logged_order.email == ""
     assert logged_order.data_deleted_at is not None
-    assert kinds(logged_order) == ["order_created", "preview_email_sent", "data_deleted"]
+    assert kinds(logged_order) == [
+        OrderEvent.Kind.ORDER_CREATED,
+        OrderEvent.Kind.PREVIEW_EMAIL_SENT,
+        OrderEvent.Kind.DATA_DELETED,
+    ]

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from orders.jobs import render_job_claim, render_jobs_reap
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.tasks import order_render_failed_notify
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def test_an_expired_lease_puts_the_job_back_in_the_queue(
     job.refresh_from_db()
     assert (job.status, job.worker, job.attempts) == ("queued", "", 1)
     send.assert_called_once_with(job.pk)
-    assert "lease_expired" in job.order.events.values_list("kind", flat=True)
+    assert OrderEvent.Kind.LEASE_EXPIRED in job.order.events.values_list("kind", flat=True)
 
 
 def test_a_live_lease_is_left_alone(job: RenderJob, mocker: MockerFixture) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conftest import stored_files
 from orders.jobs import RenderOutput, render_job_claim, render_job_fail, render_job_finish, render_job_heartbeat
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
@@ -40,7 +40,7 @@ def test_only_one_worker_can_claim_a_job(job: RenderJob) -> None:
     assert render_job_claim(job_id=job.pk, worker="b") is None
     job.refresh_from_db()
     assert (job.status, job.worker, job.attempts) == ("running", "a", 1)
-    assert kinds(job) == ["render_claimed"]
+    assert kinds(job) == [OrderEvent.Kind.RENDER_CLAIMED]
 
 
 def test_an_expired_lease_lets_another_worker_take_over(job: RenderJob) -> None:
@@ -72,7 +72,7 @@ def test_finishing_is_once_and_only_by_the_owner(
     # The losing attempts' files were removed: exactly one preview and one HD file remain.
     assert len(stored_files(media / "renders")) == 2
     assert default_storage.open(job.hd.name).read() == b"hd"
-    assert kinds(job) == ["render_claimed", "render_done"]
+    assert kinds(job) == [OrderEvent.Kind.RENDER_CLAIMED, OrderEvent.Kind.RENDER_DONE]
 
 
 def test_a_done_job_is_never_claimed_again(job: RenderJob) -> None:
@@ -99,7 +99,12 @@ def test_a_crash_is_retried_until_the_attempts_run_out(
     assert job.order.status == Order.Status.FAILED
     assert job.error == "boom"
     assert render_job_claim(job_id=job.pk, worker="c") is None
-    assert kinds(job) == ["render_claimed", "render_retry", "render_claimed", "render_failed"]
+    assert kinds(job) == [
+        OrderEvent.Kind.RENDER_CLAIMED,
+        OrderEvent.Kind.RENDER_RETRY,
+        OrderEvent.Kind.RENDER_CLAIMED,
+        OrderEvent.Kind.RENDER_FAILED,
+    ]
 
 
 def test_a_permanent_error_fails_at_once(job: RenderJob) -> None:

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from orders.jobs import render_job_fail, render_jobs_reap
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.reconcile import reconcile
 from orders.retention import retention_purge
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
+K = OrderEvent.Kind
 SETTLED = {S.PAID, S.REFUNDED}
 
 
@@ -117,30 +118,35 @@ def retention_due(status: str, style: Style) -> Callable[[], object]:
 
 KEPT = object()  # the status the order had
 Row = tuple[object, list[str], list[str]]
-RERENDER: dict[str, Row] = {"not settled": (S.RENDERING, ["repair_rerender"], ["render"]),
-            S.PAID: (KEPT, ["repair_rerender"], ["render"]),
-            S.REFUNDED: (KEPT, ["repair_skipped"], [])}  # fmt: skip
-GIVE_UP: dict[str, Row] = {"not settled": (S.FAILED, ["{failure}"], ["failure_notices"]),
-           "settled": (KEPT, ["{failure}", "staff_alerted"], ["staff_alert"])}  # fmt: skip
+RERENDER: dict[str, Row] = {"not settled": (S.RENDERING, [K.REPAIR_RERENDER], ["render"]),
+            S.PAID: (KEPT, [K.REPAIR_RERENDER], ["render"]),
+            S.REFUNDED: (KEPT, [K.REPAIR_SKIPPED], [])}  # fmt: skip
+
+
+def give_up(failure: OrderEvent.Kind) -> dict[str, Row]:
+    return {
+        "not settled": (S.FAILED, [failure], ["failure_notices"]),
+        "settled": (KEPT, [failure, K.STAFF_ALERTED], ["staff_alert"]),
+    }
+
+
 # kind -> {status, or "settled" / "not settled": (status after, new events, queued work)}
 TABLE: dict[Callable[..., Callable[[], object]], dict[str, Row]] = {
     hd_missing: RERENDER,
     preview_missing: RERENDER,
     photo_missing_while_painting: {
-        "not settled": (S.FAILED, ["reconcile_photo_missing"], []),
-        "settled": (KEPT, ["reconcile_photo_missing", "staff_alerted"], ["staff_alert"]),
+        "not settled": (S.FAILED, [K.RECONCILE_PHOTO_MISSING], []),
+        "settled": (KEPT, [K.RECONCILE_PHOTO_MISSING, K.STAFF_ALERTED], ["staff_alert"]),
     },
     painting_and_photo_missing: {
-        "not settled": (KEPT, ["staff_alerted"], ["staff_alert"]),
-        S.PAID: (KEPT, ["staff_alerted"], ["staff_alert"]),
-        S.REFUNDED: (KEPT, ["repair_skipped"], []),
+        "not settled": (KEPT, [K.STAFF_ALERTED], ["staff_alert"]),
+        S.PAID: (KEPT, [K.STAFF_ALERTED], ["staff_alert"]),
+        S.REFUNDED: (KEPT, [K.REPAIR_SKIPPED], []),
     },
-    lease_expired_with_attempts_left: {"all": (KEPT, ["lease_expired"], ["render"])},
-    lease_expired_on_the_last_attempt: {k: (s, [e.format(failure="lease_expired") for e in ev], w)
-                                        for k, (s, ev, w) in GIVE_UP.items()},
-    render_failed_for_good: {k: (s, [e.format(failure="render_failed") for e in ev], w)
-                             for k, (s, ev, w) in GIVE_UP.items()},
-    retention_due: {"all": (KEPT, ["files_purged"], [])},
+    lease_expired_with_attempts_left: {"all": (KEPT, [K.LEASE_EXPIRED], ["render"])},
+    lease_expired_on_the_last_attempt: give_up(K.LEASE_EXPIRED),
+    render_failed_for_good: give_up(K.RENDER_FAILED),
+    retention_due: {"all": (KEPT, [K.FILES_PURGED], [])},
 }  # fmt: skip
 
 

@@ -52,7 +52,10 @@ def test_staff_resend_a_preview_email_that_went_out_before(
     assert len(mail.outbox) == 2
     assert mail.outbox[1].to == ["ana@example.com"]
     kinds = list(painted_order.events.values_list("kind", "actor"))
-    assert kinds[-2:] == [("preview_email_resend_requested", "staff:admin"), ("preview_email_sent", "system")]
+    assert kinds[-2:] == [
+        (OrderEvent.Kind.PREVIEW_EMAIL_RESEND_REQUESTED, "staff:admin"),
+        (OrderEvent.Kind.PREVIEW_EMAIL_SENT, "system"),
+    ]
     assert painted_order.events.last().data == {"resend": True}
 
 

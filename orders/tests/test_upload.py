@@ -60,7 +60,7 @@ def test_upload_creates_the_order_its_job_and_queues_the_render(
     job = order.jobs.get()
     assert job.status == RenderJob.Status.QUEUED
     delay.assert_called_once_with(job.pk)
-    assert list(OrderEvent.objects.values_list("kind", flat=True)) == ["order_created"]
+    assert list(OrderEvent.objects.values_list("kind", flat=True)) == [OrderEvent.Kind.ORDER_CREATED]
     assert len(stored_files(media / "uploads")) == 1
 
 

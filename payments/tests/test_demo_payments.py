@@ -91,7 +91,12 @@ def test_a_test_card_pays_the_order_sends_the_hd_email_once_and_the_link_downloa
     assert not payment.livemode
     assert payment.flag == ""
     kinds = list(order.events.values_list("kind", flat=True))
-    assert kinds == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
+    assert kinds == [
+        OrderEvent.Kind.PAYMENT_STARTED,
+        OrderEvent.Kind.PAYMENT_SUCCEEDED,
+        OrderEvent.Kind.ORDER_PAID,
+        OrderEvent.Kind.HD_EMAIL_SENT,
+    ]
 
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, order, "4242424242424242", amount="9.50")  # a double click: the same payment again
@@ -209,6 +214,42 @@ def test_an_incomplete_card_is_refused_before_any_payment(
 def test_the_amount_is_checked_as_for_stripe(client: Client, order: Order, demo: None) -> None:
     page = pay(client, order, "4242424242424242", amount="2.99", language="es")
     assert "El precio mínimo es 3,00\xa0€." in page.content.decode()
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "14.00"), ("es", "14,00")])
+def test_the_amount_is_shown_as_the_customer_writes_numbers(
+    client: Client, order: Order, demo: None, language: str, shown: str
+) -> None:
+    html = client.get(f"/{language}/orders/{order.token}/buy/").content.decode()
+    amount = re.search(r'<input [^>]*name="amount"[^>]*>', html)
+    assert amount, html
+    assert f'value="{shown}"' in amount[0]
+    # A number input only holds `14.00`: a browser would blank `14,00`, or refuse the comma typed.
+    assert 'type="number"' not in amount[0]
+    assert 'inputmode="decimal"' in amount[0]
+
+
+@pytest.mark.parametrize("typed", ["14,50", "14.50"])
+def test_a_spanish_customer_pays_with_a_decimal_comma_or_point(
+    client: Client,
+    order: Order,
+    demo: None,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    typed: str,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = pay(client, order, "4242 4242 4242 4242", amount=typed, language="es")
+    assert response.status_code == 303
+    assert Payment.objects.get().amount == Decimal("14.50")
+
+
+def test_a_mistyped_amount_is_explained_in_the_customers_language(client: Client, order: Order, demo: None) -> None:
+    spanish = pay(client, order, "4242424242424242", amount="14,5,0", language="es").content.decode()
+    assert "Escribe un importe, por ejemplo 14,00." in spanish
+    english = pay(client, order, "4242424242424242", amount="14,5,0").content.decode()
+    assert "Please enter an amount, for example 14.00." in english
     assert Payment.objects.count() == 0
 
 

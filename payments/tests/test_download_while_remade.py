@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from orders.jobs import RenderOutput, render_job_claim, render_job_finish
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.reconcile import reconcile
 from payments.links import hd_link_signature
 from payments.tasks import order_hd_email_send
@@ -75,7 +75,7 @@ def test_the_link_of_a_lost_hd_file_says_it_is_being_re_made_and_starts_the_repa
     send.assert_called_once()
     lost_hd.refresh_from_db()
     assert lost_hd.status == Order.Status.PAID
-    assert list(lost_hd.events.values_list("kind", "actor")) == [("repair_rerender", "download")]
+    assert list(lost_hd.events.values_list("kind", "actor")) == [(OrderEvent.Kind.REPAIR_RERENDER, "download")]
 
 
 def test_when_the_re_render_finishes_the_hd_email_goes_again_once_and_the_link_works(
@@ -106,7 +106,12 @@ def test_when_the_re_render_finishes_the_hd_email_goes_again_once_and_the_link_w
     assert response.status_code == 200
     assert response.getvalue() == b"\x89PNG new hd"
     kinds = list(lost_hd.events.values_list("kind", flat=True))
-    assert kinds == ["repair_rerender", "render_claimed", "render_done", "hd_email_sent"]
+    assert kinds == [
+        OrderEvent.Kind.REPAIR_RERENDER,
+        OrderEvent.Kind.RENDER_CLAIMED,
+        OrderEvent.Kind.RENDER_DONE,
+        OrderEvent.Kind.HD_EMAIL_SENT,
+    ]
 
 
 def test_a_new_link_asked_for_while_it_is_re_made_says_so(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.core import mail
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.emails import hd_email
 from payments.tasks import order_hd_email_send
 from payments.tests.conftest import make_ready_order
@@ -51,7 +51,7 @@ def test_the_task_sends_once_and_only_for_a_paid_order(paid_order: Order, style:
     unpaid = make_ready_order(style)
     order_hd_email_send(unpaid.pk)
     assert [message.to for message in mail.outbox] == [["ana@example.com"]]
-    assert list(paid_order.events.values_list("kind", flat=True)) == ["hd_email_sent"]
+    assert list(paid_order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.HD_EMAIL_SENT]
 
 
 def test_a_mail_server_failure_is_retried(paid_order: Order, mocker: MockerFixture) -> None:
@@ -85,7 +85,10 @@ def test_staff_resend_the_link_from_the_admin(
     assert len(mail.outbox) == 2
     assert mail.outbox[1].to == ["ana@example.com"]
     kinds = list(paid_order.events.values_list("kind", "actor"))
-    assert kinds[-2:] == [("hd_email_resend_requested", "staff:admin"), ("hd_email_sent", "system")]
+    assert kinds[-2:] == [
+        (OrderEvent.Kind.HD_EMAIL_RESEND_REQUESTED, "staff:admin"),
+        (OrderEvent.Kind.HD_EMAIL_SENT, "system"),
+    ]
 
 
 @pytest.fixture
@@ -122,7 +125,10 @@ def test_the_customer_asks_for_a_new_link_from_the_order_page(
     assert f"/orders/{paid_order.token}/hd/" in mail.outbox[0].body
     assert sent in client.get(response["Location"]).content.decode()
     kinds = list(paid_order.events.values_list("kind", "actor"))
-    assert kinds[-2:] == [("hd_email_resend_requested", "customer"), ("hd_email_sent", "system")]
+    assert kinds[-2:] == [
+        (OrderEvent.Kind.HD_EMAIL_RESEND_REQUESTED, "customer"),
+        (OrderEvent.Kind.HD_EMAIL_SENT, "system"),
+    ]
 
 
 def test_the_expired_link_page_offers_a_new_link(

@@ -39,7 +39,7 @@ def test_the_intent_asks_for_the_amount_in_minor_units_with_the_orders_token(
     payment = Payment.objects.get()
     assert response.json()["client_secret"] == fake_stripe.intents[payment.stripe_id]["client_secret"]
     assert (payment.amount, payment.currency, payment.status) == (12.5, "EUR", Payment.Status.PENDING)
-    assert list(order.events.values_list("kind", flat=True)) == ["payment_started"]
+    assert list(order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.PAYMENT_STARTED]
 
 
 def test_the_same_amount_again_reuses_the_intent_and_a_new_amount_makes_a_new_one(

@@ -34,7 +34,7 @@ def test_the_purchase_page_suggests_the_price_in_spanish(client: Client, order: 
     page = client.get(f"/es/orders/{order.token}/buy/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'name="amount" value="14.00"' in html
+    assert 'name="amount" value="14,00"' in html  # as Spanish customers write it
     assert "Sugerido: 14,00\xa0€. Mínimo: 3,00\xa0€." in html
     assert f'data-publishable-key="{PUBLISHABLE_KEY}"' in html
     assert 'data-currency="EUR"' in html

@@ -63,10 +63,10 @@ def test_a_confirmed_refund_goes_through_stripe_and_marks_payment_and_order_refu
     assert paid.order.status == Order.Status.REFUNDED
     events = list(paid.order.events.filter(id__gt=3).values_list("kind", "actor"))
     assert events == [
-        ("refund_requested", "staff:admin"),
-        ("refund_created", "staff:admin"),
-        ("payment_refunded", "staff:admin"),
-        ("order_refunded", "staff:admin"),
+        (OrderEvent.Kind.REFUND_REQUESTED, "staff:admin"),
+        (OrderEvent.Kind.REFUND_CREATED, "staff:admin"),
+        (OrderEvent.Kind.PAYMENT_REFUNDED, "staff:admin"),
+        (OrderEvent.Kind.ORDER_REFUNDED, "staff:admin"),
     ]
     assert fake_stripe.unexpected == []
 

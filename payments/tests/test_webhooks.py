@@ -70,7 +70,12 @@ def test_a_succeeded_payment_marks_the_order_paid_and_emails_the_download_link(
     assert order.hd_email_sent_at is not None
     assert pending_payment.status == Payment.Status.SUCCEEDED
     assert pending_payment.flag == ""
-    assert kinds(order) == ["payment_started", "payment_succeeded", "order_paid", "hd_email_sent"]
+    assert kinds(order) == [
+        OrderEvent.Kind.PAYMENT_STARTED,
+        OrderEvent.Kind.PAYMENT_SUCCEEDED,
+        OrderEvent.Kind.ORDER_PAID,
+        OrderEvent.Kind.HD_EMAIL_SENT,
+    ]
     assert [message.to for message in mail.outbox] == [["ana@example.com"]]
     assert f"/en/orders/{order.token}/hd/" in mail.outbox[0].body
     # The event only triggered a fresh look: our code re-read the intent from Stripe.
@@ -125,7 +130,7 @@ def test_a_replayed_event_sends_no_second_email(
         == 200
     )
     assert len(mail.outbox) == 1
-    assert kinds(pending_payment.order).count("order_paid") == 1
+    assert kinds(pending_payment.order).count(OrderEvent.Kind.ORDER_PAID) == 1
 
 
 def test_a_late_failure_event_does_not_undo_a_success(
@@ -139,7 +144,7 @@ def test_a_late_failure_event_does_not_undo_a_success(
     pending_payment.refresh_from_db()
     assert pending_payment.status == Payment.Status.SUCCEEDED
     assert Order.objects.get().status == Order.Status.PAID
-    assert "payment_failed" not in kinds(pending_payment.order)
+    assert OrderEvent.Kind.PAYMENT_FAILED not in kinds(pending_payment.order)
     assert len(mail.outbox) == 1
 
 
@@ -180,7 +185,7 @@ def test_a_refund_marks_the_order_refunded(
     assert str(pending_payment.amount_refunded) == "14.00"
     order = Order.objects.get()
     assert order.status == Order.Status.REFUNDED
-    assert kinds(order)[-2:] == ["payment_refunded", "order_refunded"]
+    assert kinds(order)[-2:] == [OrderEvent.Kind.PAYMENT_REFUNDED, OrderEvent.Kind.ORDER_REFUNDED]
 
 
 def test_a_partial_refund_is_recorded_and_keeps_the_order_paid(
@@ -191,7 +196,7 @@ def test_a_partial_refund_is_recorded_and_keeps_the_order_paid(
     pending_payment.refresh_from_db()
     assert (pending_payment.status, str(pending_payment.amount_refunded)) == (Payment.Status.SUCCEEDED, "4.00")
     assert Order.objects.get().status == Order.Status.PAID
-    assert "payment_partly_refunded" in kinds(pending_payment.order)
+    assert OrderEvent.Kind.PAYMENT_PARTLY_REFUNDED in kinds(pending_payment.order)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +216,7 @@ def test_an_amount_or_currency_mismatch_is_flagged_and_delivers_nothing(
     assert reason in pending_payment.flag
     assert Order.objects.get().status == Order.Status.PREVIEW_READY
     assert mail.outbox == []
-    assert "payment_flagged" in kinds(pending_payment.order)
+    assert OrderEvent.Kind.PAYMENT_FLAGGED in kinds(pending_payment.order)
     # Staff find it: the orders list filtered on "needs attention", and the order's page.
     listed = admin_client.get("/admin/orders/order/?attention=yes")
     assert pending_payment.order.email.encode() in listed.content

@@ -80,8 +80,8 @@ def test_three_workers_render_thirty_orders_exactly_once(env: Callable[..., dict
     jobs = RenderJob.objects.filter(order__in=orders)
     assert sorted(jobs.values_list("attempts", flat=True)) == [1] * 30
     for order in orders:
-        assert kinds(order).count("render_claimed") == 1
-        assert kinds(order).count("render_done") == 1
+        assert kinds(order).count(OrderEvent.Kind.RENDER_CLAIMED) == 1
+        assert kinds(order).count(OrderEvent.Kind.RENDER_DONE) == 1
     assert len(stored_files(media / "renders")) == 60  # one preview and one HD file per order
     assert len(set(jobs.values_list("worker", flat=True))) >= 2
 
@@ -119,9 +119,9 @@ def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(
     claims = OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.RENDER_CLAIMED).values_list("actor", flat=True)
     assert len(set(claims)) == 2, rescuer_out[-2000:]  # two different worker processes
     events = kinds(order)
-    assert events.count("render_claimed") == 2
-    assert "lease_expired" in events
-    assert events.count("render_done") == 1
+    assert events.count(OrderEvent.Kind.RENDER_CLAIMED) == 2
+    assert OrderEvent.Kind.LEASE_EXPIRED in events
+    assert events.count(OrderEvent.Kind.RENDER_DONE) == 1
     assert len(stored_files(media / "renders")) == 2, beat_out[-2000:]
 
 
@@ -142,7 +142,7 @@ def test_jobs_whose_messages_vanished_from_redis_are_brought_back(
         stop(worker)
         stop(beat)
     for order in orders:
-        assert kinds(order).count("render_claimed") == 1
+        assert kinds(order).count(OrderEvent.Kind.RENDER_CLAIMED) == 1
 
 
 def test_a_message_delivered_twice_renders_once(env: Callable[..., dict[str, str]]) -> None:
@@ -159,7 +159,7 @@ def test_a_message_delivered_twice_renders_once(env: Callable[..., dict[str, str
         assert wait_for(lambda: redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("render") == 0, timeout=60)
     finally:
         output = stop(worker)
-    assert kinds(order).count("render_claimed") == 1
+    assert kinds(order).count(OrderEvent.Kind.RENDER_CLAIMED) == 1
     assert output.count("'skipped'") == 2  # the extra messages were consumed without a render
     assert RenderJob.objects.get(pk=job.pk).attempts == 1
 
@@ -185,7 +185,7 @@ def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(
     if expected == "released":
         assert job.status == RenderJob.Status.QUEUED
         assert job.attempts == 0
-        assert "render_released" in kinds(order)
+        assert OrderEvent.Kind.RENDER_RELEASED in kinds(order)
         # Only the hand-over is under test: let the successor paint a short version.
         RenderJob.objects.filter(pk=job.pk).update(recipe=recipe(size=24, iterations=2))
         successor = start_worker(env(), name="next")
@@ -196,7 +196,7 @@ def test_sigterm_hands_the_job_back_or_finishes_within_the_grace(
         assert RenderJob.objects.get(pk=job.pk).attempts == 1
     else:
         assert job.status == RenderJob.Status.DONE
-        assert "render_released" not in kinds(order)
+        assert OrderEvent.Kind.RENDER_RELEASED not in kinds(order)
 
 
 def test_progress_reaches_the_order_page_through_redis(env: Callable[..., dict[str, str]], client: Client) -> None:

@@ -13,7 +13,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from conftest import shared_path
 from orders.images import photo_clean
-from orders.models import Order, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
 from orders.services import order_create
 from rendering.engine.recipe import recipe_preset
 from rendering.tests.processes import filesystem_publisher, process_env, start_worker
@@ -90,10 +90,10 @@ def test_a_real_worker_renders_an_order_and_emails_the_preview(
     assert job.attempts == 1
     assert order.status == Order.Status.PREVIEW_READY
     assert list(order.events.values_list("kind", flat=True)) == [
-        "order_created",
-        "render_claimed",
-        "render_done",
-        "preview_email_sent",
+        OrderEvent.Kind.ORDER_CREATED,
+        OrderEvent.Kind.RENDER_CLAIMED,
+        OrderEvent.Kind.RENDER_DONE,
+        OrderEvent.Kind.PREVIEW_EMAIL_SENT,
     ]
     assert job.progress["iteration"] == job.progress["iterations"]
     assert job.progress["passes"] == 2
