@@ -21,6 +21,7 @@ from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
 from .postprocess import post_process
 from .recipe import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Recipe, Upscale
 from .transfer import IterationCallback, PassOutcome, pass_sizes, run_pass
+from .tuning import tune_pass
 from .vgg import (
     SOURCES,
     ConvWeights,
@@ -214,12 +215,18 @@ def clear_network_cache() -> None:
 
 
 def warm_up(
-    *, weights: str | None = None, device: str = "auto", layers: Collection[str] | None = None
+    *,
+    weights: str | None = None,
+    device: str = "auto",
+    layers: Collection[str] | None = None,
+    pass_sizes: Collection[int] = (),
 ) -> dict[str, Any]:
     """Load what a worker's first render would otherwise load: torch, the weights, the network for
     ``layers`` (default: the recipes' default layers), each convolution's first call (on a 32 px image)
-    and the optimisers' lazy imports. For a worker's start, before it takes jobs; returns what it did
-    and how long it took."""
+    and the optimisers' lazy imports; on a CPU, choose the convolution paths for passes of
+    ``pass_sizes`` (long sides, 4:3 photos; other crops of a similar area share the choice), which
+    a machine does once (rendering.engine.tuning). For a worker's start, before it takes jobs;
+    returns what it did and how long it took."""
     began = time.perf_counter()
     dev = resolve_device(device)
     source = weights or default_source()
@@ -235,9 +242,17 @@ def warm_up(
     # first iteration on a 2-core CPU (bench/README.md, "Warm worker").
     torch.optim.LBFGS([torch.zeros(1, requires_grad=True)])
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    tuned: dict[str, str] = {}
+    if dev.type == "cpu":
+        content_layers = [name for name in DEFAULT_CONTENT_LAYERS if name in wanted]
+        style_layers = [name for name in DEFAULT_STYLE_LAYERS if name in wanted]
+        for side in sorted(set(pass_sizes)):
+            plans = tune_pass(net, max(16, round(side * 3 / 4)), side, content_layers, style_layers)
+            tuned[str(side)] = min(plans, key=plans.__getitem__) if plans else "kept"
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     return {
+        "conv_plans": tuned,
         "device": str(dev),
         "weights": source,
         "last_layer": last_layer(wanted),

@@ -53,3 +53,13 @@ def test_a_failed_warm_up_leaves_the_worker_running(mocker: MockerFixture, caplo
     mocker.patch("rendering.engine.pipeline.warm_up", side_effect=WeightsNotFound("no VGG-19 weights here"))
     tasks._warm_up(sender=_consumer(["render"], SoloPool))
     assert "no VGG-19 weights here" in caplog.text
+
+
+@pytest.mark.parametrize(("recipe", "sizes"), [("swift", [350, 640, 960]), ("cpu", [320, 640]), ("custom.json", [])])
+def test_the_warm_up_measures_the_default_recipes_pass_sizes(
+    mocker: MockerFixture, settings: Settings, recipe: str, sizes: list[int]
+) -> None:
+    settings.DEFAULT_STYLE_RECIPE = recipe
+    warm_up = mocker.patch("rendering.engine.pipeline.warm_up", return_value={"seconds": 0.1})
+    tasks._warm_up(sender=_consumer(["render"], SoloPool))
+    assert warm_up.call_args.kwargs["pass_sizes"] == sizes

