@@ -223,11 +223,31 @@ def _input_grad(path: str, conv: nn.Conv2d, grad: torch.Tensor, add_to: torch.Te
     if path == "nnpack":
         return _nnpack_conv(grad.contiguous(), flipped, grad.new_zeros(conv.in_channels), add_to=add_to)
     if path == "channels_last":
-        nhwc = grad.contiguous(memory_format=torch.channels_last)
-        result = F.conv2d(nhwc, _channels_last_weight(conv, "_picmatix_flipped_nhwc", flipped), None, padding=1)
+        dense = grad.contiguous(memory_format=torch.channels_last)
+        weight = _channels_last_weight(conv, "_picmatix_flipped_nhwc", flipped)
     else:
-        result = F.conv2d(grad.contiguous(), flipped, None, padding=1)
-    return result if add_to is None else add_to.add_(result)
+        dense, weight = grad.contiguous(), flipped
+    if add_to is None:
+        return F.conv2d(dense, weight, None, padding=1)
+    return _add_conv_in_strips(dense, weight, add_to)
+
+
+def _add_conv_in_strips(x: torch.Tensor, weight: torch.Tensor, add_to: torch.Tensor) -> torch.Tensor:
+    """``add_to += conv(x)`` through oneDNN a band of rows at a time, each band's result at most the
+    workspace limit: at 960 px a whole conv1_2 input gradient is a 177 MB temporary, which the pass's
+    1.5 GB bound has no room for (NNPACK adds its strips the same way)."""
+    _, _, h, w = x.shape
+    per_row = weight.shape[0] * w * x.element_size()
+    rows = max(8, nnpack_workspace_limit() // max(1, per_row))
+    if rows >= h:
+        return add_to.add_(F.conv2d(x, weight, None, padding=1))
+    for top in range(0, h, rows):
+        bottom = min(h, top + rows)
+        first, last = max(0, top - 1), min(h, bottom + 1)
+        # A band of an NHWC tensor is contiguous; of an NCHW one, oneDNN reads it strided.
+        band = F.conv2d(x[:, :, first:last], weight, None, padding=1)
+        add_to[:, :, top:bottom] += band[:, :, top - first : top - first + bottom - top]
+    return add_to
 
 
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:

