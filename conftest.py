@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from styles.models import Style
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
-# Renders in tests (and the workers they start) keep their measured convolution choices in memory, not
-# in the developer's model cache.
+# Renders in tests (and the workers they start) run one convolution path instead of measuring them
+# (a render worker's warm-up would spend minutes choosing paths for the default recipe's sizes), and
+# keep nothing in the developer's model cache. rendering/engine/tests/test_convpath.py measures.
+os.environ.setdefault("PICMATIX_CONV_PATH", "channels_last")
 os.environ.setdefault("PICMATIX_CONV_PATH_CACHE", "off")
 # moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.
 pytest_plugins = ["picmatix.tests.s3server", "picmatix.tests.smtpserver"]

@@ -188,15 +188,21 @@ def test_torchvision_preprocessing_round_trips() -> None:
 
 
 def test_nnpack_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rendering.engine import convpath
+
     monkeypatch.setenv("PICMATIX_NNPACK", "0")
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)  # measured: NNPACK is not among the paths
     nnpack_usable.cache_clear()
+    convpath.reset()
     try:
         conv = torch.nn.Conv2d(3, 4, kernel_size=3, padding=1).requires_grad_(False)
         x = torch.randn(1, 3, 8, 8, requires_grad=True)
         assert "Nnpack" not in type(conv3x3(conv, x).grad_fn).__name__
+        assert "nnpack" not in set(convpath.measured_timings()[convpath.shape_key("forward", 3, 4, 8, 8)])
     finally:
         monkeypatch.delenv("PICMATIX_NNPACK")
         nnpack_usable.cache_clear()
+        convpath.reset()
 
 
 def test_nnpack_strips_give_the_same_convolution(monkeypatch: pytest.MonkeyPatch) -> None:
