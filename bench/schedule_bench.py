@@ -83,6 +83,9 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 720, "iterations": 80, "lbfgs_history": 50},
             {"size": 960, "iterations": 65},
         ],
+        # How much arithmetic swift's shape needs to come within 1% there.
+        "swift_90": [{"size": 350, "iterations": 300}, {"size": 640, "iterations": 100}, {"size": 960, "iterations": 90}],
+        "swift_120": [{"size": 350, "iterations": 300}, {"size": 640, "iterations": 100}, {"size": 960, "iterations": 120}],
         # Two sizes, fewer iterations where the loss has flattened.
         "two_short": [{"size": 350, "iterations": 250}, {"size": 960, "iterations": 115}],
         # Four sizes, each pass short.
