@@ -122,6 +122,19 @@ def _dummy_objective(
     return objective, image
 
 
+# A mixed plan must beat the best single path by this much: its per-layer timings come from layers
+# run alone, and its layout changes cost copies that one evaluation on a busy host can hide.
+MIX_MARGIN = 0.03
+
+
+def _fastest(seconds: dict[str, float]) -> str:
+    uniform = {name: s for name, s in seconds.items() if name != "mix"}
+    best = min(uniform, key=uniform.__getitem__)
+    if "mix" in seconds and seconds["mix"] < uniform[best] * (1 - MIX_MARGIN):
+        return "mix"
+    return best
+
+
 def tune_pass(
     net: FeatureNet, height: int, width: int, content_layers: Collection[str], style_layers: Collection[str]
 ) -> dict[str, float]:
@@ -145,8 +158,10 @@ def tune_pass(
     seconds: dict[str, float] = {}
     for name, plan in plans.items():
         convpath.assign(plan, keep=False)
-        seconds[name] = _best_time(lambda: objective(image), repeats)
-    best = min(seconds, key=seconds.__getitem__)
+        # Two timed evaluations at every size: with one, a neighbour's burst on a shared host decided
+        # the 960 px plan (bench/README.md).
+        seconds[name] = _best_time(lambda: objective(image), 2)
+    best = _fastest(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
     logger.info(
         "convolution paths for %d x %d: %s (%s; chosen in %.1f s)",

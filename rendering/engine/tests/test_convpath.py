@@ -243,3 +243,11 @@ def test_every_path_adds_its_input_gradient_in_bands_under_a_small_workspace(
     finally:
         monkeypatch.delenv("PICMATIX_NNPACK_WORKSPACE_MB")
         nnpack_workspace_limit.cache_clear()
+
+
+def test_a_mixed_plan_must_beat_the_best_single_path_clearly() -> None:
+    from rendering.engine.tuning import _fastest
+
+    assert _fastest({"mix": 0.99, "nnpack": 1.2, "channels_last": 1.0}) == "channels_last"
+    assert _fastest({"mix": 0.90, "nnpack": 1.2, "channels_last": 1.0}) == "mix"
+    assert _fastest({"mix": 1.5, "nnpack": 1.2, "onednn": 1.1}) == "onednn"
