@@ -84,8 +84,16 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 960, "iterations": 65},
         ],
         # How much arithmetic swift's shape needs to come within 1% there.
-        "swift_90": [{"size": 350, "iterations": 300}, {"size": 640, "iterations": 100}, {"size": 960, "iterations": 90}],
-        "swift_120": [{"size": 350, "iterations": 300}, {"size": 640, "iterations": 100}, {"size": 960, "iterations": 120}],
+        "swift_90": [
+            {"size": 350, "iterations": 300},
+            {"size": 640, "iterations": 100},
+            {"size": 960, "iterations": 90},
+        ],
+        "swift_120": [
+            {"size": 350, "iterations": 300},
+            {"size": 640, "iterations": 100},
+            {"size": 960, "iterations": 120},
+        ],
         # Two sizes, fewer iterations where the loss has flattened.
         "two_short": [{"size": 350, "iterations": 250}, {"size": 960, "iterations": 115}],
         # Four sizes, each pass short.
@@ -205,15 +213,16 @@ def cmd_sheet(args: argparse.Namespace) -> None:
     from PIL import Image, ImageDraw
 
     from rendering.engine import load_image
-    from rendering.engine.images import resize_longest
 
     out = Path(args.out)
     for content_name, style_name in PAIRS[: args.pairs]:
         stem = f"{Path(content_name).stem}_{Path(style_name).stem}"
-        tiles = [
-            ("photo", load_image(SHARED / "content" / content_name)),
-            ("style", load_image(SHARED / "styles" / style_name)),
-        ]
+        tiles: list[tuple[str, Image.Image]] = []
+        if not args.paintings_only:  # the photos are for tests and benchmarks only: not for docs/
+            tiles += [
+                ("photo", load_image(SHARED / "content" / content_name)),
+                ("style", load_image(SHARED / "styles" / style_name)),
+            ]
         for name in args.schedules:
             path = out / f"{name}_{stem}_x{args.scale:.3f}.png"
             if not path.exists():
@@ -232,8 +241,9 @@ def cmd_sheet(args: argparse.Namespace) -> None:
             sheet.paste(image, (x, 28))
             draw.text((x + 4, 6), label, fill="black")
             x += image.width + 8
-        target = out / f"sheet_{stem}_x{args.scale:.3f}.jpg"
-        resize_longest(sheet, max(sheet.size)).save(target, quality=88)
+        target = Path(args.to or out) / f"sheet_{stem}_x{args.scale:.3f}.jpg"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sheet.save(target, quality=88)
         print(target)
 
 
@@ -255,7 +265,9 @@ def main() -> None:
     sheet.add_argument("--scale", type=float, default=1.0)
     sheet.add_argument("--pairs", type=int, default=6)
     sheet.add_argument("--height", type=int, default=480)
-    sheet.add_argument("--out", default=str(OUT))
+    sheet.add_argument("--out", default=str(OUT), help="where `run` left the paintings")
+    sheet.add_argument("--to", default=None, help="where the sheets go (default: --out)")
+    sheet.add_argument("--paintings-only", action="store_true", help="no photo and style tiles")
     args = parser.parse_args()
     {"run": cmd_run, "table": cmd_table, "sheet": cmd_sheet}[args.command](args)
 
