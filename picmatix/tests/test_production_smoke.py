@@ -165,6 +165,10 @@ def stack(tmp_path: Path, s3_server: str) -> Iterator[Stack]:
         "PICMATIX_RENDER_PROGRESS_EVERY_SECONDS": "0",
         "PICMATIX_REAP_EVERY_SECONDS": "3",
         "PICMATIX_WAIFU2X_DIR": str(shared_path("models", "waifu2x", "upconv_7_photo")),
+        # One convolution path: the render worker's warm-up would otherwise time them for the default
+        # recipe's 350 to 960 px passes (minutes) and write them to the developer's model cache.
+        "PICMATIX_CONV_PATH": "channels_last",
+        "PICMATIX_CONV_PATH_CACHE": "off",
         # gunicorn, as deploy/gunicorn.conf.py reads it
         "PICMATIX_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
