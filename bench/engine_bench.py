@@ -124,9 +124,8 @@ def matmul_peak_gflops(n: int = 4096, repeats: int = 3) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def machine() -> dict[str, Any]:
-    import torch
-
+def cpu_model() -> str:
+    """``lscpu``'s model name: the row a number belongs to in bench/README.md."""
     model = platform.processor() or "?"
     try:
         for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines():
@@ -134,8 +133,14 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return model
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
     info: dict[str, Any] = {
-        "cpu": model,
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),

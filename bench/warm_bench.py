@@ -173,14 +173,9 @@ def _job(args: argparse.Namespace, timers: Timers, started: float, photo: Path) 
 
 
 def machine() -> dict[str, Any]:
-    model = "?"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "load_average": os.getloadavg()}
+    from engine_bench import cpu_model  # bench/ is on the path when this script runs
+
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "load_average": os.getloadavg()}
 
 
 def main() -> None:
