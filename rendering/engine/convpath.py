@@ -74,7 +74,7 @@ def forced_path() -> str | None:
     if raw in {"", "auto"}:
         return None
     if raw not in PATHS:
-        raise EngineError(f"PICMATIX_CONV_PATH must be auto, {', '.join(PATHS)} (got {raw!r})")
+        raise EngineError(f"PICMATIX_CONV_PATH must be auto, {', '.join(PATHS[:-1])} or {PATHS[-1]} (got {raw!r})")
     return raw
 
 
