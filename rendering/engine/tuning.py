@@ -10,8 +10,9 @@ steps, on random tensors of its shapes (the speed of a convolution does not depe
 2. one whole evaluation (forward, losses, backward) under ``mix`` and under each path used everywhere;
    the fastest plan is kept for every convolution of that size.
 
-At 960 px on a 2-core CPU this costs about 40 s, once: the plan is written down for the next process
-(see convpath), and ``rendering.engine.pipeline.warm_up`` can make it when a worker starts.
+On a busy 2-core Xeon this took 22 s at 350 px and 113 s at 960 px (bench/README.md), once per machine
+and size: the plan is written down for the next process (see convpath), and a render worker makes it
+for its default recipe's sizes when it starts (``rendering.engine.pipeline.warm_up``).
 """
 
 from __future__ import annotations
