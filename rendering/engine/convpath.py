@@ -3,10 +3,12 @@
 No one path wins everywhere. On a 2-core AMD EPYC (AVX2) NNPACK's Winograd convolution beat oneDNN's
 direct one on every VGG layer; on a 2-core Intel Xeon with AVX-512 oneDNN in channels-last layout wins
 the shallow, wide layers at 960 px (conv1_1 forward: 22 ms against NNPACK's 87 ms) while NNPACK still
-wins the deep ones (conv4_2: 116 against 137 ms). So each (direction, layer shape, thread count) is
-timed once, the first time it runs, on the very tensor it runs on, with every candidate path; the
-fastest is kept for the rest of the process and written to a small file, so the next worker process
-on the same machine starts with the choice made.
+wins the deep ones (conv4_2: 116 against 137 ms). So the path of each (direction, layer shape, thread
+count) is chosen on the machine, kept for the rest of the process and written to a small file, so the
+next worker process on the same machine starts with the choice made. A pass's convolutions are chosen
+together (rendering.engine.tuning, before its first iteration); a convolution met outside a pass is
+timed alone the first time it runs, with every candidate path, or, inside ``without_measuring``, runs
+on the path most chosen so far.
 
 Paths:
 
