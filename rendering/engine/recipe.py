@@ -376,8 +376,9 @@ def _swift() -> Recipe:
 
     Pass 1 keeps the seed's settings with 300 iterations instead of 400; a 640 px pass (100 iterations)
     then does most of the detailing that the seed's 960 px pass does, at 44% of its cost per
-    iteration, so the 960 px pass needs 60 iterations instead of 200. Searched at a third of the size
-    and confirmed at full size with the seed's own score (bench/schedule_bench.py, bench/README.md).
+    iteration, so the 960 px pass needs 60 iterations instead of 200. Under the seed's own score at full
+    size (bench/schedule_bench.py, bench/README.md) it beats the seed on both scores for golden_gate /
+    the_scream and loses 15% of the 350 px score on tubingen / starry_night: not a default yet.
     """
     seed = _seed()
     first, later = seed.passes
