@@ -169,6 +169,7 @@ def stack(tmp_path: Path, s3_server: str) -> Iterator[Stack]:
         # recipe's 350 to 960 px passes (minutes) and write them to the developer's model cache.
         "PICMATIX_CONV_PATH": "channels_last",
         "PICMATIX_CONV_PATH_CACHE": "off",
+        "PICMATIX_MODEL_CACHE": str(tmp_path / "model-cache"),
         # gunicorn, as deploy/gunicorn.conf.py reads it
         "PICMATIX_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
@@ -299,6 +300,8 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack: Sta
     for name in ("web.out", "web.log", "worker.out", "worker.log", "beat.out"):
         path = stack.folder / name
         assert not path.exists() or token not in path.read_text(errors="replace"), name
+    # The worker's warm-up wrote nothing to the model cache (it would time paths, then keep them there).
+    assert not (stack.folder / "model-cache" / "conv-paths.json").exists()
     print(
         f"\nsmoke: migrate + collectstatic + style {migrated:.1f} s, ready {setup_seconds:.1f} s, "
         f"order painted {painted:.1f} s after it was placed"
