@@ -26,6 +26,7 @@ weights flipped and transposed, so the same three paths serve it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -143,16 +144,20 @@ def _usual_path(candidates: tuple[str, ...]) -> str:
     return "channels_last" if "channels_last" in candidates else candidates[0]
 
 
+def best_time(run: Callable[[], object], repeats: int) -> float:
+    """The fastest of ``repeats`` timed calls of ``run``, after one untimed call (first calls pay for
+    oneDNN's kernel generation and NNPACK's set-up)."""
+    run()
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def _measure(key: str, run: Callable[[str], object], candidates: tuple[str, ...]) -> str:
-    timings: dict[str, float] = {}
-    for path in candidates:
-        run(path)
-        seconds = float("inf")
-        for _ in range(_TIMED_RUNS):
-            started = time.perf_counter()
-            run(path)
-            seconds = min(seconds, time.perf_counter() - started)
-        timings[path] = seconds
+    timings = {path: best_time(functools.partial(run, path), _TIMED_RUNS) for path in candidates}
     best = min(timings, key=timings.__getitem__)
     with _lock:
         _choices[key] = best

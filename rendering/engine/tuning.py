@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 import torch
 from torch import nn
@@ -65,16 +65,6 @@ def needs_tuning(net: FeatureNet, height: int, width: int, last: str) -> bool:
     return any(key not in known for shape, _ in conv_shapes(net, height, width, last) for key in _keys(shape))
 
 
-def _best_time(run: Callable[[], object], repeats: int) -> float:
-    run()  # the first call pays for oneDNN's kernel generation and NNPACK's set-up
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Plan, dict[str, dict[str, float]]]:
     plan: Plan = {}
     timings: dict[str, dict[str, float]] = {}
@@ -92,7 +82,7 @@ def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Pl
                     run = functools.partial(_forward, path, conv, x)
                 else:
                     run = functools.partial(_input_grad, path, conv, x, None)
-                times[path] = _best_time(run, repeats)
+                times[path] = convpath.best_time(run, repeats)
                 del x, run
             plan[key] = min(times, key=times.__getitem__)
             timings[key] = times
@@ -161,7 +151,7 @@ def tune_pass(
         convpath.assign(plan, keep=False)
         # Two timed evaluations at every size: with one, a neighbour's burst on a shared host decided
         # the 960 px plan (bench/README.md).
-        seconds[name] = _best_time(lambda: objective(image), 2)
+        seconds[name] = convpath.best_time(lambda: objective(image), 2)
     best = _fastest(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
     logger.info(
