@@ -2,6 +2,7 @@
 seed's own objective, count the arithmetic, and put the paintings side by side.
 
     python bench/schedule_bench.py run --schedules seed fast [--scale 0.3333] [--pairs 6] [--out DIR]
+        [--checkpoints 10] [--threads 1]
     python bench/schedule_bench.py table bench/out/schedule/results.jsonl [--reference seed]
     python bench/schedule_bench.py sheet --schedules seed fast [--scale 1.0] [--pairs 6]
 
@@ -12,7 +13,9 @@ watermark, no upscale, so that the score sees exactly what the passes made) and 
 and the score's alike (the search runs at a third of the size; the confirmation at 1). FLOPs are
 counted as bench/engine_bench.py counts them: each pass's convolution FLOPs per iteration (forward and
 backward to the input) times its iterations. One JSON line per painting goes to results.jsonl; ``table``
-compares every schedule with the reference per pair.
+compares every schedule with the reference per pair. ``--checkpoints N`` also scores the image every N
+iterations of the last pass, as the schedule ``NAME@K`` (the same schedule with a last pass of K
+iterations): one run of the seed gives every shorter 960 px pass after its whole pass 1.
 """
 
 from __future__ import annotations
@@ -94,6 +97,13 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 640, "iterations": 100},
             {"size": 960, "iterations": 120},
         ],
+        # At full size swift lost 15% of score 1 on tubingen / starry_night: pass 1 kept whole, a short
+        # 640 px pass, and a 960 px pass long enough to be cut by --checkpoints.
+        "whole_640": [
+            {"size": 350, "iterations": 400},
+            {"size": 640, "iterations": 60},
+            {"size": 960, "iterations": 120},
+        ],
         # Two sizes, fewer iterations where the loss has flattened.
         "two_short": [{"size": 350, "iterations": 250}, {"size": 960, "iterations": 115}],
         # Four sizes, each pass short.
@@ -149,6 +159,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     from rendering.engine import load_image, render
     from rendering.engine.score import score_image
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     seed_scaled = schedule_recipe("seed", args.scale)
@@ -158,29 +172,56 @@ def cmd_run(args: argparse.Namespace) -> None:
         painting = load_image(SHARED / "styles" / style_name)
         for name in args.schedules:
             recipe = schedule_recipe(name, args.scale)
+            last = len(recipe.passes) - 1
+            checkpoints: dict[int, Any] = {}
+
+            def keep(progress: Any, last: int = last, checkpoints: dict[int, Any] = checkpoints) -> None:
+                # The image at evaluation k of L-BFGS is the one after k - 1 steps: what a last pass of
+                # k - 1 iterations returns. So one run scores every shorter last pass too.
+                done = progress.iteration - 1
+                if progress.pass_index == last and done > 0 and done % args.checkpoints == 0:
+                    checkpoints[done] = progress.image
+
             started, cpu_started = time.perf_counter(), time.process_time()
-            result = render(photo, [painting], recipe, device=args.device)
+            result = render(
+                photo,
+                [painting],
+                recipe,
+                device=args.device,
+                progress=keep if args.checkpoints else None,
+                save_every=1 if args.checkpoints else 0,
+            )
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-            image_path = out / f"{name}_{Path(content_name).stem}_{Path(style_name).stem}_x{args.scale:.3f}.png"
-            result.hd.save(image_path)
-            scores = score_image(result.hd, photo, [painting], seed_scaled, device=args.device)
-            row = {
-                "schedule": name,
-                "scale": args.scale,
-                "pair": [content_name, style_name],
-                "passes": [[p.size, p.iterations] for p in recipe.passes],
-                "flops": arithmetic(recipe, photo),
-                "seconds": round(seconds, 1),
-                "cpu_seconds": round(cpu_seconds, 1),
-                "pass_seconds": [p["seconds"] for p in result.stats["passes"]],
-                "scores": [s.total for s in scores],
-                "score_sizes": [list(s.size) for s in scores],
-                "image": str(image_path.relative_to(REPO)) if image_path.is_relative_to(REPO) else str(image_path),
-                "load_average": os.getloadavg(),
-            }
-            with results.open("a") as f:
-                f.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+            stem = f"{Path(content_name).stem}_{Path(style_name).stem}_x{args.scale:.3f}"
+            paintings = {recipe.passes[last].iterations: (name, result.hd)}
+            for done, image in checkpoints.items():
+                if done < recipe.passes[last].iterations:
+                    paintings[done] = (f"{name}@{done}", image)
+            for done, (label, image) in sorted(paintings.items()):
+                shorter = replace(recipe, passes=(*recipe.passes[:last], replace(recipe.passes[last], iterations=done)))
+                image_path = out / f"{label}_{stem}.png"
+                image.save(image_path)
+                scores = score_image(image, photo, [painting], seed_scaled, device=args.device)
+                row = {
+                    "schedule": label,
+                    "scale": args.scale,
+                    "pair": [content_name, style_name],
+                    "passes": [[p.size, p.iterations] for p in shorter.passes],
+                    "flops": arithmetic(shorter, photo),
+                    "seconds": round(seconds, 1),
+                    "cpu_seconds": round(cpu_seconds, 1),
+                    "pass_seconds": [p["seconds"] for p in result.stats["passes"]],
+                    "scores": [s.total for s in scores],
+                    "score_sizes": [list(s.size) for s in scores],
+                    "image": str(image_path.relative_to(REPO)) if image_path.is_relative_to(REPO) else str(image_path),
+                    "load_average": os.getloadavg(),
+                    "threads": args.threads or None,
+                }
+                if label != name:
+                    row["checkpoint_of"] = name  # its times are the whole run's
+                with results.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(json.dumps(row), flush=True)
 
 
 def cmd_table(args: argparse.Namespace) -> None:
@@ -257,6 +298,13 @@ def main() -> None:
     run.add_argument("--first", type=int, default=0, help="skip the pairs before this one (0-based)")
     run.add_argument("--device", default="auto")
     run.add_argument("--out", default=str(OUT))
+    run.add_argument(
+        "--checkpoints",
+        type=int,
+        default=0,
+        help="also score the last pass every N iterations (each a shorter schedule, from the same run)",
+    )
+    run.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
     table = sub.add_parser("table", help="compare with the reference schedule")
     table.add_argument("results")
     table.add_argument("--reference", default="seed")

@@ -255,6 +255,9 @@ def _optimizer(spec: PassSpec, x: torch.Tensor) -> torch.optim.LBFGS | torch.opt
             [x],
             lr=1.0,
             max_iter=spec.iterations,
+            # torch's default cap, 1.25 x max_iter evaluations rounded down, stopped passes of 2 and 3
+            # iterations one step short; one evaluation more than the steps never binds.
+            max_eval=spec.iterations + 1,
             tolerance_grad=-1.0,
             tolerance_change=-1.0,
             history_size=spec.lbfgs_history,

@@ -75,6 +75,33 @@ def test_the_written_painting_scores_as_its_last_pass_up_to_8_bit_rounding(
     assert _relative(last.style, reported["style_loss"]) < 5e-3
 
 
+def test_the_image_at_evaluation_k_plus_1_is_what_a_last_pass_of_k_iterations_returns(
+    photo: Image.Image, painting: Image.Image
+) -> None:
+    """bench/schedule_bench.py --checkpoints scores every shorter last pass from one run on this. With 3
+    iterations it also needs every iteration to be a step: torch's default evaluation cap stopped the
+    pass after 2."""
+    recipe = tiny_seed()
+    first, second = recipe.passes
+    seen: dict[int, Image.Image] = {}
+
+    def keep(progress: pipeline.Progress) -> None:
+        if progress.pass_index == 1 and progress.image is not None:
+            seen[progress.iteration] = progress.image
+
+    render(
+        photo,
+        [painting],
+        replace(recipe, passes=(first, replace(second, iterations=6))),
+        device="cpu",
+        progress=keep,
+        save_every=1,
+    )
+    shorter = render(photo, [painting], replace(recipe, passes=(first, replace(second, iterations=3))), device="cpu")
+    assert shorter.hd.tobytes() == seen[4].tobytes()
+    assert shorter.hd.tobytes() != seen[3].tobytes()
+
+
 def test_the_painting_scores_lower_than_a_flat_grey_image(photo: Image.Image, painting: Image.Image) -> None:
     recipe = tiny_seed()
     result = render(photo, [painting], recipe, device="cpu")
