@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
     parser.add_argument("--preview", help="also write the watermarked web-size preview here")
     parser.add_argument(
-        "--recipe", default="seed", help="a preset (seed, swift, cpu, quick, tiny) or a recipe JSON file"
+        "--recipe", default="seed", help="a preset (seed, swift, brisk, cpu, quick, tiny) or a recipe JSON file"
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
@@ -94,7 +94,7 @@ def _score_parser() -> argparse.ArgumentParser:
     parser.add_argument("content", help="the photo it was painted from")
     parser.add_argument("styles", nargs="+", metavar="style", help="the painting(s) whose style it should have")
     parser.add_argument(
-        "--recipe", default="seed", help="a preset (seed, swift, cpu, quick, tiny) or a recipe JSON file"
+        "--recipe", default="seed", help="a preset (seed, swift, brisk, cpu, quick, tiny) or a recipe JSON file"
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,19 @@ def test_the_seed_preset_is_the_reference_two_pass_render() -> None:
     assert seed.upscale == Upscale(method="waifu2x", noise=2, scale=4)
     # Print size: the HD file is at least 3840 px on its long side (32.5 cm at 300 dpi).
     assert second.size * seed.upscale.scale >= 3840
+
+
+def test_the_brisk_preset_is_the_seed_with_a_shorter_960_px_pass_in_at_most_60_percent_of_its_arithmetic() -> None:
+    seed, brisk = recipe_preset("seed"), recipe_preset("brisk")
+    assert brisk.passes[0] == seed.passes[0]
+    assert brisk.passes[1] == replace(seed.passes[1], iterations=90)
+    assert (brisk.post, brisk.watermark, brisk.upscale) == (seed.post, seed.watermark, seed.upscale)
+
+    # A convolution's FLOPs grow with the pixels it sees, so for one photo a pass costs size^2 x iterations.
+    def arithmetic(recipe: Recipe) -> int:
+        return sum(p.size**2 * p.iterations for p in recipe.passes)
+
+    assert 0.55 < arithmetic(brisk) / arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.563
 
 
 def test_the_tiny_preset_upscales_with_waifu2x_only_where_its_models_are(
