@@ -398,8 +398,8 @@ def _brisk() -> Recipe:
     At full size on an AMD EPYC (bench/README.md, "Where the seed's 960 px pass stops paying") the
     seed's own scores are lowest around 70 to 110 iterations of that pass and rise after, so this
     painting beats the seed's on both scores on tubingen / starry_night (-8.9%, -9.7%) and
-    golden_gate / the_scream (-16.7%, -1.6%); at half size hoovertowernight / woman-with-hat's 960 px
-    score keeps falling to 190 iterations (+7.1% here): not a default.
+    golden_gate / the_scream (-16.7%, -1.6%), but hoovertowernight / woman-with-hat's 960 px score keeps
+    falling to 200 iterations (+3.2% here): not a default.
     """
     seed = _seed()
     first, later = seed.passes
