@@ -32,6 +32,16 @@ class CliError(Exception):
     """A bad argument, reported like the engine's own errors."""
 
 
+def _preset_names() -> str:
+    from rendering.engine.recipe import PRESETS  # light: no torch
+
+    return ", ".join(PRESETS)
+
+
+# Both commands name the presets from the one table, so a new preset needs no edit here.
+_RECIPE_HELP = f"a preset ({_preset_names()}) or a recipe JSON file"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m rendering",
@@ -42,9 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more paintings (their styles are blended)")
     parser.add_argument("-o", "--output", required=True, help="where to write the HD image (PNG, JPEG, ...)")
     parser.add_argument("--preview", help="also write the watermarked web-size preview here")
-    parser.add_argument(
-        "--recipe", default="seed", help="a preset (seed, swift, brisk, cpu, quick, tiny) or a recipe JSON file"
-    )
+    parser.add_argument("--recipe", default="seed", help=_RECIPE_HELP)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--save-every",
@@ -93,9 +101,7 @@ def _score_parser() -> argparse.ArgumentParser:
     parser.add_argument("output", help="the painting to score (any size; scaled to each pass's)")
     parser.add_argument("content", help="the photo it was painted from")
     parser.add_argument("styles", nargs="+", metavar="style", help="the painting(s) whose style it should have")
-    parser.add_argument(
-        "--recipe", default="seed", help="a preset (seed, swift, brisk, cpu, quick, tiny) or a recipe JSON file"
-    )
+    parser.add_argument("--recipe", default="seed", help=_RECIPE_HELP)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--weights",
