@@ -55,6 +55,12 @@ PASS_SETTINGS = (
     Setting("lbfgs_history", _("L-BFGS history"), "int"),
     Setting("seed", _("random seed"), "optional_int"),
     Setting("original_colors", _("keep the photo's colours"), "bool"),
+    Setting(
+        "keep_in_range",
+        _("keep colours in range while painting"),
+        "bool",
+        help=_("Clamps the image at every iteration: a better painting for the same iterations."),
+    ),
     Setting("normalize_gradients", _("normalise gradients"), "bool"),
     Setting("style_blend_weights", _("style blend weights"), "floats"),
 )

@@ -93,7 +93,7 @@ def test_a_bad_recipe_exits_2_naming_the_field(
 def test_an_unknown_recipe_name_exits_2(shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     content, style = _images(shared_dir)
     line = _one_error_line(capsys, main([content, style, "-o", str(tmp_path / "out.png"), "--recipe", "fastest"]))
-    assert "recipe fastest: not a preset (seed, swift, brisk, cpu, quick, tiny)" in line
+    assert "recipe fastest: not a preset (seed, swift, brisk, nimble, cpu, quick, tiny)" in line
 
 
 def test_missing_weights_exit_2_with_one_line(

@@ -143,3 +143,86 @@ def test_original_colors_pass_option_is_applied(
     inside = ((outcome.image > 0.02) & (outcome.image < 0.98)).all(1)
     spread = (difference.amax(1) - difference.amin(1))[inside]
     assert float(spread.max()) < 0.02
+
+
+@pytest.mark.parametrize("keep_in_range", [False, True])
+def test_keep_in_range_evaluates_only_displayable_images(
+    monkeypatch: pytest.MonkeyPatch,
+    vgg: tuple[FeatureNet, WeightSource],
+    photo: Image.Image,
+    painting: Image.Image,
+    keep_in_range: bool,
+) -> None:
+    """Without the option the optimiser's image leaves 0..1 (so the check below can fail); with it, every
+    image the objective sees is one the pass could return."""
+    from rendering.engine import transfer
+
+    _, source = vgg
+    extremes: list[tuple[float, float]] = []
+    real_objective = transfer._objective
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        objective = real_objective(*args, **kwargs)
+
+        def evaluate(x: torch.Tensor) -> Any:
+            rgb = source.deprocess(x)
+            extremes.append((float(rgb.min()), float(rgb.max())))
+            return objective(x)
+
+        return evaluate
+
+    monkeypatch.setattr(transfer, "_objective", spied)
+    spec = PassSpec(size=48, iterations=12, seed=0, style_weight=1e4, keep_in_range=keep_in_range)
+    outcome = run_pass(*vgg, spec, content=photo, styles=[painting])
+    assert len(extremes) == 12 + 1  # the pass's evaluations, then the returned image's
+    lowest, highest = min(lo for lo, _ in extremes), max(hi for _, hi in extremes)
+    if keep_in_range:
+        assert lowest >= -1e-6
+        assert highest <= 1 + 1e-6
+    else:
+        assert lowest < -0.01 or highest > 1.01
+    assert float(outcome.image.min()) >= 0.0
+    assert float(outcome.image.max()) <= 1.0
+
+
+@pytest.mark.parametrize("folded", [True, False])
+def test_in_range_lbfgs_remembers_the_steps_it_actually_took(folded: bool) -> None:
+    """L-BFGS's curvature pairs must describe the moves made: with the clamp folded into the step they
+    do; clamping after torch's step (``folded=False``) leaves them describing moves that never happened.
+    This also fails if a torch release changes how its L-BFGS steps and stores its pairs."""
+    from rendering.engine.transfer import InRangeLBFGS
+
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 4, 5).requires_grad_(True)
+    goal = torch.rand(60) * 3.0 - 1.0  # a third of it outside 0..1: the clamp binds
+    # An ill-conditioned least-squares problem, so that L-BFGS needs every one of its steps.
+    mix = torch.randn(60, 60) * torch.logspace(-1, 1, 60)
+
+    def into_range() -> None:
+        with torch.no_grad():
+            x.clamp_(0.0, 1.0)
+
+    options: dict[str, Any] = dict(
+        lr=1.0, max_iter=6, max_eval=7, tolerance_grad=-1.0, tolerance_change=-1.0, history_size=10
+    )
+    optimizer = InRangeLBFGS([x], into_range, **options) if folded else torch.optim.LBFGS([x], **options)
+    seen: list[torch.Tensor] = []
+
+    def closure() -> torch.Tensor:
+        if not folded:
+            into_range()
+        seen.append(x.detach().clone())
+        loss = ((mix @ (x.reshape(-1) - goal)) ** 2).sum()
+        x.grad = torch.autograd.grad(loss, x)[0]
+        return loss.detach()
+
+    optimizer.step(closure)
+    steps = [(b - a).reshape(-1) for a, b in itertools.pairwise(seen)]
+    stored = optimizer.state[x]["old_stps"]
+    assert len(stored) == len(steps) == 5
+    matches = [torch.allclose(s, step, atol=1e-6) for s, step in zip(stored, steps, strict=True)]
+    if folded:
+        assert all(matches)
+        assert all(float(image.min()) >= 0.0 and float(image.max()) <= 1.0 for image in seen)
+    else:
+        assert not all(matches)

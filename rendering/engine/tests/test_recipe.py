@@ -129,6 +129,19 @@ def test_the_brisk_preset_is_the_seed_with_a_shorter_960_px_pass_in_at_most_60_p
     assert 0.55 < arithmetic(brisk) / arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.563
 
 
+def test_the_nimble_preset_is_the_seed_kept_in_range_with_95_iterations_at_960_px() -> None:
+    seed, nimble = recipe_preset("seed"), recipe_preset("nimble")
+    assert not any(p.keep_in_range for p in seed.passes)
+    first, second = seed.passes
+    assert nimble.passes == (replace(first, keep_in_range=True), replace(second, iterations=95, keep_in_range=True))
+    assert (nimble.post, nimble.watermark, nimble.upscale) == (seed.post, seed.watermark, seed.upscale)
+
+    def arithmetic(recipe: Recipe) -> int:  # as in the brisk test above
+        return sum(p.size**2 * p.iterations for p in recipe.passes)
+
+    assert 0.55 < arithmetic(nimble) / arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.584
+
+
 def test_the_tiny_preset_upscales_with_waifu2x_only_where_its_models_are(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, waifu2x_dir: Path
 ) -> None:

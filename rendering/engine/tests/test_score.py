@@ -75,14 +75,16 @@ def test_the_written_painting_scores_as_its_last_pass_up_to_8_bit_rounding(
     assert _relative(last.style, reported["style_loss"]) < 5e-3
 
 
+@pytest.mark.parametrize("keep_in_range", [False, True])
 def test_the_image_at_evaluation_k_plus_1_is_what_a_last_pass_of_k_iterations_returns(
-    photo: Image.Image, painting: Image.Image
+    photo: Image.Image, painting: Image.Image, keep_in_range: bool
 ) -> None:
     """bench/schedule_bench.py --checkpoints scores every shorter last pass from one run on this. With 3
     iterations it also needs every iteration to be a step: torch's default evaluation cap stopped the
     pass after 2."""
     recipe = tiny_seed()
-    first, second = recipe.passes
+    first, second = (replace(p, keep_in_range=keep_in_range) for p in recipe.passes)
+    recipe = replace(recipe, passes=(first, second))
     seen: dict[int, Image.Image] = {}
 
     def keep(progress: pipeline.Progress) -> None:
