@@ -271,11 +271,11 @@ class InRangeLBFGS(torch.optim.LBFGS):
         super().__init__(params, **options)
         self._into_range = into_range
 
-    def _add_grad(self, step_size: float, update: torch.Tensor) -> None:  # type: ignore[override]
+    def _add_grad(self, step_size: float, update: torch.Tensor) -> None:
         (param,) = self._params
         with torch.no_grad():
             before = param.detach().clone()
-            super()._add_grad(step_size, update)  # type: ignore[misc]
+            super()._add_grad(step_size, update)
             self._into_range()
             update.copy_(param.detach().sub(before).reshape(-1).div_(step_size))
 
@@ -313,16 +313,14 @@ def _optimise(
     into_range: Callable[[], None] | None = None,
 ) -> int:
     """Step ``x`` in place for the pass's iterations; returns how many loss evaluations it took.
-    ``into_range`` (keep_in_range) projects ``x`` onto displayable colours before each evaluation."""
-    optimizer = _optimizer(spec, x, into_range)
+    ``into_range`` (keep_in_range) projects ``x`` onto displayable colours: the start and every step."""
+    if into_range is not None:
+        into_range()
+    optimizer = _optimizer(spec, x, into_range)  # InRangeLBFGS projects its own steps
     evaluations = 0
 
     def closure() -> torch.Tensor:
         nonlocal evaluations
-        if into_range is not None:
-            # Adam's steps, and the first image of a pass, are clamped here; InRangeLBFGS clamps its own
-            # steps (this is then a no-op).
-            into_range()
         terms, grad = objective(x.detach().contiguous(memory_format=memory_format))
         x.grad = grad.contiguous()
         evaluations += 1
@@ -335,4 +333,6 @@ def _optimise(
     else:
         for _ in range(spec.iterations):
             optimizer.step(closure)
+            if into_range is not None:
+                into_range()
     return evaluations

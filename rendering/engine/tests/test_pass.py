@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import torch
@@ -145,12 +145,13 @@ def test_original_colors_pass_option_is_applied(
     assert float(spread.max()) < 0.02
 
 
-@pytest.mark.parametrize("keep_in_range", [False, True])
+@pytest.mark.parametrize(("optimizer", "keep_in_range"), [("lbfgs", False), ("lbfgs", True), ("adam", True)])
 def test_keep_in_range_evaluates_only_displayable_images(
     monkeypatch: pytest.MonkeyPatch,
     vgg: tuple[FeatureNet, WeightSource],
     photo: Image.Image,
     painting: Image.Image,
+    optimizer: Literal["lbfgs", "adam"],
     keep_in_range: bool,
 ) -> None:
     """Without the option the optimiser's image leaves 0..1 (so the check below can fail); with it, every
@@ -172,7 +173,7 @@ def test_keep_in_range_evaluates_only_displayable_images(
         return evaluate
 
     monkeypatch.setattr(transfer, "_objective", spied)
-    spec = PassSpec(size=48, iterations=12, seed=0, style_weight=1e4, keep_in_range=keep_in_range)
+    spec = PassSpec(size=48, iterations=12, seed=0, style_weight=1e4, optimizer=optimizer, keep_in_range=keep_in_range)
     outcome = run_pass(*vgg, spec, content=photo, styles=[painting])
     assert len(extremes) == 12 + 1  # the pass's evaluations, then the returned image's
     lowest, highest = min(lo for lo, _ in extremes), max(hi for _, hi in extremes)
