@@ -256,7 +256,7 @@ def cmd_sheet(args: argparse.Namespace) -> None:
     from rendering.engine import load_image
 
     out = Path(args.out)
-    for content_name, style_name in PAIRS[: args.pairs]:
+    for content_name, style_name in PAIRS[args.first : args.pairs]:
         stem = f"{Path(content_name).stem}_{Path(style_name).stem}"
         tiles: list[tuple[str, Image.Image]] = []
         if not args.paintings_only:  # the photos are for tests and benchmarks only: not for docs/
@@ -312,6 +312,7 @@ def main() -> None:
     sheet.add_argument("--schedules", nargs="+", default=["seed", "fast"])
     sheet.add_argument("--scale", type=float, default=1.0)
     sheet.add_argument("--pairs", type=int, default=6)
+    sheet.add_argument("--first", type=int, default=0, help="skip the pairs before this one (0-based)")
     sheet.add_argument("--height", type=int, default=480)
     sheet.add_argument("--out", default=str(OUT), help="where `run` left the paintings")
     sheet.add_argument("--to", default=None, help="where the sheets go (default: --out)")
