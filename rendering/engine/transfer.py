@@ -262,9 +262,10 @@ class InRangeLBFGS(torch.optim.LBFGS):
     change of gradient as a curvature pair. Clamping the image after the step (between the two) would
     leave ``s`` describing a move that did not happen, and the pairs would disagree with the gradients:
     on golden_gate / the_scream at a third of the size, 90 iterations at 960 px then scored +10.3%
-    against the seed instead of +0.95% (bench/README.md, "The image kept in range"). Here the clamp's correction is folded into ``d``, so ``s`` is the real
-    move. ``rendering/engine/tests/test_pass.py`` checks the stored pairs against the images evaluated,
-    which also catches a torch release that changes these internals.
+    against the seed instead of +0.95% (bench/README.md, "The image kept in range"). Here the clamp's
+    correction is folded into ``d``, so ``s`` is the real move. ``rendering/engine/tests/test_pass.py``
+    checks the stored pairs against the images evaluated, which also catches a torch release that
+    changes these internals.
     """
 
     def __init__(self, params: list[torch.Tensor], into_range: Callable[[], None], **options: Any) -> None:

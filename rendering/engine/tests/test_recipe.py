@@ -116,17 +116,17 @@ def test_the_seed_preset_is_the_reference_two_pass_render() -> None:
     assert second.size * seed.upscale.scale >= 3840
 
 
+def _arithmetic(recipe: Recipe) -> int:
+    """A convolution's FLOPs grow with the pixels it sees, so for one photo a pass costs size^2 x iterations."""
+    return sum(p.size**2 * p.iterations for p in recipe.passes)
+
+
 def test_the_brisk_preset_is_the_seed_with_a_shorter_960_px_pass_in_at_most_60_percent_of_its_arithmetic() -> None:
     seed, brisk = recipe_preset("seed"), recipe_preset("brisk")
     assert brisk.passes[0] == seed.passes[0]
     assert brisk.passes[1] == replace(seed.passes[1], iterations=90)
     assert (brisk.post, brisk.watermark, brisk.upscale) == (seed.post, seed.watermark, seed.upscale)
-
-    # A convolution's FLOPs grow with the pixels it sees, so for one photo a pass costs size^2 x iterations.
-    def arithmetic(recipe: Recipe) -> int:
-        return sum(p.size**2 * p.iterations for p in recipe.passes)
-
-    assert 0.55 < arithmetic(brisk) / arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.563
+    assert 0.55 < _arithmetic(brisk) / _arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.563
 
 
 def test_the_nimble_preset_is_the_seed_kept_in_range_with_95_iterations_at_960_px() -> None:
@@ -135,11 +135,7 @@ def test_the_nimble_preset_is_the_seed_kept_in_range_with_95_iterations_at_960_p
     first, second = seed.passes
     assert nimble.passes == (replace(first, keep_in_range=True), replace(second, iterations=95, keep_in_range=True))
     assert (nimble.post, nimble.watermark, nimble.upscale) == (seed.post, seed.watermark, seed.upscale)
-
-    def arithmetic(recipe: Recipe) -> int:  # as in the brisk test above
-        return sum(p.size**2 * p.iterations for p in recipe.passes)
-
-    assert 0.55 < arithmetic(nimble) / arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.584
+    assert 0.55 < _arithmetic(nimble) / _arithmetic(seed) < 0.60  # bench/'s count, pools rounded: 0.584
 
 
 def test_the_tiny_preset_upscales_with_waifu2x_only_where_its_models_are(
