@@ -96,6 +96,14 @@ def cudnn_benchmark() -> bool:
     return os.environ.get("PICMATIX_CUDNN_BENCHMARK", "").strip().lower() in {"1", "true", "yes"}
 
 
+def tf32() -> bool:
+    """TF32 for a GPU's convolutions and products, unless ``$PICMATIX_TF32=0``. Gatys losses are smooth
+    sums over millions of terms, so TF32's 10-bit mantissa should be plenty, and it is several times
+    faster; the knob is there to measure both scores without it (bench/gpu_check.sh) and to turn it
+    off should a GPU run find them more than 1% apart."""
+    return os.environ.get("PICMATIX_TF32", "").strip().lower() not in {"0", "false", "no"}
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``auto`` -> CUDA when present, else the CPU; asking for CUDA without one is an EngineError."""
     if str(device) == "auto":
@@ -107,10 +115,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise EngineError("CUDA was asked for but no CUDA device is available; use --device cpu or auto")
-        # Gatys losses are smooth sums over millions of terms: TF32's precision is plenty, and fast.
         torch.backends.cudnn.benchmark = cudnn_benchmark()
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32()
     elif resolved.type != "cpu":
         raise EngineError(f"unsupported device {device!r}; use auto, cpu or cuda")
     return resolved

@@ -15,6 +15,7 @@ from PIL import Image
 from . import convpath
 from .backprop import LeanObjective
 from .errors import ImageError
+from .graphs import Evaluation, replayed
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
 from .losses import LossTerms, content_targets, style_targets
 from .memory import allocator_for_pass, estimate_pass_bytes
@@ -135,9 +136,11 @@ def run_pass(
         with torch.no_grad():
             x.copy_(source.preprocess(current_rgb()))
 
+    evaluate = replayed(objective, x.detach().contiguous(memory_format=memory_format))
     evaluations = _optimise(
-        x, objective, spec, memory_format, current_rgb, on_iteration, into_range if spec.keep_in_range else None
+        x, evaluate, spec, memory_format, current_rgb, on_iteration, into_range if spec.keep_in_range else None
     )
+    del evaluate  # a recording's memory goes back before the next pass
     with torch.no_grad():
         rgb = current_rgb().contiguous()
         if spec.original_colors:
@@ -306,7 +309,7 @@ def _optimizer(
 
 def _optimise(
     x: torch.Tensor,
-    objective: LeanObjective,
+    objective: Evaluation,
     spec: PassSpec,
     memory_format: torch.memory_format,
     current_rgb: Callable[[], torch.Tensor],

@@ -83,3 +83,48 @@ def test_the_gpu_memory_check_refuses_a_pass_that_cannot_fit(photo: Image.Image,
     recipe = Recipe(passes=(PassSpec(size=64, iterations=1),), upscale=Upscale(method="none"))
     with pytest.raises(InsufficientMemory, match="needs about"):
         render(photo, [painting], recipe, device="cuda", memory_limit_bytes=1024)
+
+
+def test_a_recorded_cuda_graph_gives_the_direct_evaluation() -> None:
+    from rendering.engine.graphs import CudaGraphRecorder, ReplayedEvaluation
+
+    objective, start = _objective("cuda", torch.channels_last)
+    recorded = ReplayedEvaluation(objective, start, CudaGraphRecorder())
+    for scale in (1.0, 0.5, 1.0):  # replays with different images, the first one again last
+        image = (start * scale).contiguous(memory_format=torch.channels_last)
+        terms, grad = objective(image)
+        replay_terms, replay_grad = recorded(image)
+        assert replay_terms.total.item() == pytest.approx(terms.total.item(), rel=1e-5)
+        assert (replay_grad - grad).abs().max() <= 1e-4 * grad.abs().max()
+
+
+def test_a_render_with_cuda_graphs_matches_one_without(
+    monkeypatch: pytest.MonkeyPatch, photo: Image.Image, painting: Image.Image
+) -> None:
+    recipe = Recipe(
+        passes=(PassSpec(size=64, iterations=20, seed=0), PassSpec(size=96, iterations=10, tv_weight=1e-3)),
+        upscale=Upscale(method="none"),
+    )
+    losses: dict[str, list[float]] = {"direct": [], "graphs": []}
+    monkeypatch.delenv("PICMATIX_CUDA_GRAPHS", raising=False)
+    render(photo, [painting], recipe, device="cuda", progress=lambda p: losses["direct"].append(p.loss))
+    monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", "1")
+    render(photo, [painting], recipe, device="cuda", progress=lambda p: losses["graphs"].append(p.loss))
+    assert len(losses["graphs"]) == len(losses["direct"]) == 30
+    assert losses["graphs"][-1] == pytest.approx(losses["direct"][-1], rel=0.02)
+
+
+def test_picmatix_tf32_0_renders_in_full_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rendering.engine.pipeline import resolve_device
+
+    try:
+        monkeypatch.setenv("PICMATIX_TF32", "0")
+        resolve_device("cuda")
+        assert not torch.backends.cudnn.allow_tf32
+        assert not torch.backends.cuda.matmul.allow_tf32
+        monkeypatch.delenv("PICMATIX_TF32")
+        resolve_device("cuda")
+        assert torch.backends.cudnn.allow_tf32
+        assert torch.backends.cuda.matmul.allow_tf32
+    finally:
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
