@@ -14,12 +14,12 @@ Off by default until a GPU run has measured it (bench/README.md, "Owed to a GPU 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Protocol
 
 import torch
 
+from .envflags import env_flag
 from .losses import LossTerms
 
 __all__ = ["CudaGraphRecorder", "Evaluation", "Recorder", "ReplayedEvaluation", "cuda_graphs_enabled", "replayed"]
@@ -30,7 +30,7 @@ Outputs = tuple[LossTerms, torch.Tensor]
 
 def cuda_graphs_enabled() -> bool:
     """``$PICMATIX_CUDA_GRAPHS=1`` records each CUDA pass's evaluation as a graph."""
-    return os.environ.get("PICMATIX_CUDA_GRAPHS", "").strip().lower() in {"1", "true", "yes"}
+    return env_flag("PICMATIX_CUDA_GRAPHS", default=False)
 
 
 class Recorder(Protocol):

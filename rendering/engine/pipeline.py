@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from .envflags import env_flag
 from .errors import EngineError, ImageError, RecipeError, RenderCancelled
 from .images import resize_longest, tensor_to_pil
 from .losses import LossTerms
@@ -93,7 +94,7 @@ def cudnn_benchmark() -> bool:
     on an H100 it gained nothing on VGG-19 (0.018 s per 960 px iteration either way) while its trials
     raised the pass's peak GPU memory from 1.3 GB to 33.5 GB (bench/README.md), which a GPU host
     shared by several workers cannot afford."""
-    return os.environ.get("PICMATIX_CUDNN_BENCHMARK", "").strip().lower() in {"1", "true", "yes"}
+    return env_flag("PICMATIX_CUDNN_BENCHMARK", default=False)
 
 
 def tf32() -> bool:
@@ -101,7 +102,7 @@ def tf32() -> bool:
     sums over millions of terms, so TF32's 10-bit mantissa should be plenty, and it is several times
     faster; the knob is there to measure both scores without it (bench/gpu_check.sh) and to turn it
     off should a GPU run find them more than 1% apart."""
-    return os.environ.get("PICMATIX_TF32", "").strip().lower() not in {"0", "false", "no"}
+    return env_flag("PICMATIX_TF32", default=True)
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

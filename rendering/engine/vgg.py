@@ -24,6 +24,7 @@ from torch import nn
 
 from . import convpath
 from .cachedir import model_cache_dir
+from .envflags import env_flag
 from .errors import EngineError, WeightsNotFound
 from .layers import CONV_NAMES, LAYER_NAMES, LAYER_PLAN
 
@@ -74,7 +75,7 @@ def last_layer(layers: Collection[str]) -> str:
 def nnpack_usable() -> bool:
     """Whether NNPACK's convolutions can run (x86/ARM CPU builds of torch); ``PICMATIX_NNPACK=0`` turns
     them off. Asking torch also initialises NNPACK, without which its convolutions fail."""
-    if os.environ.get("PICMATIX_NNPACK", "").strip().lower() in {"0", "false", "no"}:
+    if not env_flag("PICMATIX_NNPACK", default=True):
         return False
     try:
         return bool(torch._nnpack_available())
@@ -388,7 +389,7 @@ def downloads_allowed(download: bool | None = None) -> bool:
     """Downloads happen only when asked for, or when ``$PICMATIX_ALLOW_DOWNLOADS=1`` (as for waifu2x)."""
     if download is not None:
         return download
-    return os.environ.get("PICMATIX_ALLOW_DOWNLOADS", "").strip().lower() in {"1", "true", "yes"}
+    return env_flag("PICMATIX_ALLOW_DOWNLOADS", default=False)
 
 
 def _check_shapes(weights: Mapping[str, tuple[torch.Tensor, torch.Tensor]], origin: str) -> None:

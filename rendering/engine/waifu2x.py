@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from .envflags import env_flag
 from .errors import EngineError
 
 __all__ = [
@@ -123,8 +124,7 @@ def default_cache_dir() -> Path:
 def _downloads_allowed(download: bool | None) -> bool:
     if download is not None:
         return download
-    flag = os.environ.get("PICMATIX_ALLOW_DOWNLOADS", "")
-    return flag.strip().lower() in {"1", "true", "yes"}
+    return env_flag("PICMATIX_ALLOW_DOWNLOADS", default=False)
 
 
 def model_files(
