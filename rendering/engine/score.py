@@ -19,6 +19,7 @@ from PIL import Image
 from . import convpath
 from .images import pil_to_tensor
 from .pipeline import resolve_device
+from .precision import full_precision
 from .recipe import Recipe, recipe_preset
 from .transfer import pass_targets
 from .vgg import default_source, vgg19_features
@@ -85,8 +86,9 @@ def score_image(
         net = net.to(memory_format=torch.channels_last)
     scores: list[PassScore] = []
     for index, spec in enumerate(recipe.passes):
-        # One evaluation per pass: the paths chosen for renders of this size, or the usual one.
-        with convpath.without_measuring():
+        # One evaluation per pass: the paths chosen for renders of this size, or the usual one; float32
+        # whatever $PICMATIX_TF32 and $PICMATIX_BF16 say, so that a score does not move with them.
+        with convpath.without_measuring(), full_precision():
             targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
             height, width = targets.photo.shape[-2:]
             rgb = _at_size(output, (width, height), dev)

@@ -28,6 +28,7 @@ from PIL import Image
 from torch import nn
 
 from .errors import EngineError
+from .precision import arithmetic_key
 from .vgg import FeatureNet, WeightSource
 
 __all__ = [
@@ -203,4 +204,5 @@ def style_key(
         network_fingerprint(net, layers),
         str(device),
         str(memory_format),
+        arithmetic_key(device),
     )

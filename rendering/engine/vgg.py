@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import convpath
+from . import convpath, precision
 from .cachedir import downloads_allowed, model_cache_dir
 from .envflags import env_flag
 from .errors import EngineError, WeightsNotFound
@@ -252,7 +252,10 @@ def _add_conv_in_strips(x: torch.Tensor, weight: torch.Tensor, add_to: torch.Ten
 
 
 def conv3x3(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv(x)`` (differentiable), on a CPU through the path measured fastest for its shape."""
+    """``conv(x)`` (differentiable), on a CPU through the path measured fastest for its shape; in bf16
+    where ``$PICMATIX_BF16`` asks for it (rendering.engine.precision)."""
+    if precision.bf16_applies(x, "forward"):
+        return precision.bf16_conv(conv, x)
     if not _paths_apply(conv, x):
         return conv(x)
     _, _, h, w = x.shape
@@ -267,6 +270,9 @@ def conv3x3_input_grad(conv: nn.Conv2d, grad: torch.Tensor, *, add_to: torch.Ten
     """The gradient of ``conv``'s input given its output's (its weights are fixed), for a hand-written
     backward pass; with ``add_to``, added into that tensor (returned), on the NNPACK path without a
     full-size temporary."""
+    if precision.bf16_applies(grad, "backward"):
+        result = precision.bf16_input_grad(conv, grad)
+        return result if add_to is None else add_to.add_(result)
     if not _paths_apply(conv, grad):
         result = F.conv_transpose2d(grad, conv.weight, padding=1)  # no layout copy on a GPU
         return result if add_to is None else add_to.add_(result)

