@@ -24,7 +24,11 @@
 #   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
 #   bf16        nimble with graphs on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
 #   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
-#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py and test_precision.py
+#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py, test_precision.py and test_lbfgs.py
+# and, not in the default list:
+#   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
+#               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
+#   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, TF32 and fp32
 # Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
 # printed); the tables go to $OUT/gpu_check.log. Then, here: grep '^{"schedule"' the logs into one
 # file and python bench/schedule_bench.py table FILE [--reference seed_fp32].
@@ -65,6 +69,8 @@ run() {
     fi
     local log=$out/gpu_check.log rows=/tmp/gpu-check-rows.jsonl
     rm -f "$rows"
+    # An earlier run's rows (the seed's, say), for the tables: carried in .gpu-shared/reference.jsonl.
+    [ -f .gpu-shared/reference.jsonl ] && cp .gpu-shared/reference.jsonl "$rows"
     local deadline=$((SECONDS + ${GPU_CHECK_BUDGET:-560}))
     {
         date -u
@@ -97,6 +103,8 @@ run() {
                 --confcutdir=rendering/engine rendering/engine/tests/test_cuda.py \
                 rendering/engine/tests/test_graphs.py rendering/engine/tests/test_precision.py 2>&1 |
                 tee "$out/tests.log" | tail -15 | tee -a "$log"
+            timeout "$(limit 60)" "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
+                --confcutdir=rendering/engine rendering/engine/tests/test_lbfgs.py 2>&1 | tail -3 | tee -a "$log"
             ;;
         passes)
             for graphs in 0 1; do
@@ -118,8 +126,25 @@ run() {
             PICMATIX_CUDA_GRAPHS=1 PICMATIX_BF16=all paint bf16 60 _bf16 --schedules nimble --pairs 2
             ;;
         fp32) PICMATIX_TF32=0 paint fp32 100 _fp32 --schedules seed nimble --pairs 2 ;;
+        compact)
+            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact paint compact 80 _compact --schedules nimble
+            ;;
+        compact_bf16b)
+            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact PICMATIX_BF16=backward paint compact_bf16b 80 _cbf16b \
+                --schedules nimble
+            ;;
+        compact_fp32)
+            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact PICMATIX_TF32=0 paint compact_fp32 90 _cfp32 --schedules nimble
+            ;;
+        diagnose)
+            # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under
+            # TF32 and under full fp32, torch's L-BFGS: where a painting goes wrong.
+            PICMATIX_LBFGS=torch paint diagnose 50 _torch --schedules nimble --pairs 1 --checkpoints 10
+            PICMATIX_LBFGS=torch PICMATIX_TF32=0 paint diagnose 50 _torchfp32 --schedules nimble --pairs 1 \
+                --checkpoints 10
+            ;;
         *)
-            echo "unknown stage $stage (tests, passes, schedules, graphs, throughput, bf16, fp32)" | tee -a "$log"
+            echo "unknown stage $stage (see the top of bench/gpu_check.sh)" | tee -a "$log"
             ;;
         esac
         echo "== $stage took $((SECONDS - started)) s" | tee -a "$log"

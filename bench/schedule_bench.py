@@ -183,8 +183,8 @@ def cmd_run(args: argparse.Namespace) -> None:
             def keep(progress: Any, last: int = last, checkpoints: dict[int, Any] = checkpoints) -> None:
                 # The image at evaluation k of L-BFGS is the one after k - 1 steps: what a last pass of
                 # k - 1 iterations returns. So one run scores every shorter last pass too.
-                done = progress.iteration - 1
-                if progress.pass_index == last and done > 0 and done % args.checkpoints == 0:
+                done = progress.iteration - 1  # 0: the last pass's start, the earlier passes' painting
+                if progress.pass_index == last and done % args.checkpoints == 0:
                     checkpoints[done] = progress.image
 
             started, cpu_started = time.perf_counter(), time.process_time()
@@ -203,7 +203,8 @@ def cmd_run(args: argparse.Namespace) -> None:
                 if done < recipe.passes[last].iterations:
                     paintings[done] = (f"{name}@{done}", image)
             for done, (label, image) in sorted(paintings.items()):
-                shorter = replace(recipe, passes=(*recipe.passes[:last], replace(recipe.passes[last], iterations=done)))
+                kept = (replace(recipe.passes[last], iterations=done),) if done else ()
+                shorter = replace(recipe, passes=(*recipe.passes[:last], *kept))
                 image_path = out / f"{label}_{stem}.png"
                 image.save(image_path)
                 scores = score_image(image, photo, [painting], seed_scaled, device=args.device)
@@ -216,6 +217,8 @@ def cmd_run(args: argparse.Namespace) -> None:
                     "seconds": round(seconds, 1),
                     "cpu_seconds": round(cpu_seconds, 1),
                     "pass_seconds": [p["seconds"] for p in result.stats["passes"]],
+                    "pass_losses": [p.get("loss") for p in result.stats["passes"]],
+                    "pass_iterations": [p.get("iterations") for p in result.stats["passes"]],
                     "scores": [s.total for s in scores],
                     "score_sizes": [list(s.size) for s in scores],
                     "image": str(image_path.relative_to(REPO)) if image_path.is_relative_to(REPO) else str(image_path),
@@ -232,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def switches() -> dict[str, str | None]:
     """The engine's environment switches this run was made under (unset: the engine's default)."""
-    names = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_BF16", "PICMATIX_CONV_PATH")
+    names = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_BF16", "PICMATIX_LBFGS", "PICMATIX_CONV_PATH")
     return {name: os.environ.get(name) for name in names}
 
 

@@ -3,6 +3,7 @@ paintings' style, with jcjohnson/neural-style's (neural_style.lua) settings."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from PIL import Image
 
 from . import convpath
 from .backprop import LeanObjective
-from .errors import ImageError
+from .errors import EngineError, ImageError
 from .graphs import Evaluation, replayed
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
+from .lbfgs import CompactLBFGS
 from .losses import LossTerms, content_targets, style_targets
 from .memory import allocator_for_pass, estimate_pass_bytes
 from .recipe import PassSpec
@@ -284,9 +286,25 @@ class InRangeLBFGS(torch.optim.LBFGS):
             update.copy_(param.detach().sub(before).reshape(-1).div_(step_size))
 
 
+LBFGS_KINDS = ("torch", "compact")
+
+
+def lbfgs_kind(device: torch.device) -> str:
+    """``$PICMATIX_LBFGS``: ``torch`` (torch.optim.LBFGS, the two-loop recursion) or ``compact``
+    (rendering.engine.lbfgs: the same steps, directions by matrix products). Default: compact on a GPU,
+    where the two-loop recursion's reads back to the host cost as much as the network (bench/README.md),
+    torch on a CPU, where they cost nothing and every CPU measurement in bench/ was made with it."""
+    raw = os.environ.get("PICMATIX_LBFGS", "").strip().lower()
+    if not raw:
+        return "compact" if device.type == "cuda" else "torch"
+    if raw not in LBFGS_KINDS:
+        raise EngineError(f"PICMATIX_LBFGS={raw!r}: use torch or compact")
+    return raw
+
+
 def _optimizer(
     spec: PassSpec, x: torch.Tensor, into_range: Callable[[], None] | None = None
-) -> torch.optim.LBFGS | torch.optim.Adam:
+) -> torch.optim.LBFGS | CompactLBFGS | torch.optim.Adam:
     if spec.optimizer == "lbfgs":
         # neural_style.lua's optim.lbfgs config: maxIter = iterations, tolX = tolFun = -1 (never stop
         # early), no line search, learning rate 1. Each iteration then costs one evaluation.
@@ -299,11 +317,12 @@ def _optimizer(
             tolerance_grad=-1.0,
             tolerance_change=-1.0,
             history_size=spec.lbfgs_history,
-            line_search_fn=None,
         )
+        if lbfgs_kind(x.device) == "compact":
+            return CompactLBFGS([x], into_range=into_range, **options)
         if into_range is not None:
-            return InRangeLBFGS([x], into_range, **options)
-        return torch.optim.LBFGS([x], **options)
+            return InRangeLBFGS([x], into_range, line_search_fn=None, **options)
+        return torch.optim.LBFGS([x], line_search_fn=None, **options)
     return torch.optim.Adam([x], lr=spec.learning_rate)
 
 
@@ -332,7 +351,7 @@ def _optimise(
             on_iteration(evaluations, terms, current_rgb)
         return terms.total
 
-    if isinstance(optimizer, torch.optim.LBFGS):
+    if isinstance(optimizer, torch.optim.LBFGS | CompactLBFGS):
         optimizer.step(closure)
     else:
         for _ in range(spec.iterations):
