@@ -18,17 +18,19 @@
 # Stages (default: all, in this order, the one most owed first; each has a time limit, and all of them
 # together $GPU_CHECK_BUDGET seconds, default 560, so that the call ends inside the device's 600 s and its
 # logs come back; a stage the budget cannot reach is skipped):
-#   schedules   seed and nimble on the six pairs at full size: both scores, FLOPs, seconds
-#   graphs      nimble on the six pairs with CUDA graphs on (rows named nimble_graphs)
-#   throughput  renders per minute of nimble (graphs on), 1, 2 and 4 worker processes on the one GPU
+#   schedules   seed and nimble on the six pairs at full size, the engine's GPU defaults (CUDA graphs,
+#               compact L-BFGS, TF32): both scores, FLOPs, seconds
+#   graphs      nimble on the six pairs with PICMATIX_CUDA_GRAPHS=0 (rows named nimble_nographs)
+#   throughput  renders per minute of nimble, 1, 2 and 4 worker processes on the one GPU
 #   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
-#   bf16        nimble with graphs on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
+#   bf16        nimble on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
 #   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
 #   tests       rendering/engine/tests/test_cuda.py, test_graphs.py, test_precision.py and test_lbfgs.py
 # and, not in the default list:
 #   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
-#   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, TF32 and fp32
+#   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, torch's L-BFGS,
+#               TF32 and fp32 (the run of 2026-11-27 that found pass 2 diverging under TF32)
 # Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
 # printed); the tables go to $OUT/gpu_check.log. Then, here: grep '^{"schedule"' the logs into one
 # file and python bench/schedule_bench.py table FILE [--reference seed_fp32].
@@ -114,16 +116,16 @@ run() {
             done
             ;;
         schedules) paint schedules 240 "" --schedules seed nimble ;;
-        graphs) PICMATIX_CUDA_GRAPHS=1 paint graphs 100 _graphs --schedules nimble ;;
+        graphs) PICMATIX_CUDA_GRAPHS=0 paint graphs 100 _nographs --schedules nimble ;;
         throughput)
-            PICMATIX_CUDA_GRAPHS=1 timeout "$(limit 150)" "$python" bench/schedule_bench.py throughput \
+            timeout "$(limit 150)" "$python" bench/schedule_bench.py throughput \
                 --schedule nimble --workers 1 2 4 --renders "$renders" --scale "$scale" --device "$device" \
                 --iteration-scale "$iteration_scale" 2>&1 |
                 tee -a "$out/throughput.log" | grep '^{' | tee -a "$log"
             ;;
         bf16)
-            PICMATIX_CUDA_GRAPHS=1 PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2
-            PICMATIX_CUDA_GRAPHS=1 PICMATIX_BF16=all paint bf16 60 _bf16 --schedules nimble --pairs 2
+            PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2
+            PICMATIX_BF16=all paint bf16 60 _bf16 --schedules nimble --pairs 2
             ;;
         fp32) PICMATIX_TF32=0 paint fp32 100 _fp32 --schedules seed nimble --pairs 2 ;;
         compact)
@@ -139,8 +141,10 @@ run() {
         diagnose)
             # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under
             # TF32 and under full fp32, torch's L-BFGS: where a painting goes wrong.
-            PICMATIX_LBFGS=torch paint diagnose 50 _torch --schedules nimble --pairs 1 --checkpoints 10
-            PICMATIX_LBFGS=torch PICMATIX_TF32=0 paint diagnose 50 _torchfp32 --schedules nimble --pairs 1 \
+            PICMATIX_CUDA_GRAPHS=0 PICMATIX_LBFGS=torch paint diagnose 50 _torch --schedules nimble --pairs 1 \
+                --checkpoints 10
+            PICMATIX_CUDA_GRAPHS=0 PICMATIX_LBFGS=torch PICMATIX_TF32=0 paint diagnose 50 _torchfp32 \
+                --schedules nimble --pairs 1 \
                 --checkpoints 10
             ;;
         *)

@@ -473,7 +473,8 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
-# the embedded default. GPU hosts set `nimble` (or `seed`).
+# the embedded default. GPU hosts set `seed` (bench/README.md, "GPU run, 2026-11-27", says why not
+# `nimble` there).
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 

@@ -398,16 +398,18 @@ def _progress_reporter(
             return
         iterations = recipe.passes[index].iterations
         snapshot = tensor_to_pil(rgb()) if save_every and iteration % save_every == 0 else None
+        # One read back from a GPU for the four numbers, not four: each read waits for the queue to drain.
+        total, content, style, tv = torch.stack([terms.total, terms.content, terms.style, terms.tv]).tolist()
         answer = progress(
             Progress(
                 pass_index=index,
                 pass_count=count,
                 iteration=iteration,
                 iterations=iterations,
-                loss=float(terms.total.detach()),
-                content_loss=float(terms.content),
-                style_loss=float(terms.style),
-                tv_loss=float(terms.tv),
+                loss=total,
+                content_loss=content,
+                style_loss=style,
+                tv_loss=tv,
                 elapsed_s=clock.elapsed(),
                 eta_s=clock.eta(index, iteration, iterations),
                 peak_memory_bytes=peak_memory_bytes(dev),

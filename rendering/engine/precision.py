@@ -1,6 +1,6 @@
 """How precisely a GPU does the network's arithmetic, and a way to ask for full float32.
 
-Two switches, both read from the environment (bench/README.md, "Owed to a GPU run"):
+Two switches, both read from the environment (bench/README.md, "GPU run, 2026-11-27"):
 
 - ``$PICMATIX_TF32`` (on by default; pipeline.tf32()): TF32 for cuDNN convolutions and matrix products.
 - ``$PICMATIX_BF16`` (``off`` by default): VGG convolutions in bfloat16 on a GPU, ``backward`` for the
@@ -10,7 +10,8 @@ Two switches, both read from the environment (bench/README.md, "Owed to a GPU ru
   they move the activations whose Gram residuals the loss measures, and those residuals are small
   differences of large numbers. On a 96x128 image (rendering/engine/tests/test_precision.py), bf16
   forward convolutions moved the loss by 0.7% and the gradient by 5%; bf16 backward ones left the loss
-  alone and moved the gradient by 0.5%. Whether a painting's scores hold is the GPU run's question.
+  alone and moved the gradient by 0.5%. On an H100 (bench/README.md) ``all`` wrecked nimble's paintings
+  on both pairs tried, and ``backward`` gained nothing measurable over TF32: off by default.
 
 A score must not move with either switch: ``full_precision()`` turns both off for its duration, and
 rendering.engine.score measures every painting under it.

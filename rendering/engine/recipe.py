@@ -420,6 +420,11 @@ def _nimble() -> Recipe:
     the painting it returns: under the seed's own scores nimble's painting is as good or better on
     six content / style pairs at a third of the size and on two at full size (bench/README.md, "The
     image kept in range").
+
+    On a CPU, that is. On an H100 (bench/README.md, "GPU run, 2026-11-27"), whose rounding differs, 3
+    of 25 paintings were wrecked by one step of the 960 px pass and one pair scored 12% worse: with
+    no line search, a step that throws the clamped image far off loses the large strokes for good.
+    Not for GPU hosts until it has a safeguard against such steps.
     """
     seed = _seed()
     first, later = seed.passes

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from rendering.engine import PassSpec, transfer
-from rendering.engine.graphs import Evaluation, ReplayedEvaluation, replayed
+from rendering.engine.graphs import Evaluation, ReplayedEvaluation, cuda_graphs_enabled, replayed
 from rendering.engine.losses import LossTerms
 from rendering.engine.vgg import FeatureNet, WeightSource, vgg19_features
 
@@ -100,12 +100,14 @@ def test_a_recording_refuses_an_image_of_another_shape_or_layout() -> None:
         recorded(torch.ones(1, 3, 4, 5).contiguous(memory_format=torch.channels_last))
 
 
-def test_graphs_are_only_recorded_for_a_gpu_and_when_turned_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graphs_are_only_recorded_for_a_gpu_and_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     def evaluate(x: torch.Tensor) -> Outputs:
         raise AssertionError("not called")
 
-    monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", "1")
+    monkeypatch.delenv("PICMATIX_CUDA_GRAPHS", raising=False)
+    assert cuda_graphs_enabled()  # on by default
     assert replayed(evaluate, torch.zeros(1, 3, 4, 5)) is evaluate  # the CPU: nothing to record
-    monkeypatch.delenv("PICMATIX_CUDA_GRAPHS")
+    monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", "0")
+    assert not cuda_graphs_enabled()
     if torch.cuda.is_available():
-        assert replayed(evaluate, torch.zeros(1, 3, 4, 5, device="cuda")) is evaluate  # off by default
+        assert replayed(evaluate, torch.zeros(1, 3, 4, 5, device="cuda")) is evaluate
