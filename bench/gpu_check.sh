@@ -29,6 +29,8 @@
 # and, not in the default list:
 #   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
+#   guard       nimble on the six pairs with PICMATIX_LBFGS_GUARD=2 (rows nimble_guard): does undoing a
+#               step that doubles the loss save the paintings its 960 px pass wrecked?
 #   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, torch's L-BFGS,
 #               TF32 and fp32 (the run of 2026-11-27 that found pass 2 diverging under TF32)
 # Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
@@ -137,6 +139,9 @@ run() {
             ;;
         compact_fp32)
             PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact PICMATIX_TF32=0 paint compact_fp32 90 _cfp32 --schedules nimble
+            ;;
+        guard)
+            PICMATIX_LBFGS_GUARD=2 paint guard 80 _guard --schedules nimble
             ;;
         diagnose)
             # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under

@@ -23,16 +23,42 @@ Everything else is torch's: the first step's length min(1, 1/|g|_1) * lr, pairs 
 s.y > 1e-10, the history's oldest pair dropped when full, the same stopping tests, and with
 ``into_range`` (keep_in_range) the step stored being the one taken after the projection, as
 rendering.engine.transfer.InRangeLBFGS does for torch's.
+
+One thing torch's has not, off unless asked for (``guard``, ``$PICMATIX_LBFGS_GUARD``): a step after
+which the loss is more than ``guard`` times the loss before it is undone, the history dropped, and the
+optimisation goes on from the point before it as from a pass's start (a steepest-descent step of
+length min(1, 1/|g|_1) * lr). The evaluation that found it counts as an iteration. Without a line
+search one step can throw an image that is clamped at every step far off, and a 960 px pass then
+rebuilds its detail but not its large strokes: on an H100 that wrecked 3 of nimble's 25 paintings
+(bench/README.md, "GPU run, 2026-11-27"). Whether the guard saves them is for the next GPU run
+(``bench/gpu_check.sh run guard``); no recipe uses it yet.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-__all__ = ["CompactLBFGS"]
+from .errors import EngineError
+
+__all__ = ["CompactLBFGS", "guard_from_env"]
+
+
+def guard_from_env() -> float | None:
+    """``$PICMATIX_LBFGS_GUARD``: a factor above 1 (say 2), or unset / 0 / off for none."""
+    raw = os.environ.get("PICMATIX_LBFGS_GUARD", "").strip().lower()
+    if raw in ("", "0", "off", "none"):
+        return None
+    try:
+        factor = float(raw)
+    except ValueError:
+        factor = 0.0
+    if not factor > 1.0:
+        raise EngineError(f"PICMATIX_LBFGS_GUARD={raw!r}: use a factor above 1 (say 2), or off")
+    return factor
 
 
 class CompactLBFGS(torch.optim.Optimizer):
@@ -49,6 +75,7 @@ class CompactLBFGS(torch.optim.Optimizer):
         tolerance_change: float = 1e-9,
         history_size: int = 100,
         into_range: Callable[[], None] | None = None,
+        guard: float | None = None,
     ) -> None:
         if len(params) != 1:
             raise ValueError("CompactLBFGS optimises one tensor")
@@ -63,6 +90,8 @@ class CompactLBFGS(torch.optim.Optimizer):
         super().__init__(params, defaults)
         self._x: torch.Tensor = params[0]
         self._into_range = into_range
+        self._guard = guard
+        self.restarts = 0  # steps the guard undid
         self._n_iter = 0
         m, n = history_size, self._x.numel()
         device, dtype = self._x.device, self._x.dtype
@@ -148,10 +177,11 @@ class CompactLBFGS(torch.optim.Optimizer):
         tolerance_grad, tolerance_change = float(group["tolerance_grad"]), float(group["tolerance_change"])
         # Negative tolerances (the recipes': never stop early) make three tests vacuous: skip their reads.
         check_grad, check_change = tolerance_grad >= 0, tolerance_change >= 0
+        read_loss = check_change or self._guard is not None
 
         with torch.enable_grad():
             orig_loss = closure()
-        loss = float(orig_loss) if check_change else 0.0
+        loss = float(orig_loss) if read_loss else 0.0
         evaluations = 1
         g = self._gradient().clone()
         if check_grad and float(g.abs().max()) <= tolerance_grad:
@@ -184,13 +214,20 @@ class CompactLBFGS(torch.optim.Optimizer):
             gtd = g.dot(d)
             if float(gtd) > -tolerance_change:
                 break
+            before = self._x.detach().clone() if self._guard is not None else None
             d = self._take_step(t, d)
             if n_iter != max_iter:
                 with torch.enable_grad():
                     closure_loss = closure()
-                loss = float(closure_loss) if check_change else 0.0
+                loss = float(closure_loss) if read_loss else 0.0
                 g = self._gradient().clone()
                 evaluations += 1
+                if before is not None and self._guard is not None and loss > self._guard * previous_loss:
+                    # Undo the step and start again from the point before it, history dropped.
+                    self._x.detach().copy_(before)
+                    g, loss = previous_g, previous_loss
+                    self._n_iter = 0
+                    self.restarts += 1
             if n_iter == max_iter or evaluations >= max_eval:
                 break
             if check_grad and float(g.abs().max()) <= tolerance_grad:

@@ -18,7 +18,7 @@ from .backprop import LeanObjective
 from .errors import EngineError, ImageError
 from .graphs import Evaluation, replayed
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
-from .lbfgs import CompactLBFGS
+from .lbfgs import CompactLBFGS, guard_from_env
 from .losses import LossTerms, content_targets, style_targets
 from .memory import allocator_for_pass, estimate_pass_bytes
 from .recipe import PassSpec
@@ -319,7 +319,7 @@ def _optimizer(
             history_size=spec.lbfgs_history,
         )
         if lbfgs_kind(x.device) == "compact":
-            return CompactLBFGS([x], into_range=into_range, **options)
+            return CompactLBFGS([x], into_range=into_range, guard=guard_from_env(), **options)
         if into_range is not None:
             return InRangeLBFGS([x], into_range, line_search_fn=None, **options)
         return torch.optim.LBFGS([x], line_search_fn=None, **options)

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from rendering.engine.errors import EngineError
-from rendering.engine.lbfgs import CompactLBFGS
+from rendering.engine.lbfgs import CompactLBFGS, guard_from_env
 from rendering.engine.losses import LossTerms
 from rendering.engine.recipe import PassSpec
 from rendering.engine.transfer import InRangeLBFGS, lbfgs_kind, run_pass
@@ -127,3 +127,66 @@ def test_the_lbfgs_switch_defaults_by_device_and_names_its_choices(monkeypatch: 
     monkeypatch.setenv("PICMATIX_LBFGS", "twoloop")
     with pytest.raises(EngineError, match="torch or compact"):
         lbfgs_kind(torch.device("cpu"))
+
+
+def test_the_guard_undoes_a_step_that_multiplies_the_loss_and_starts_again_from_before_it() -> None:
+    start, f = _problem(torch.float64)
+    x = start.clone().requires_grad_(True)
+    points: list[torch.Tensor] = []
+    losses: list[float] = []
+
+    def closure() -> torch.Tensor:
+        # The 6th evaluation reports a loss 100 times too high: a step that threw the image off.
+        x.grad = None
+        with torch.enable_grad():
+            loss = f(x)
+            loss.backward()
+        points.append(x.detach().clone())
+        reported = loss * 100 if len(points) == 6 else loss
+        losses.append(float(reported))
+        return reported
+
+    optimizer = CompactLBFGS([x], max_iter=12, max_eval=13, history_size=5, guard=2.0, **OPTIONS)
+    optimizer.step(closure)
+    assert optimizer.restarts == 1
+    assert len(points) == 12  # the evaluation that found it counted as an iteration
+    # The next step starts from the 5th point, as a pass's first step does: along -g, of length
+    # min(1, 1/|g|_1).
+    x5 = points[4].clone().requires_grad_(True)
+    f(x5).backward()
+    assert x5.grad is not None
+    step = min(1.0, 1.0 / float(x5.grad.abs().sum()))
+    assert torch.allclose(points[6], points[4] - step * x5.grad, rtol=1e-12, atol=1e-12)
+    assert losses[-1] < losses[4]  # and it went on descending
+
+
+def test_without_a_guard_the_same_spike_is_stepped_from() -> None:
+    start, f = _problem(torch.float64)
+    x = start.clone().requires_grad_(True)
+    count = 0
+
+    def closure() -> torch.Tensor:
+        nonlocal count
+        x.grad = None
+        with torch.enable_grad():
+            loss = f(x)
+            loss.backward()
+        count += 1
+        return loss * 100 if count == 6 else loss
+
+    optimizer = CompactLBFGS([x], max_iter=12, max_eval=13, history_size=5, **OPTIONS)
+    optimizer.step(closure)
+    assert optimizer.restarts == 0
+
+
+@pytest.mark.parametrize(("value", "factor"), [("", None), ("off", None), ("0", None), ("2", 2.0), ("1.5", 1.5)])
+def test_the_guard_switch(monkeypatch: pytest.MonkeyPatch, value: str, factor: float | None) -> None:
+    monkeypatch.setenv("PICMATIX_LBFGS_GUARD", value)
+    assert guard_from_env() == factor
+
+
+@pytest.mark.parametrize("value", ["1", "0.5", "double"])
+def test_a_guard_that_is_not_a_factor_above_1_is_an_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PICMATIX_LBFGS_GUARD", value)
+    with pytest.raises(EngineError, match="factor above 1"):
+        guard_from_env()
