@@ -4,8 +4,8 @@ torch's L-BFGS computes each direction with the two-loop recursion: for a histor
 products and 2m vector updates, and each update reads its coefficient back to the host (``alpha`` must
 be a Python number), so a GPU waits 2m times per iteration. On an H100 (bench/README.md, "GPU run,
 2026-11-27") nimble's 350 px pass, history 100, took 12 to 14 ms per iteration where its loss and
-gradient took 6: the optimiser, not the network, set the pace. With this one: 3.5 ms, and nimble's
-whole render (passes) 2.2 to 2.7 s instead of 5.6 to 9.1.
+gradient took 6 (both with CUDA graphs): the optimiser, not the network, set the pace. With this
+one: 3.5 ms, and nimble's whole render (passes) 2.2 to 2.7 s instead of 5.6 to 6.5.
 
 The same direction can be had from the compact form of the L-BFGS matrix (Byrd, Nocedal and Schnabel,
 1994). With the pairs as the rows of S and Y, oldest first, R the upper triangle of S Y^T (i <= j:
