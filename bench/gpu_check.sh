@@ -15,17 +15,22 @@
 #                       GPU_CHECK_PYTHON=.venv/bin/python OUT=/tmp/gpu-check bash bench/gpu_check.sh run
 #                   (the plumbing, on tiny images; the CUDA tests skip)
 #
-# Stages (default: all, in this order, the one most owed first; each has a time limit, and all of them
+# Stages (default: schedules batch jobs tests guard, the one most owed first; each has a time limit, and all of them
 # together $GPU_CHECK_BUDGET seconds, default 560, so that the call ends inside the device's 600 s and its
 # logs come back; a stage the budget cannot reach is skipped):
 #   schedules   seed and nimble on the six pairs at full size, the engine's GPU defaults (CUDA graphs,
 #               compact L-BFGS, TF32): both scores, FLOPs, seconds
+#   batch       one worker painting B jobs at once (rendering.engine.batch), B = 1, 2, 4, 8: the seed's
+#               passes, renders per minute, and each painting's two scores (equal to B = 1's?)
+#   jobs        the same for whole jobs as the shop runs them (post-processing, preview, waifu2x 2x),
+#               B = 1 and 4: the "20 renders a minute on one H100" of issue 15
 #   graphs      nimble on the six pairs with PICMATIX_CUDA_GRAPHS=0 (rows named nimble_nographs)
 #   throughput  renders per minute of nimble, 1, 2 and 4 worker processes on the one GPU
 #   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
 #   bf16        nimble on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
 #   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
-#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py, test_precision.py and test_lbfgs.py
+#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py, test_precision.py, test_lbfgs.py and
+#               test_batch.py
 # and, not in the default list:
 #   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
@@ -57,7 +62,7 @@ run() {
     local iteration_scale=${GPU_CHECK_ITERATION_SCALE:-1.0}
     local python=${GPU_CHECK_PYTHON:-python3}
     local stages=("$@")
-    [ ${#stages[@]} -gt 0 ] || stages=(schedules graphs throughput fp32 bf16 passes tests)
+    [ ${#stages[@]} -gt 0 ] || stages=(schedules batch jobs tests guard)
     mkdir -p "$out"
     export PYTHONUNBUFFERED=1 PICMATIX_CONV_PATH_CACHE=off
     # For a CPU dry run: one convolution path, so that two runs of a recipe differ only in what the run
@@ -81,8 +86,8 @@ run() {
         nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
         "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
     } | tee -a "$log"
-    local sizes=(350 960) iterations=(50 30) renders=2
-    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2) renders=1; fi
+    local sizes=(350 960) iterations=(50 30) renders=2 batches=(1 2 4 8)
+    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2) renders=1 batches=(1 2); fi
     # limit N: N seconds, or what is left of the budget if less
     limit() { local left=$((deadline - SECONDS)); echo $((left < $1 ? left : $1)); }
     # paint STAGE LIMIT SUFFIX ARGS...: schedule_bench run, every row into $rows and the stage's log
@@ -108,7 +113,8 @@ run() {
                 rendering/engine/tests/test_graphs.py rendering/engine/tests/test_precision.py 2>&1 |
                 tee "$out/tests.log" | tail -15 | tee -a "$log"
             timeout "$(limit 60)" "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
-                --confcutdir=rendering/engine rendering/engine/tests/test_lbfgs.py 2>&1 | tail -3 | tee -a "$log"
+                --confcutdir=rendering/engine rendering/engine/tests/test_lbfgs.py \
+                rendering/engine/tests/test_batch.py 2>&1 | tail -3 | tee -a "$log"
             ;;
         passes)
             for graphs in 0 1; do
@@ -124,6 +130,16 @@ run() {
                 --schedule nimble --workers 1 2 4 --renders "$renders" --scale "$scale" --device "$device" \
                 --iteration-scale "$iteration_scale" 2>&1 |
                 tee -a "$out/throughput.log" | grep '^{' | tee -a "$log"
+            ;;
+        batch)
+            timeout "$(limit 150)" "$python" bench/schedule_bench.py batch --schedule seed --batches "${batches[@]}" \
+                --rounds 2 --scale "$scale" --device "$device" --iteration-scale "$iteration_scale" 2>&1 |
+                tee -a "$out/batch.log" | grep '^{' | cut -c1-600 | tee -a "$log"
+            ;;
+        jobs)
+            timeout "$(limit 120)" "$python" bench/schedule_bench.py batch --whole --schedule seed \
+                --batches "${batches[0]}" "${batches[-1]}" --rounds 2 --scale "$scale" --device "$device" \
+                --iteration-scale "$iteration_scale" 2>&1 | tee -a "$out/jobs.log" | grep '^{' | cut -c1-600 | tee -a "$log"
             ;;
         bf16)
             PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2

@@ -15,6 +15,11 @@ fixed weights, so the backward pass needs far less:
 
 It computes the same numbers as :class:`~rendering.engine.losses.GatysObjective` (autograd), which
 stays the readable reference: the tests compare the two in float64.
+
+It also takes a batch of B images, each with its own targets (content maps stacked to (B, C, H, W),
+Gram targets to (B, C, C)): the losses come back per image, shape (B,), and image i's gradient is that
+of its own loss. rendering.engine.batch runs several jobs' passes so, in one network pass each: on a GPU
+a 350 px pass is bound by kernel launches, not arithmetic. One image takes the code path it always took.
 """
 
 from __future__ import annotations
@@ -52,11 +57,15 @@ def _max_pool_backward(grad: torch.Tensor, indices: torch.Tensor, shape: torch.S
 
 
 def tv_value_and_grad(image: torch.Tensor, strength: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """neural_style.lua's total variation (see :func:`~rendering.engine.losses.tv_loss`) and its gradient."""
+    """neural_style.lua's total variation (see :func:`~rendering.engine.losses.tv_loss`) and its gradient;
+    for a batch of several images, the value per image (B,)."""
     corner = image[:, :, :-1, :-1]
     x_diff = corner - image[:, :, :-1, 1:]
     y_diff = corner - image[:, :, 1:, :-1]
-    value = 0.5 * strength * (x_diff.square().sum() + y_diff.square().sum())
+    if image.shape[0] > 1:
+        value = 0.5 * strength * (x_diff.square().sum((1, 2, 3)) + y_diff.square().sum((1, 2, 3)))
+    else:
+        value = 0.5 * strength * (x_diff.square().sum() + y_diff.square().sum())
     grad = torch.zeros_like(image)
     grad[:, :, :-1, :-1] += (x_diff + y_diff).mul_(strength)
     grad[:, :, :-1, 1:] -= x_diff.mul_(strength)
@@ -102,7 +111,7 @@ class LeanObjective(LossSettings):
 
     @torch.no_grad()
     def __call__(self, image: torch.Tensor) -> tuple[LossTerms, torch.Tensor]:
-        zero = image.new_zeros(())
+        zero = image.new_zeros(image.shape[0]) if image.shape[0] > 1 else image.new_zeros(())
         content, style = zero.clone(), zero.clone()
         grad: torch.Tensor | None = None
         if self.layers:
@@ -125,8 +134,9 @@ class LeanObjective(LossSettings):
         steps: list[_Step] = []
         kept: dict[str, torch.Tensor] = {}
         grams: dict[str, torch.Tensor] = {}
-        content = image.new_zeros(())
-        style = image.new_zeros(())
+        batch = image.shape[0]
+        content = image.new_zeros(batch) if batch > 1 else image.new_zeros(())
+        style = content.clone()
         remaining = set(self.layers)
         x = image
         convs = iter(self.net.convs)
@@ -157,11 +167,11 @@ class LeanObjective(LossSettings):
             if name in remaining:
                 kept[name] = x
                 if name in self.content:
-                    content += self.content_weight * F.mse_loss(x, self.content[name])
+                    content += self.content_weight * _mean_square(x, self.content[name])
                 if name in self.style:
-                    gram = gram_matrix(x)
+                    gram = gram_matrix(x) if batch == 1 else _grams(x)
                     grams[name] = gram
-                    style += self.style_weight * F.mse_loss(gram, self.style[name])
+                    style += self.style_weight * _mean_square(gram, self.style[name])
                 remaining.discard(name)
                 if not remaining:
                     break
@@ -221,27 +231,59 @@ class LeanObjective(LossSettings):
             if step.mask_from == name and step.dead is None:
                 step.dead = features <= 0
         content_part: torch.Tensor | None = None
+        batch, c, h, w = features.shape
         if name in self.content:
-            content_part = (features - self.content[name]).mul_(2.0 * self.content_weight / features.numel())
+            content_part = (features - self.content[name]).mul_(2.0 * self.content_weight / (c * h * w))
             if self.normalize_gradients:
                 content_part = _normalised(content_part, self.content_weight)
         if name not in self.style:
             del kept[name]
             return content_part
         # d(w * mean((G - A)^2))/dF = (dG + dG^T) F / (C*H*W) with dG = 2 w (G - A) / C^2.
-        _, c, h, w = features.shape
         d_gram = (grams.pop(name) - self.style[name]).mul_(2.0 * self.style_weight / (c * c))
-        factor = (d_gram + d_gram.t()).mul_(1.0 / (c * h * w))
-        result = _left_multiply_in_place(factor, kept.pop(name))
+        factor = (d_gram + d_gram.mT).mul_(1.0 / (c * h * w))
+        multiply = _left_multiply_in_place if batch == 1 else _left_multiply_each_in_place
+        result = multiply(factor, kept.pop(name))
         if self.normalize_gradients:
             result = _normalised(result, self.style_weight)
         return result if content_part is None else result.add_(content_part)
 
 
 def _normalised(grad: torch.Tensor, strength: float) -> torch.Tensor:
-    """neural_style.lua's -normalize_gradients: (strength * g) / (||g||_1 + 1e-8), given strength * g."""
-    norm = torch.linalg.vector_norm(grad, ord=1)
+    """neural_style.lua's -normalize_gradients: (strength * g) / (||g||_1 + 1e-8), given strength * g
+    (each image's own norm in a batch)."""
+    if grad.shape[0] > 1:
+        norm = torch.linalg.vector_norm(grad.flatten(1), ord=1, dim=1).view(-1, 1, 1, 1)
+    else:
+        norm = torch.linalg.vector_norm(grad, ord=1)
     return grad.div_(norm / strength + 1e-8)
+
+
+def _mean_square(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """mean((a - b)^2): a number for one image, one per image (B,) for a batch."""
+    if a.shape[0] == 1 or a.dim() == 2:  # one image, or one Gram matrix (C, C)
+        return F.mse_loss(a, b)
+    return (a - b).square().flatten(1).mean(1)
+
+
+def _grams(features: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, C): each image's Gram matrix, as :func:`~rendering.engine.losses.gram_matrix`."""
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)  # a copy for channels_last: a GPU's, where memory is plentiful
+    return torch.bmm(flat, flat.mT).mul_(1.0 / (c * h * w))
+
+
+def _left_multiply_each_in_place(matrices: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+    """Image i's ``matrices[i] @ features[i]`` per pixel, written over ``features``."""
+    if features.is_contiguous():
+        b, c = features.shape[:2]
+        flat = features.view(b, c, -1)
+        block = max(1, _BLOCK_BYTES // (b * c * features.element_size()))
+        for start in range(0, flat.shape[2], block):
+            part = flat[:, :, start : start + block]
+            part.copy_(torch.bmm(matrices, part))
+        return features
+    return torch.einsum("nij,njhw->nihw", matrices, features).contiguous(memory_format=_format_of(features))
 
 
 def _left_multiply_in_place(matrix: torch.Tensor, features: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,7 @@ rebuilds its detail but not its large strokes: on an H100 that wrecked 3 of nimb
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import torch
@@ -172,6 +172,26 @@ class CompactLBFGS(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+        run = self.evaluations()
+        next(run)
+        first: torch.Tensor | None = None
+        try:
+            while True:
+                with torch.enable_grad():
+                    loss = closure()
+                first = loss if first is None else first
+                run.send((loss, self._gradient().clone()))
+        except StopIteration:
+            pass
+        assert first is not None
+        return first
+
+    def evaluations(self) -> Generator[None, tuple[torch.Tensor, torch.Tensor], None]:
+        """One ``step``'s optimisation, driven from outside: it yields whenever it needs the loss and the
+        gradient at the tensor's current value, and is sent them as ``(loss, gradient)`` (the gradient
+        flat, a copy this optimiser may keep); it returns when the step is done. ``step`` drives it with
+        its closure; rendering.engine.batch drives one per image of a batch with one evaluation of all of
+        them, which a closure per optimiser could not share. Call under ``torch.no_grad()``."""
         group: dict[str, Any] = self.param_groups[0]
         lr, max_iter, max_eval = float(group["lr"]), int(group["max_iter"]), int(group["max_eval"])
         tolerance_grad, tolerance_change = float(group["tolerance_grad"]), float(group["tolerance_change"])
@@ -179,13 +199,11 @@ class CompactLBFGS(torch.optim.Optimizer):
         check_grad, check_change = tolerance_grad >= 0, tolerance_change >= 0
         read_loss = check_change or self._guard is not None
 
-        with torch.enable_grad():
-            orig_loss = closure()
+        orig_loss, g = yield
         loss = float(orig_loss) if read_loss else 0.0
         evaluations = 1
-        g = self._gradient().clone()
         if check_grad and float(g.abs().max()) <= tolerance_grad:
-            return orig_loss
+            return
         d = g.neg()
         t = lr
         previous_g: torch.Tensor | None = None
@@ -217,10 +235,8 @@ class CompactLBFGS(torch.optim.Optimizer):
             before = self._x.detach().clone() if self._guard is not None else None
             d = self._take_step(t, d)
             if n_iter != max_iter:
-                with torch.enable_grad():
-                    closure_loss = closure()
+                closure_loss, g = yield
                 loss = float(closure_loss) if read_loss else 0.0
-                g = self._gradient().clone()
                 evaluations += 1
                 if before is not None and self._guard is not None and loss > self._guard * previous_loss:
                     # Undo the step and start again from the point before it, history dropped.
@@ -236,4 +252,3 @@ class CompactLBFGS(torch.optim.Optimizer):
                 float(d.mul(t).abs().max()) <= tolerance_change or abs(loss - previous_loss) < tolerance_change
             ):
                 break
-        return orig_loss

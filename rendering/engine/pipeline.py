@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from .batch import BatchPassItem, run_pass_batch
 from .envflags import env_flag
 from .errors import EngineError, ImageError, RecipeError, RenderCancelled
 from .images import resize_longest, tensor_to_pil
@@ -37,11 +38,15 @@ from .watermark import apply_watermark
 
 __all__ = [
     "PREVIEW_SIDE",
+    "BatchJob",
     "Progress",
     "RenderResult",
+    "batch_groups",
     "clear_network_cache",
     "feature_network",
     "render",
+    "render_batch",
+    "render_group",
     "resolve_device",
     "upscale_image",
     "warm_up",
@@ -329,11 +334,12 @@ PassSizes = tuple[tuple[int, int], list[tuple[int, int]]]
 
 
 def _require_pass_memory(
-    recipe: Recipe, sizes: Sequence[PassSizes], dev: torch.device, memory_limit_bytes: int | None
+    recipe: Recipe, sizes: Sequence[PassSizes], dev: torch.device, memory_limit_bytes: int | None, batch: int = 1
 ) -> None:
-    """InsufficientMemory before any work when one of the passes would not fit on ``dev``."""
+    """InsufficientMemory before any work when one of the passes (of ``batch`` jobs at once) would not fit."""
     for i, (spec, ((w, h), style_dims)) in enumerate(zip(recipe.passes, sizes, strict=True)):
-        needed = estimate_pass_bytes(
+        # A batch holds B of everything but the network: counting B whole passes errs on the safe side.
+        needed = batch * estimate_pass_bytes(
             h,
             w,
             content_layers=spec.content_layers,
@@ -343,7 +349,136 @@ def _require_pass_memory(
             lbfgs_history=spec.lbfgs_history,
             device_type=dev.type,
         )
-        require_memory(needed, dev, limit=memory_limit_bytes, what=f"pass {i + 1} at {w}x{h} px")
+        what = f"pass {i + 1} at {w}x{h} px" + (f" for {batch} jobs at once" if batch > 1 else "")
+        require_memory(needed, dev, limit=memory_limit_bytes, what=what)
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One job of :func:`render_batch`: what :func:`~rendering.engine.pipeline.render` takes for it."""
+
+    content: Image.Image
+    styles: Sequence[Image.Image]
+    progress: ProgressCallback | None = None
+
+
+def batch_groups(jobs: Sequence[BatchJob], recipe: Recipe) -> list[list[int]]:
+    """The jobs' indexes grouped by their sizes at every pass: the jobs one batch can paint together.
+    A job whose images fail the recipe's size checks is a group of its own (its render reports why)."""
+    groups: dict[object, list[int]] = {}
+    for index, job in enumerate(jobs):
+        try:
+            key: object = tuple(pass_sizes(spec, job.content, job.styles)[0] for spec in recipe.passes)
+        except EngineError:
+            key = ("alone", index)
+        groups.setdefault(key, []).append(index)
+    return list(groups.values())
+
+
+def render_batch(
+    jobs: Sequence[BatchJob],
+    recipe: Recipe,
+    *,
+    device: str = "auto",
+    weights: str | None = None,
+    save_every: int = 0,
+    waifu2x_dir: str | os.PathLike[str] | None = None,
+    memory_limit_bytes: int | None = None,
+) -> list[RenderResult | EngineError]:
+    """Render several jobs with one recipe: each job's RenderResult, or the EngineError that failed it.
+
+    Jobs of the same sizes at every pass are painted together (:func:`batch_groups`); post-processing,
+    the preview and the upscale then run job by job. The stats of a batched job say how many shared it.
+    """
+    results: list[RenderResult | EngineError | None] = [None] * len(jobs)
+    for group in batch_groups(jobs, recipe):
+        done = render_group(
+            [jobs[i] for i in group],
+            recipe,
+            device=device,
+            weights=weights,
+            save_every=save_every,
+            waifu2x_dir=waifu2x_dir,
+            memory_limit_bytes=memory_limit_bytes,
+        )
+        for index, result in zip(group, done, strict=True):
+            results[index] = result
+    return [r for r in results if r is not None]
+
+
+def render_group(
+    jobs: Sequence[BatchJob],
+    recipe: Recipe,
+    *,
+    device: str = "auto",
+    weights: str | None = None,
+    save_every: int = 0,
+    waifu2x_dir: str | os.PathLike[str] | None = None,
+    memory_limit_bytes: int | None = None,
+) -> list[RenderResult | EngineError]:
+    """:func:`render` for several jobs whose photos have the same size at every pass, painted in one
+    batch (rendering.engine.batch): each job's RenderResult, or the EngineError that failed it alone (its
+    images, its progress callback cancelling it, its post-processing). What fails them all (the device,
+    the memory for the batch, the weights, the waifu2x models) raises, before any work."""
+    began = time.perf_counter()
+    results: list[RenderResult | EngineError | None] = [None] * len(jobs)
+    checked: dict[int, tuple[Image.Image, list[Image.Image]]] = {}
+    sizes: list[PassSizes] = []
+    for i, job in enumerate(jobs):
+        try:
+            photo, paintings = _checked_inputs(job.content, job.styles, recipe, save_every)
+            job_sizes = [pass_sizes(spec, photo, paintings) for spec in recipe.passes]
+        except EngineError as exc:
+            results[i] = exc
+            continue
+        if sizes and [s[0] for s in job_sizes] != [s[0] for s in sizes]:
+            raise EngineError("render_group's jobs must have the same size at every pass (see batch_groups)")
+        sizes = sizes or job_sizes
+        checked[i] = (photo, paintings)
+    if checked:
+        dev = resolve_device(device)
+        _require_pass_memory(recipe, sizes, dev, memory_limit_bytes, batch=len(checked))
+        if recipe.upscale.method == "waifu2x":
+            _require_waifu2x_models(recipe.upscale, waifu2x_dir)
+        source = weights or default_source()
+        layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+        net, weight_source = feature_network(layers, source, dev)
+        clock = _Clock(recipe, [w * h for (w, h), _ in sizes])
+        previous: dict[int, torch.Tensor | None] = dict.fromkeys(checked)
+        stats: dict[int, list[dict[str, Any]]] = {i: [] for i in checked}
+        live = list(checked)
+        for index, spec in enumerate(recipe.passes):
+            clock.start_pass()
+            if dev.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(dev)
+            items = [
+                BatchPassItem(
+                    *checked[i],
+                    previous=previous[i],
+                    on_iteration=_progress_reporter(jobs[i].progress, recipe, index, clock, dev, save_every),
+                )
+                for i in live
+            ]
+            outcomes = run_pass_batch(net, weight_source, spec, items, device=dev)
+            for i, outcome in zip(live, outcomes, strict=True):
+                if isinstance(outcome, EngineError):
+                    results[i] = outcome
+                else:
+                    previous[i] = outcome.image
+                    stats[i].append({**_pass_stats(outcome, sizes[index][0], dev), "batch": len(items)})
+            live = [i for i in live if results[i] is None]
+        for i in live:
+            painted = previous[i]
+            assert painted is not None
+            try:
+                results[i] = _finish(
+                    painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=stats[i]
+                )
+            except EngineError as exc:
+                results[i] = exc
+    done = [r for r in results if r is not None]
+    assert len(done) == len(jobs), "every job has a result or an error"
+    return done
 
 
 def _run_passes(

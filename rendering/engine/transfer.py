@@ -88,7 +88,7 @@ def initial_image(
     return source.preprocess(resized.clamp_(0.0, 1.0))
 
 
-def _generator(seed: int | None, device: torch.device) -> torch.Generator:
+def seeded_generator(seed: int | None, device: torch.device) -> torch.Generator:
     generator = torch.Generator(device=device)
     if seed is None:
         generator.seed()
@@ -126,7 +126,7 @@ def run_pass(
         )
     targets = pass_targets(net, source, spec, content=content, styles=styles, device=device)
     photo, objective, memory_format = targets.photo, targets.objective, targets.memory_format
-    start = initial_image(spec, photo, previous, source, _generator(spec.seed, device))
+    start = initial_image(spec, photo, previous, source, seeded_generator(spec.seed, device))
     # The optimisers need the image dense (L-BFGS flattens its gradient with view); only the network's
     # input takes the device's preferred layout.
     x = start.contiguous().detach().requires_grad_(True)
@@ -302,22 +302,27 @@ def lbfgs_kind(device: torch.device) -> str:
     return raw
 
 
+def lbfgs_options(spec: PassSpec) -> dict[str, Any]:
+    """The L-BFGS settings of a pass, for torch's optimiser and CompactLBFGS alike: neural_style.lua's
+    optim.lbfgs config, maxIter = iterations, tolX = tolFun = -1 (never stop early), no line search,
+    learning rate 1. Each iteration then costs one evaluation."""
+    return dict(
+        lr=1.0,
+        max_iter=spec.iterations,
+        # torch's default cap, 1.25 x max_iter evaluations rounded down, stopped passes of 2 and 3
+        # iterations one step short; one evaluation more than the steps never binds.
+        max_eval=spec.iterations + 1,
+        tolerance_grad=-1.0,
+        tolerance_change=-1.0,
+        history_size=spec.lbfgs_history,
+    )
+
+
 def _optimizer(
     spec: PassSpec, x: torch.Tensor, into_range: Callable[[], None] | None = None
 ) -> torch.optim.LBFGS | CompactLBFGS | torch.optim.Adam:
     if spec.optimizer == "lbfgs":
-        # neural_style.lua's optim.lbfgs config: maxIter = iterations, tolX = tolFun = -1 (never stop
-        # early), no line search, learning rate 1. Each iteration then costs one evaluation.
-        options: dict[str, Any] = dict(
-            lr=1.0,
-            max_iter=spec.iterations,
-            # torch's default cap, 1.25 x max_iter evaluations rounded down, stopped passes of 2 and 3
-            # iterations one step short; one evaluation more than the steps never binds.
-            max_eval=spec.iterations + 1,
-            tolerance_grad=-1.0,
-            tolerance_change=-1.0,
-            history_size=spec.lbfgs_history,
-        )
+        options = lbfgs_options(spec)
         if lbfgs_kind(x.device) == "compact":
             return CompactLBFGS([x], into_range=into_range, guard=guard_from_env(), **options)
         if into_range is not None:

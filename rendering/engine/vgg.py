@@ -171,6 +171,7 @@ def _paths_apply(conv: nn.Conv2d, x: torch.Tensor) -> bool:
     on the CPU, VGG's 3x3 / pad 1 shape, fixed weights. Anything else (a GPU, float64) runs torch's own."""
     return (
         x.device.type == "cpu"
+        and x.shape[0] == 1  # the paths were measured, and the strips written, for one image
         and x.dtype == torch.float32
         and conv.weight.dtype == torch.float32
         and conv.bias is not None

@@ -169,3 +169,31 @@ def test_compact_lbfgs_on_cuda_paints_what_torchs_paints(
     # agreement to rounding is rendering/engine/tests/test_lbfgs.py's.
     assert losses["compact"][:6] == pytest.approx(losses["torch"][:6], rel=2e-3)
     assert losses["compact"][-1] < 0.5 * losses["compact"][0]
+
+
+def test_a_batch_on_cuda_paints_each_job_as_it_would_alone(
+    monkeypatch: pytest.MonkeyPatch, photo: Image.Image, painting: Image.Image, second_painting: Image.Image
+) -> None:
+    """Two jobs in one batch, CUDA graphs and TF32 on (the GPU defaults), against each job alone."""
+    from rendering.engine.pipeline import BatchJob, RenderResult, render_batch
+
+    monkeypatch.setenv("PICMATIX_LBFGS", "compact")
+    recipe = Recipe(
+        passes=(PassSpec(size=64, iterations=20, seed=0, keep_in_range=True),), upscale=Upscale(method="none")
+    )
+    alone: list[list[float]] = [[], []]
+    together: list[list[float]] = [[], []]
+    for k, style in enumerate((painting, second_painting)):
+        render(photo, [style], recipe, device="cuda", progress=_appender(alone[k]))
+    results = render_batch(
+        [BatchJob(photo, [s], progress=_appender(together[k])) for k, s in enumerate((painting, second_painting))],
+        recipe,
+        device="cuda",
+    )
+    assert all(isinstance(r, RenderResult) for r in results)
+    for k in range(2):
+        assert len(together[k]) == len(alone[k]) == 20
+        # The same tolerance as compact against torch's L-BFGS above: TF32 rounding, then L-BFGS.
+        assert together[k][:6] == pytest.approx(alone[k][:6], rel=2e-3)
+        assert together[k][-1] < 0.5 * together[k][0]
+    assert abs(together[0][-1] - together[1][-1]) > 1e-3 * together[0][-1]  # two paintings, not one twice
