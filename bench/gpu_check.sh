@@ -23,7 +23,7 @@
 #   batch       one worker painting B jobs at once (rendering.engine.batch), B = 1, 2, 4, 8: the seed's
 #               passes, renders per minute, and each painting's two scores (equal to B = 1's?)
 #   jobs        the same for whole jobs as the shop runs them (post-processing, preview, waifu2x 2x),
-#               B = 1 and 4: the "20 renders a minute on one H100" of issue 15
+#               B = 1 and 8: the "20 renders a minute on one H100" of issue 15
 #   graphs      nimble on the six pairs with PICMATIX_CUDA_GRAPHS=0 (rows named nimble_nographs)
 #   throughput  renders per minute of nimble, 1, 2 and 4 worker processes on the one GPU
 #   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost

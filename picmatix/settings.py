@@ -472,6 +472,11 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # A render worker (solo pool, render queue) loads torch, the VGG weights and the network as it starts,
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
+# The most jobs a render worker paints at once (rendering.engine.batch): with more waiting, it claims
+# up to this many that share the job's recipe and pass sizes and paints them in one batch. For GPU
+# hosts, where a pass is bound by kernel launches rather than arithmetic; 1 (the default) on a CPU,
+# where a batch gains nothing and each job would wait for the others.
+RENDER_BATCH = env_int("PICMATIX_RENDER_BATCH", 1, minimum=1)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
 # the embedded default. GPU hosts set `seed` (bench/README.md, "GPU run, 2026-11-27", says why not
 # `nimble` there).

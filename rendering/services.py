@@ -26,12 +26,15 @@ from orders.jobs import (
     render_job_heartbeat,
     render_job_release,
     render_job_set_progress_image,
+    render_jobs_waiting,
 )
 
 if TYPE_CHECKING:
     from PIL import Image
 
+    from orders.models import Order, RenderJob
     from rendering.engine import Progress, Recipe, Watermark
+    from rendering.engine.pipeline import RenderResult
     from styles.models import StyleTrialImage
 
 logger = logging.getLogger(__name__)
@@ -161,47 +164,130 @@ def _open_image(field: Any) -> Image.Image:
 
 
 def render_job_execute(*, job_id: int, worker: str) -> str:
-    """Render one job if this worker can claim it. Returns what happened, for logs and tests."""
+    """Render one job if this worker can claim it, and with it up to ``RENDER_BATCH - 1`` queued jobs
+    that can share its batch. Returns what happened to job ``job_id``, for logs and tests."""
     job = render_job_claim(job_id=job_id, worker=worker)
     if job is None:
         logger.info("job %s: not claimable by %s (done, taken or out of attempts)", job_id, worker)
         return "skipped"
+    jobs = [job, *_claim_companions(job, worker=worker, room=settings.RENDER_BATCH - 1)]
+    outcomes = _render_claimed(jobs, worker=worker)
+    if len(jobs) > 1:
+        told = ", ".join(f"job {j.pk} {outcome}" for j, outcome in zip(jobs, outcomes, strict=True))
+        logger.info("%s painted %d jobs in one batch: %s", worker, len(jobs), told)
+    return outcomes[0]
+
+
+def _claim_companions(job: RenderJob, *, worker: str, room: int) -> list[RenderJob]:
+    """Claim up to ``room`` queued jobs that one batch can paint with ``job``: the same recipe, photos
+    of the same size at every pass. Their own messages, delivered later, find them taken and do
+    nothing (render_job_claim decides, as for any duplicate)."""
+    if room < 1:
+        return []
+    from rendering import engine
+    from rendering.engine.images import scaled_size
+
+    try:
+        sizes = [spec.size for spec in engine.Recipe.from_dict(job.recipe).passes]
+    except engine.EngineError:
+        return []  # the job fails on its own, and alone
+
+    def pass_sizes(order: Order) -> tuple[tuple[int, int], ...] | None:
+        if not (order.content_width and order.content_height):
+            return None
+        return tuple(scaled_size((order.content_width, order.content_height), size) for size in sizes)
+
+    wanted = pass_sizes(job.order)
+    claimed: list[RenderJob] = []
+    if wanted is None:
+        return claimed
+    for candidate in render_jobs_waiting(like=job, limit=4 * room):
+        if pass_sizes(candidate.order) != wanted:
+            continue
+        companion = render_job_claim(job_id=candidate.pk, worker=worker)
+        if companion is not None:
+            claimed.append(companion)
+            if len(claimed) == room:
+                break
+    return claimed
+
+
+def _render_claimed(jobs: list[RenderJob], *, worker: str) -> list[str]:
+    """Paint claimed jobs of one recipe (one alone as engine.render, several in one batch), each with its
+    own lease keeper and progress; store each painting. What happened to each job, in order."""
+    from rendering import engine
+    from rendering.engine.pipeline import BatchJob, render_batch
+
+    keepers = [LeaseKeeper(job_id=job.pk, worker=worker) for job in jobs]
+    reporters = [
+        ProgressReporter(job_id=job.pk, worker=worker, keeper=keeper) for job, keeper in zip(jobs, keepers, strict=True)
+    ]
+    for keeper in keepers:
+        keeper.start()
+    outcomes: dict[int, str] = {}
+    results: dict[int, RenderResult | Exception] = {}
+    options: dict[str, Any] = dict(
+        device=settings.RENDER_DEVICE,
+        save_every=settings.RENDER_PROGRESS_IMAGE_EVERY,
+        waifu2x_dir=settings.WAIFU2X_DIR or None,
+    )
+    try:
+        recipe: engine.Recipe | None = None
+        batch: dict[int, BatchJob] = {}
+        for index, job in enumerate(jobs):
+            try:
+                recipe = engine.Recipe.from_dict(job.recipe)  # one recipe: render_jobs_waiting matched it
+                reporters[index].watermark = recipe.watermark
+                content = _open_image(job.order.content_image)
+                style = _open_image(job.order.style.image)
+            except Exception as exc:
+                outcomes[index] = _failed(job.pk, worker, reporters[index], exc)
+                continue
+            batch[index] = BatchJob(content, [style], progress=reporters[index])
+        if batch and recipe is not None:
+            painted: list[RenderResult | Exception]
+            try:
+                if len(batch) == 1:
+                    (one,) = batch.values()
+                    painted = [engine.render(one.content, one.styles, recipe, progress=one.progress, **options)]
+                else:
+                    painted = render_batch(list(batch.values()), recipe, **options)
+            except Exception as exc:  # what fails every job alike: no CUDA, no weights, a bug
+                painted = [exc] * len(batch)
+            results = dict(zip(batch, painted, strict=True))
+    finally:
+        for keeper in keepers:
+            keeper.stopped.set()
+        for keeper in keepers:
+            keeper.join(timeout=5)
+    for index, result in results.items():
+        if isinstance(result, Exception):
+            outcomes[index] = _failed(jobs[index].pk, worker, reporters[index], result)
+        else:
+            outcomes[index] = _store(jobs[index].pk, worker, result)
+    return [outcomes[index] for index in range(len(jobs))]
+
+
+def _failed(job_id: int, worker: str, reporter: ProgressReporter, exc: Exception) -> str:
+    """Record why a job's render stopped; what happened, for logs and tests."""
     from rendering import engine
 
-    keeper = LeaseKeeper(job_id=job_id, worker=worker)
-    keeper.start()
-    reporter = ProgressReporter(job_id=job_id, worker=worker, keeper=keeper)
-    try:
-        recipe = engine.Recipe.from_dict(job.recipe)
-        reporter.watermark = recipe.watermark
-        content = _open_image(job.order.content_image)
-        style = _open_image(job.order.style.image)
-        result = engine.render(
-            content,
-            [style],
-            recipe,
-            device=settings.RENDER_DEVICE,
-            progress=reporter,
-            save_every=settings.RENDER_PROGRESS_IMAGE_EVERY,
-            waifu2x_dir=settings.WAIFU2X_DIR or None,
-        )
-    except engine.RenderCancelled:
+    if isinstance(exc, engine.RenderCancelled):
         if reporter.released:
             return "released"
         logger.warning("job %s: lease lost by %s, render abandoned", job_id, worker)
         return "lost"
-    except (engine.EngineError, RenderTimeLimit) as exc:
+    if isinstance(exc, engine.EngineError | RenderTimeLimit):
         # The engine's own errors (bad recipe or photo, too little memory, missing VGG or waifu2x
         # files) are not cured by retrying: staff must fix the recipe, the photo or the worker.
         render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=False)
         return "failed"
-    except Exception as exc:
-        logger.exception("job %s: render crashed", job_id)
-        render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=True)
-        return "retry"
-    finally:
-        keeper.stopped.set()
-        keeper.join(timeout=5)
+    logger.error("job %s: render crashed", job_id, exc_info=exc)
+    render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=True)
+    return "retry"
+
+
+def _store(job_id: int, worker: str, result: RenderResult) -> str:
     preview = io.BytesIO()
     result.preview.convert("RGB").save(preview, "JPEG", quality=88)
     hd = io.BytesIO()

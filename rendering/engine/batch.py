@@ -19,7 +19,6 @@ on. Its image stays in the batch until the pass ends, unchanged, so the shapes s
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from .transfer import (
 )
 from .vgg import FeatureNet, WeightSource
 
-__all__ = ["BatchPassItem", "batch_size_from_env", "run_pass_batch"]
+__all__ = ["BatchPassItem", "run_pass_batch"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class _Jobs:
         self.items = items
         self.slices = [x[i : i + 1] for i in range(len(items))]  # views: each optimiser steps its own
         self.evaluations = [0] * len(items)
-        self.failures: dict[int, EngineError] = {}
+        self.failures: dict[int, Exception] = {}
 
     def rgb(self, index: int) -> Callable[[], torch.Tensor]:
         return lambda: self.source.deprocess(self.slices[index]).clamp(0.0, 1.0)
@@ -105,14 +104,15 @@ class _Jobs:
         return project
 
     def report(self, index: int, terms: LossTerms) -> bool:
-        """Count the job's evaluation and call its progress callback; False once the job has failed."""
+        """Count the job's evaluation and call its progress callback; False once the job has failed.
+        Whatever the callback raises fails its job only (a worker's time limit, say, is not an EngineError)."""
         self.evaluations[index] += 1
         callback = self.items[index].on_iteration
         if callback is None:
             return True
         try:
             callback(self.evaluations[index], _terms(terms, index), self.rgb(index))
-        except EngineError as exc:
+        except Exception as exc:
             self.failures[index] = exc
             return False
         return True
@@ -125,9 +125,9 @@ def run_pass_batch(
     items: Sequence[BatchPassItem],
     *,
     device: torch.device | str = "cpu",
-) -> list[PassOutcome | EngineError]:
-    """One pass of several jobs, in item order: each one's outcome, or the EngineError its progress
-    callback raised (RenderCancelled, say), which stopped that job alone."""
+) -> list[PassOutcome | Exception]:
+    """One pass of several jobs, in item order: each one's outcome, or what its progress callback raised
+    (RenderCancelled, say), which stopped that job alone."""
     if not items:
         return []
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def run_pass_batch(
         last, _ = objective(targets[0].network_input(source, rgb))
     seconds = time.perf_counter() - started
     values = torch.stack([last.total, last.content, last.style, last.tv]).reshape(4, -1).tolist()
-    outcomes: list[PassOutcome | EngineError] = []
+    outcomes: list[PassOutcome | Exception] = []
     for i in range(len(items)):
         failure = jobs.failures.get(i)
         if failure is not None:
@@ -242,15 +242,3 @@ def _adam_batch(
             if project is not None:
                 project()
     x.requires_grad_(False)
-
-
-def batch_size_from_env() -> int:
-    """``$PICMATIX_RENDER_BATCH``: the most jobs a worker paints at once (default 1: one at a time)."""
-    raw = os.environ.get("PICMATIX_RENDER_BATCH", "").strip() or "1"
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size < 1:
-        raise EngineError(f"PICMATIX_RENDER_BATCH={raw!r}: use a whole number of jobs, 1 or more")
-    return size

@@ -16,7 +16,7 @@ from PIL import Image
 
 from .batch import BatchPassItem, run_pass_batch
 from .envflags import env_flag
-from .errors import EngineError, ImageError, RecipeError, RenderCancelled
+from .errors import EngineError, ImageError, InsufficientMemory, RecipeError, RenderCancelled
 from .images import resize_longest, tensor_to_pil
 from .losses import LossTerms
 from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
@@ -384,23 +384,29 @@ def render_batch(
     save_every: int = 0,
     waifu2x_dir: str | os.PathLike[str] | None = None,
     memory_limit_bytes: int | None = None,
-) -> list[RenderResult | EngineError]:
-    """Render several jobs with one recipe: each job's RenderResult, or the EngineError that failed it.
+) -> list[RenderResult | Exception]:
+    """Render several jobs with one recipe: each job's RenderResult, or the exception that failed it.
 
     Jobs of the same sizes at every pass are painted together (:func:`batch_groups`); post-processing,
     the preview and the upscale then run job by job. The stats of a batched job say how many shared it.
+    A group the device has not the memory for is painted one job at a time instead. What fails every
+    job alike (no CUDA, no weights, no waifu2x models) raises, as from :func:`render`.
     """
-    results: list[RenderResult | EngineError | None] = [None] * len(jobs)
+    options: dict[str, Any] = dict(
+        device=device,
+        weights=weights,
+        save_every=save_every,
+        waifu2x_dir=waifu2x_dir,
+        memory_limit_bytes=memory_limit_bytes,
+    )
+    results: list[RenderResult | Exception | None] = [None] * len(jobs)
     for group in batch_groups(jobs, recipe):
-        done = render_group(
-            [jobs[i] for i in group],
-            recipe,
-            device=device,
-            weights=weights,
-            save_every=save_every,
-            waifu2x_dir=waifu2x_dir,
-            memory_limit_bytes=memory_limit_bytes,
-        )
+        try:
+            done = render_group([jobs[i] for i in group], recipe, **options)
+        except InsufficientMemory:
+            if len(group) == 1:
+                raise
+            done = [render_group([jobs[i]], recipe, **options)[0] for i in group]
         for index, result in zip(group, done, strict=True):
             results[index] = result
     return [r for r in results if r is not None]
@@ -415,13 +421,13 @@ def render_group(
     save_every: int = 0,
     waifu2x_dir: str | os.PathLike[str] | None = None,
     memory_limit_bytes: int | None = None,
-) -> list[RenderResult | EngineError]:
+) -> list[RenderResult | Exception]:
     """:func:`render` for several jobs whose photos have the same size at every pass, painted in one
-    batch (rendering.engine.batch): each job's RenderResult, or the EngineError that failed it alone (its
-    images, its progress callback cancelling it, its post-processing). What fails them all (the device,
+    batch (rendering.engine.batch): each job's RenderResult, or what failed it alone (its images, its
+    progress callback cancelling it or raising, its post-processing). What fails them all (the device,
     the memory for the batch, the weights, the waifu2x models) raises, before any work."""
     began = time.perf_counter()
-    results: list[RenderResult | EngineError | None] = [None] * len(jobs)
+    results: list[RenderResult | Exception | None] = [None] * len(jobs)
     checked: dict[int, tuple[Image.Image, list[Image.Image]]] = {}
     sizes: list[PassSizes] = []
     for i, job in enumerate(jobs):
@@ -461,7 +467,7 @@ def render_group(
             ]
             outcomes = run_pass_batch(net, weight_source, spec, items, device=dev)
             for i, outcome in zip(live, outcomes, strict=True):
-                if isinstance(outcome, EngineError):
+                if isinstance(outcome, Exception):
                     results[i] = outcome
                 else:
                     previous[i] = outcome.image
@@ -474,7 +480,7 @@ def render_group(
                 results[i] = _finish(
                     painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=stats[i]
                 )
-            except EngineError as exc:
+            except Exception as exc:  # a bug in one job's finishing is that job's, not its batch's
                 results[i] = exc
     done = [r for r in results if r is not None]
     assert len(done) == len(jobs), "every job has a result or an error"

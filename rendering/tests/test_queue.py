@@ -86,6 +86,32 @@ def test_three_workers_render_thirty_orders_exactly_once(env: Callable[..., dict
     assert len(set(jobs.values_list("worker", flat=True))) >= 2
 
 
+def test_workers_painting_batches_render_each_order_exactly_once(
+    env: Callable[..., dict[str, str]], media: Path
+) -> None:
+    """PICMATIX_RENDER_BATCH: two workers each claim waiting jobs beside their own; the claim (a
+    conditional UPDATE) keeps any job from being taken twice, and every companion's own message is
+    then a no-op."""
+    style = make_style(recipe(size=24, iterations=2))
+    orders = place_orders(style, 12)  # all queued before a worker starts: its first job finds company
+    workers = [start_worker(env(PICMATIX_RENDER_BATCH="4"), name=f"b{n}") for n in range(2)]
+    outputs: list[str] = []
+    try:
+        finished = wait_for(lambda: all_done(orders), timeout=300, interval=0.5)
+    finally:
+        outputs = [stop(w) for w in workers]
+    assert finished, (statuses(orders), outputs[0][-3000:])
+    jobs = RenderJob.objects.filter(order__in=orders)
+    assert sorted(jobs.values_list("attempts", flat=True)) == [1] * 12
+    for order in orders:
+        assert kinds(order).count(OrderEvent.Kind.RENDER_CLAIMED) == 1
+        assert kinds(order).count(OrderEvent.Kind.RENDER_DONE) == 1
+    assert len(stored_files(media / "renders")) == 24
+    batches = [job.stats["passes"][0].get("batch", 1) for job in jobs]
+    assert max(batches) == 4, batches
+    assert "painted 4 jobs in one batch" in "".join(outputs)
+
+
 def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(
     env: Callable[..., dict[str, str]], media: Path, tmp_path: Path
 ) -> None:

@@ -11,7 +11,7 @@ from PIL import Image, ImageOps
 
 from rendering.engine import EngineError, ImageError, PassSpec, Recipe, RenderCancelled, Upscale, render, transfer
 from rendering.engine.backprop import LeanObjective
-from rendering.engine.batch import BatchPassItem, batch_size_from_env, run_pass_batch
+from rendering.engine.batch import BatchPassItem, run_pass_batch
 from rendering.engine.losses import LossTerms, content_targets, style_targets
 from rendering.engine.pipeline import BatchJob, RenderResult, batch_groups, render_batch
 from rendering.engine.transfer import PassOutcome, run_pass
@@ -265,19 +265,37 @@ def test_a_job_whose_post_processing_fails_fails_alone(
     assert isinstance(done, RenderResult)
 
 
-@pytest.mark.parametrize(("value", "size"), [(None, 1), ("", 1), ("4", 4), ("1", 1)])
-def test_the_batch_size_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, size: int
+def test_whatever_a_jobs_callback_raises_fails_that_job_only(
+    vgg: tuple[FeatureNet, WeightSource], photo: Image.Image, painting: Image.Image
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("PICMATIX_RENDER_BATCH", raising=False)
-    else:
-        monkeypatch.setenv("PICMATIX_RENDER_BATCH", value)
-    assert batch_size_from_env() == size
+    """A worker's own exceptions (its render time limit) are not EngineErrors: still the job's alone."""
+
+    class TimeLimit(Exception):
+        pass
+
+    def fail(iteration: int, terms: LossTerms, rgb: Any) -> None:
+        raise TimeLimit("too long")
+
+    failed, painted = run_pass_batch(
+        *vgg,
+        PassSpec(size=40, iterations=3, seed=0),
+        [BatchPassItem(photo, [painting], on_iteration=fail), BatchPassItem(photo, [painting])],
+    )
+    assert isinstance(failed, TimeLimit)
+    assert isinstance(painted, PassOutcome)
+    assert painted.iterations == 3
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "two"])
-def test_a_wrong_batch_size_is_refused_with_the_variable_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("PICMATIX_RENDER_BATCH", value)
-    with pytest.raises(EngineError, match="PICMATIX_RENDER_BATCH"):
-        batch_size_from_env()
+def test_a_batch_too_big_for_the_memory_is_painted_one_job_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, photo: Image.Image, painting: Image.Image, same_optimiser: None
+) -> None:
+    from rendering.engine import InsufficientMemory, pipeline
+
+    monkeypatch.setattr(pipeline, "estimate_pass_bytes", lambda *args, **kwargs: 100)
+    recipe = replace(TWO_PASSES, passes=TWO_PASSES.passes[:1])
+    jobs = [BatchJob(photo, [painting]), BatchJob(ImageOps.mirror(photo), [painting])]
+    results = render_batch(jobs, recipe, device="cpu", memory_limit_bytes=150)
+    assert all(isinstance(r, RenderResult) for r in results)
+    assert [r.stats["passes"][0]["batch"] for r in results if isinstance(r, RenderResult)] == [1, 1]
+    with pytest.raises(InsufficientMemory):
+        render_batch(jobs, recipe, device="cpu", memory_limit_bytes=50)
