@@ -19,7 +19,9 @@
 # together $GPU_CHECK_BUDGET seconds, default 560, so that the call ends inside the device's 600 s and its
 # logs come back; a stage the budget cannot reach is skipped):
 #   schedules   seed and nimble on the six pairs at full size, the engine's GPU defaults (CUDA graphs,
-#               compact L-BFGS, TF32): both scores, FLOPs, seconds
+#               compact L-BFGS, TF32, and since 2026-11-27's CPU emulation of TF32 the exact start:
+#               each L-BFGS pass's first two evaluations in full fp32): both scores, FLOPs, seconds.
+#               Does nimble hold on the GPU now? (PICMATIX_EXACT_START=0 was the H100 run's setting)
 #   batch       one worker painting B jobs at once (rendering.engine.batch), B = 1, 2, 4, 8: the seed's
 #               passes, renders per minute, and each painting's two scores (equal to B = 1's?)
 #   jobs        the same for whole jobs as the shop runs them (post-processing, preview, waifu2x 2x),
@@ -36,6 +38,8 @@
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
 #   guard       nimble on the six pairs with PICMATIX_LBFGS_GUARD=2 (rows nimble_guard): does undoing a
 #               step that doubles the loss save the paintings its 960 px pass wrecked?
+#   noexact     nimble on the six pairs with PICMATIX_EXACT_START=0 (rows nimble_noexact): the exact
+#               start's share, measured on the same machine
 #   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, torch's L-BFGS,
 #               TF32 and fp32 (the run of 2026-11-27 that found pass 2 diverging under TF32)
 # Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
@@ -158,6 +162,9 @@ run() {
             ;;
         guard)
             PICMATIX_LBFGS_GUARD=2 paint guard 80 _guard --schedules nimble
+            ;;
+        noexact)
+            PICMATIX_EXACT_START=0 paint noexact 80 _noexact --schedules nimble
             ;;
         diagnose)
             # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under

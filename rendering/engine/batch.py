@@ -29,7 +29,7 @@ from PIL import Image
 
 from .backprop import LeanObjective
 from .errors import EngineError
-from .graphs import Evaluation, replayed
+from .graphs import Evaluation, ExactStart, exact_start, replayed
 from .images import match_luminance
 from .lbfgs import CompactLBFGS, guard_from_env
 from .losses import LossTerms
@@ -149,7 +149,12 @@ def run_pass_batch(
         for project in projections:
             if project is not None:
                 project()
-        recorded = replayed(objective, x.contiguous(memory_format=memory_format))
+        exact = exact_start(device) if spec.optimizer == "lbfgs" else 0
+        recorded: Evaluation
+        if exact:
+            recorded = ExactStart(objective, exact)
+        else:
+            recorded = replayed(objective, x.contiguous(memory_format=memory_format))
         evaluate_all = partial(_evaluate, recorded, x, memory_format)
         if spec.optimizer == "lbfgs":
             _lbfgs_batch(spec, jobs.slices, projections, evaluate_all, jobs.report)

@@ -17,15 +17,27 @@ default; ``PICMATIX_CUDA_GRAPHS=0`` turns it off.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Protocol
 
 import torch
 
 from .envflags import env_flag
+from .errors import EngineError
 from .losses import LossTerms
+from .precision import full_precision
 
-__all__ = ["CudaGraphRecorder", "Evaluation", "Recorder", "ReplayedEvaluation", "cuda_graphs_enabled", "replayed"]
+__all__ = [
+    "CudaGraphRecorder",
+    "Evaluation",
+    "ExactStart",
+    "Recorder",
+    "ReplayedEvaluation",
+    "cuda_graphs_enabled",
+    "exact_start",
+    "replayed",
+]
 
 Evaluation = Callable[[torch.Tensor], tuple[LossTerms, torch.Tensor]]
 Outputs = tuple[LossTerms, torch.Tensor]
@@ -94,3 +106,47 @@ def replayed(evaluate: Evaluation, example: torch.Tensor) -> Evaluation:
     if example.device.type != "cuda" or not cuda_graphs_enabled():
         return evaluate
     return ReplayedEvaluation(evaluate, example, CudaGraphRecorder())
+
+
+def exact_start(device: torch.device) -> int:
+    """How many evaluations at the start of each L-BFGS pass run in full float32 on a GPU:
+    ``$PICMATIX_EXACT_START``, default 2 (0: none). None on a CPU, whose arithmetic is float32 anyway.
+
+    The first step of a pass is tiny (L-BFGS's min(1, 1/|g|_1): at 960 px, 1e-8 of the gradient), so
+    the first curvature pair is the difference of two nearly equal gradients. Under TF32 that
+    difference is mostly rounding, the pair tells L-BFGS a wrong curvature, and its steps first crawl,
+    then throw the image far off: nimble's 960 px pass on an H100 (bench/README.md, "GPU run,
+    2026-11-27"), and the same on the CPU with TF32's rounding emulated (bench/tf32_emulation.py; "TF32
+    on the CPU"): 50 iterations ended at a loss of 30.6 M against 4.96 M, and at 4.94 M with the two
+    first evaluations exact. Two evaluations in a pass of hundreds cost little; they run before the
+    pass's recording, whose memory is taken only after them."""
+    if device.type != "cuda":
+        return 0
+    raw = os.environ.get("PICMATIX_EXACT_START", "").strip() or "2"
+    try:
+        count = int(raw)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise EngineError(f"PICMATIX_EXACT_START={raw!r}: use a number of evaluations, 0 or more")
+    return count
+
+
+class ExactStart:
+    """A pass's evaluation whose first ``exact`` calls run in full float32 (``full_precision``), and the
+    later ones as :func:`replayed` makes them (recorded on the first of them, on its image)."""
+
+    def __init__(self, evaluate: Evaluation, exact: int) -> None:
+        self._evaluate = evaluate
+        self._exact = exact
+        self._calls = 0
+        self._later: Evaluation | None = None
+
+    def __call__(self, image: torch.Tensor) -> Outputs:
+        self._calls += 1
+        if self._calls <= self._exact:
+            with full_precision():
+                return self._evaluate(image)
+        if self._later is None:
+            self._later = replayed(self._evaluate, image)
+        return self._later(image)

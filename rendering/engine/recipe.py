@@ -421,10 +421,11 @@ def _nimble() -> Recipe:
     six content / style pairs at a third of the size and on two at full size (bench/README.md, "The
     image kept in range").
 
-    On a CPU, that is. On an H100 (bench/README.md, "GPU run, 2026-11-27"), whose rounding differs, 3
-    of 25 paintings were wrecked by one step of the 960 px pass and one pair scored 12% worse: with
-    no line search, a step that throws the clamped image far off loses the large strokes for good.
-    Not for GPU hosts until it has a safeguard against such steps.
+    On a CPU, that is. On an H100 (bench/README.md, "GPU run, 2026-11-27"), 3 of 25 paintings were
+    wrecked by one step of the 960 px pass and one pair scored 12% worse. The wrecks were TF32's: its
+    rounding made the pass's first curvature pair noise (bench/README.md, "TF32 on the CPU"), which the
+    exact start (rendering.engine.graphs.ExactStart, on by default on a GPU since) removes in an
+    emulation on the CPU. Not for GPU hosts until a GPU run confirms it on the six pairs.
     """
     seed = _seed()
     first, later = seed.passes

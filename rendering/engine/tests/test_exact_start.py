@@ -1,0 +1,104 @@
+"""The exact start of a GPU's L-BFGS passes (rendering.engine.graphs.ExactStart, $PICMATIX_EXACT_START)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from rendering.engine import EngineError, load_image, recipe_preset
+from rendering.engine import graphs as graphs_module
+from rendering.engine.graphs import ExactStart, exact_start
+from rendering.engine.losses import LossTerms
+from rendering.engine.pipeline import feature_network
+from rendering.engine.transfer import run_pass
+from rendering.engine.vgg import default_source
+
+from .conftest import require_shared
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+@pytest.mark.parametrize(("value", "count"), [(None, 2), ("", 2), ("0", 0), ("5", 5)])
+def test_a_gpu_starts_each_pass_exactly_unless_told(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, count: int
+) -> None:
+    if value is None:
+        monkeypatch.delenv("PICMATIX_EXACT_START", raising=False)
+    else:
+        monkeypatch.setenv("PICMATIX_EXACT_START", value)
+    assert exact_start(torch.device("cuda")) == count
+    assert exact_start(torch.device("cpu")) == 0  # a CPU's arithmetic is float32 already
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_a_wrong_exact_start_is_refused_with_the_variable_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PICMATIX_EXACT_START", value)
+    with pytest.raises(EngineError, match="PICMATIX_EXACT_START"):
+        exact_start(torch.device("cuda"))
+
+
+def test_the_first_evaluations_run_in_full_precision_then_the_recorded_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    def evaluate(image: torch.Tensor) -> tuple[LossTerms, torch.Tensor]:
+        seen.append(torch.backends.cudnn.allow_tf32 or torch.backends.cuda.matmul.allow_tf32)
+        zero = image.sum() * 0
+        return LossTerms(zero, zero, zero, zero), image
+
+    recorded: list[torch.Tensor] = []
+
+    def record(evaluation: Any, example: torch.Tensor) -> Any:
+        recorded.append(example)
+        return evaluation
+
+    monkeypatch.setattr(graphs_module, "replayed", record)
+    # Flags of torch's backends (cuBLAS's is not an ordinary attribute): set and put back by hand.
+    flags = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+    try:
+        staged = ExactStart(evaluate, 2)
+        images = [torch.full((1, 3, 2, 2), float(k)) for k in range(4)]
+        for image in images:
+            staged(image)
+        assert torch.backends.cudnn.allow_tf32  # restored after each exact evaluation
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = flags
+    assert seen == [False, False, True, True]
+    assert len(recorded) == 1  # recorded once, on the first image after the exact ones
+    assert torch.equal(recorded[0], images[2])
+
+
+def test_an_exact_start_keeps_tf32_rounding_from_throwing_the_first_lbfgs_step(shared_dir: Path) -> None:
+    """nimble's pass 2 from its pass 1, with TF32's rounding emulated on the CPU (bench/tf32_emulation.py):
+    without the exact start its first L-BFGS step multiplies the loss 70-fold (the H100's failure, at
+    96 px); with it, the pass follows the unrounded one."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from tf32_emulation import exact_start as exact_start_on_cpu
+        from tf32_emulation import rounding
+    finally:
+        sys.path.remove(str(BENCH))
+
+    photo = load_image(require_shared(shared_dir / "images/content/tubingen.jpg"))
+    painting = load_image(require_shared(shared_dir / "images/styles/starry_night.jpg"))
+    first, second = recipe_preset("nimble").passes
+    first, second = replace(first, size=35, iterations=100), replace(second, size=96, iterations=5)
+    layers = {name for spec in (first, second) for name in (*spec.content_layers, *spec.style_layers)}
+    net, source = feature_network(layers, default_source(), torch.device("cpu"))
+    start = run_pass(net, source, first, content=photo, styles=[painting]).image
+    losses: dict[str, list[float]] = {}
+    for mode, emulate, exact in (("plain", False, 0), ("tf32", True, 0), ("tf32-exact", True, 2)):
+        seen = losses.setdefault(mode, [])
+
+        def record(iteration: int, terms: LossTerms, rgb: Any, seen: list[float] = seen) -> None:
+            seen.append(float(terms.total))
+
+        with rounding(emulate), exact_start_on_cpu(exact):
+            run_pass(net, source, second, content=photo, styles=[painting], previous=start, on_iteration=record)
+    assert losses["tf32"][2] > 10 * losses["plain"][2]
+    assert losses["tf32-exact"] == pytest.approx(losses["plain"], rel=1e-2)
