@@ -441,47 +441,46 @@ def render_group(
             raise EngineError("render_group's jobs must have the same size at every pass (see batch_groups)")
         sizes = sizes or job_sizes
         checked[i] = (photo, paintings)
-    if checked:
-        dev = resolve_device(device)
-        _require_pass_memory(recipe, sizes, dev, memory_limit_bytes, batch=len(checked))
-        if recipe.upscale.method == "waifu2x":
-            _require_waifu2x_models(recipe.upscale, waifu2x_dir)
-        source = weights or default_source()
-        layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
-        net, weight_source = feature_network(layers, source, dev)
-        clock = _Clock(recipe, [w * h for (w, h), _ in sizes])
-        previous: dict[int, torch.Tensor | None] = dict.fromkeys(checked)
-        stats: dict[int, list[dict[str, Any]]] = {i: [] for i in checked}
-        live = list(checked)
-        for index, spec in enumerate(recipe.passes):
-            clock.start_pass()
-            if dev.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(dev)
-            items = [
-                BatchPassItem(
-                    *checked[i],
-                    previous=previous[i],
-                    on_iteration=_progress_reporter(jobs[i].progress, recipe, index, clock, dev, save_every),
-                )
-                for i in live
-            ]
-            outcomes = run_pass_batch(net, weight_source, spec, items, device=dev)
-            for i, outcome in zip(live, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    results[i] = outcome
-                else:
-                    previous[i] = outcome.image
-                    stats[i].append({**_pass_stats(outcome, sizes[index][0], dev), "batch": len(items)})
-            live = [i for i in live if results[i] is None]
-        for i in live:
-            painted = previous[i]
-            assert painted is not None
-            try:
-                results[i] = _finish(
-                    painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=stats[i]
-                )
-            except Exception as exc:  # a bug in one job's finishing is that job's, not its batch's
-                results[i] = exc
+    if not checked:
+        return [r for r in results if r is not None]
+    dev = resolve_device(device)
+    _require_pass_memory(recipe, sizes, dev, memory_limit_bytes, batch=len(checked))
+    if recipe.upscale.method == "waifu2x":
+        _require_waifu2x_models(recipe.upscale, waifu2x_dir)
+    source = weights or default_source()
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    net, weight_source = feature_network(layers, source, dev)
+    clock = _Clock(recipe, [w * h for (w, h), _ in sizes])
+    previous: dict[int, torch.Tensor | None] = dict.fromkeys(checked)
+    stats: dict[int, list[dict[str, Any]]] = {i: [] for i in checked}
+    live = list(checked)
+    for index, spec in enumerate(recipe.passes):
+        clock.start_pass()
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
+        items = [
+            BatchPassItem(
+                *checked[i],
+                previous=previous[i],
+                on_iteration=_progress_reporter(jobs[i].progress, recipe, index, clock, dev, save_every),
+            )
+            for i in live
+        ]
+        outcomes = run_pass_batch(net, weight_source, spec, items, device=dev)
+        for i, outcome in zip(live, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                results[i] = outcome
+            else:
+                previous[i] = outcome.image
+                stats[i].append({**_pass_stats(outcome, sizes[index][0], dev), "batch": len(items)})
+        live = [i for i in live if results[i] is None]
+    for i in live:
+        painted = previous[i]
+        assert painted is not None
+        try:
+            results[i] = _finish(painted, recipe, dev, waifu2x_dir, began=began, weights=source, pass_stats=stats[i])
+        except Exception as exc:  # a bug in one job's finishing is that job's, not its batch's
+            results[i] = exc
     done = [r for r in results if r is not None]
     assert len(done) == len(jobs), "every job has a result or an error"
     return done
