@@ -102,14 +102,14 @@ def rounding(emulate: bool = True) -> Iterator[None]:
 def exact_start(count: int) -> Iterator[None]:
     """The engine's exact start (rendering.engine.graphs.ExactStart), which applies on a GPU only,
     turned on for this CPU run: its first ``count`` evaluations per pass under full_precision()."""
-    from rendering.engine import transfer
+    from rendering.engine import graphs
 
-    saved = transfer.exact_start
-    transfer.exact_start = lambda device: count
+    saved = graphs.exact_start
+    graphs.exact_start = lambda device: count
     try:
         yield
     finally:
-        transfer.exact_start = saved
+        graphs.exact_start = saved
 
 
 def main() -> None:

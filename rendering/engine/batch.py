@@ -29,7 +29,7 @@ from PIL import Image
 
 from .backprop import LeanObjective
 from .errors import EngineError
-from .graphs import Evaluation, ExactStart, exact_start, replayed
+from .graphs import Evaluation, pass_evaluation
 from .images import match_luminance
 from .lbfgs import CompactLBFGS, guard_from_env
 from .losses import LossTerms
@@ -135,7 +135,11 @@ def run_pass_batch(
     sizes = {pass_sizes(spec, item.content, item.styles)[0] for item in items}
     if len(sizes) != 1:
         raise EngineError(f"a batch's photos must have one size at {spec.size} px, not {sorted(sizes)}")
-    targets = [pass_targets(net, source, spec, content=i.content, styles=i.styles, device=device) for i in items]
+    # A CPU's convolution paths are measured for one image; a batch of several runs torch's own.
+    targets = [
+        pass_targets(net, source, spec, content=i.content, styles=i.styles, device=device, tune=len(items) == 1)
+        for i in items
+    ]
     memory_format = targets[0].memory_format
     objective = _batched_objective(net, spec, [t.objective for t in targets])
     starts = [
@@ -149,12 +153,7 @@ def run_pass_batch(
         for project in projections:
             if project is not None:
                 project()
-        exact = exact_start(device) if spec.optimizer == "lbfgs" else 0
-        recorded: Evaluation
-        if exact:
-            recorded = ExactStart(objective, exact)
-        else:
-            recorded = replayed(objective, x.contiguous(memory_format=memory_format))
+        recorded = pass_evaluation(objective, device, lbfgs=spec.optimizer == "lbfgs")
         evaluate_all = partial(_evaluate, recorded, x, memory_format)
         if spec.optimizer == "lbfgs":
             _lbfgs_batch(spec, jobs.slices, projections, evaluate_all, jobs.report)

@@ -36,6 +36,7 @@ __all__ = [
     "ReplayedEvaluation",
     "cuda_graphs_enabled",
     "exact_start",
+    "pass_evaluation",
     "replayed",
 ]
 
@@ -132,9 +133,16 @@ def exact_start(device: torch.device) -> int:
     return count
 
 
+def pass_evaluation(evaluate: Evaluation, device: torch.device, *, lbfgs: bool) -> Evaluation:
+    """A pass's evaluation as every pass runs it: an L-BFGS pass's exact start on a GPU
+    (:func:`exact_start`), then recorded where :func:`replayed` records."""
+    return ExactStart(evaluate, exact_start(device) if lbfgs else 0)
+
+
 class ExactStart:
     """A pass's evaluation whose first ``exact`` calls run in full float32 (``full_precision``), and the
-    later ones as :func:`replayed` makes them (recorded on the first of them, on its image)."""
+    later ones as :func:`replayed` makes them (recorded on the first of them, on its image: only the
+    shape and layout of a recording's example matter)."""
 
     def __init__(self, evaluate: Evaluation, exact: int) -> None:
         self._evaluate = evaluate

@@ -16,7 +16,7 @@ from PIL import Image
 from . import convpath
 from .backprop import LeanObjective
 from .errors import EngineError, ImageError
-from .graphs import Evaluation, ExactStart, exact_start, replayed
+from .graphs import Evaluation, pass_evaluation
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
 from .lbfgs import CompactLBFGS, guard_from_env
 from .losses import LossTerms, content_targets, style_targets
@@ -138,12 +138,7 @@ def run_pass(
         with torch.no_grad():
             x.copy_(source.preprocess(current_rgb()))
 
-    exact = exact_start(device) if spec.optimizer == "lbfgs" else 0
-    evaluate: Evaluation
-    if exact:
-        evaluate = ExactStart(objective, exact)
-    else:
-        evaluate = replayed(objective, x.detach().contiguous(memory_format=memory_format))
+    evaluate = pass_evaluation(objective, device, lbfgs=spec.optimizer == "lbfgs")
     evaluations = _optimise(
         x, evaluate, spec, memory_format, current_rgb, on_iteration, into_range if spec.keep_in_range else None
     )

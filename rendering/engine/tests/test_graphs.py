@@ -16,7 +16,7 @@ import pytest
 import torch
 from PIL import Image
 
-from rendering.engine import PassSpec, transfer
+from rendering.engine import PassSpec, graphs, transfer
 from rendering.engine.graphs import Evaluation, ReplayedEvaluation, cuda_graphs_enabled, replayed
 from rendering.engine.losses import LossTerms
 from rendering.engine.vgg import FeatureNet, WeightSource, vgg19_features
@@ -77,7 +77,7 @@ def test_a_pass_through_a_recording_paints_what_a_direct_pass_paints(
         recorders.append(RerunRecorder())
         return ReplayedEvaluation(evaluate, example, recorders[-1])
 
-    monkeypatch.setattr(transfer, "replayed", through_a_recording)
+    monkeypatch.setattr(graphs, "replayed", through_a_recording)
     through = run("replayed")
     assert len(recorders) == 1
     assert recorders[0].replays == spec.iterations  # every evaluation of the pass was a replay
