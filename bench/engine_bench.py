@@ -258,12 +258,12 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-_PATH_LETTER = {"nnpack": "N", "onednn": "O", "channels_last": "C", "-": "-"}
+_PATH_LETTER = {"nnpack": "N", "onednn": "O", "channels_last": "C", "winograd": "W", "-": "-"}
 
 
 def paths_summary(paths: dict[str, dict[str, str]] | None) -> str | None:
     """``conv1_1 C/C conv1_2 C/N ...``: each conv layer's forward / backward path (N: NNPACK, O: oneDNN
-    NCHW, C: oneDNN channels-last)."""
+    NCHW, C: oneDNN channels-last, W: Winograd F(4x4, 3x3) in torch's matrix products)."""
     if not paths:
         return None
     return " ".join(
@@ -602,7 +602,7 @@ def _parser() -> argparse.ArgumentParser:
         "--conv-paths",
         nargs="+",
         default=["auto"],
-        choices=("auto", "nnpack", "onednn", "channels_last"),
+        choices=("auto", "nnpack", "onednn", "channels_last", "winograd"),
         help="our engine once per mode: auto (measured per layer, or the choices kept) or one path forced",
     )
 

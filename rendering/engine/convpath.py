@@ -16,9 +16,11 @@ Paths:
   pass ``PICMATIX_NNPACK_WORKSPACE_MB`` (see :mod:`rendering.engine.vgg`).
 - ``onednn``: torch's own CPU convolution (oneDNN where torch has it) on NCHW tensors.
 - ``channels_last``: the same on NHWC tensors, which oneDNN reads without reordering them.
+- ``winograd``: Winograd F(4x4, 3x3) written with torch's matrix products on NHWC tensors
+  (:mod:`rendering.engine.winograd`), so the BLAS's widest vectors do the work; from 128 channels.
 
 The backward pass (the input gradient, the weights being fixed) is itself a 3x3 convolution with the
-weights flipped and transposed, so the same three paths serve it.
+weights flipped and transposed, so the same paths serve it (``winograd`` runs its exact adjoint).
 
 ``PICMATIX_CONV_PATH`` forces one path everywhere (``auto``, the default, measures);
 ``PICMATIX_CONV_PATH_CACHE`` names the file that keeps the choices (``off``: keep them in memory only).
@@ -60,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 Direction = Literal["forward", "backward"]
 DIRECTIONS: tuple[Direction, ...] = ("forward", "backward")
-PATHS = ("nnpack", "onednn", "channels_last")
+PATHS = ("nnpack", "onednn", "channels_last", "winograd")
 # Each candidate runs once untimed (first calls pay for oneDNN's JIT and NNPACK's set-up), then this
 # many times; the best time counts. Two keeps the measurement to about 3 x 3 = 9 runs of a layer, once.
 _TIMED_RUNS = 2

@@ -17,6 +17,7 @@ from .errors import InsufficientMemory
 from .vgg import (
     LAYER_NAMES,
     LAYER_PLAN,
+    WINOGRAD_MIN_CHANNELS,
     last_layer,
     nnpack_usable,
     nnpack_workspace_bytes,
@@ -85,6 +86,16 @@ def _weight_bytes(last: str) -> int:
     )
 
 
+def _winograd_weight_bytes(last: str) -> int:
+    """The Winograd path's transformed weights (36 values per 3x3 kernel: four times the weights) of every
+    layer wide enough to run it: counted whether or not the measured paths keep them."""
+    return sum(
+        c_out * c_in * 36 * _FLOAT
+        for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]
+        if kind == "conv" and min(c_in, c_out) >= WINOGRAD_MIN_CHANNELS
+    )
+
+
 def estimate_pass_bytes(
     height: int,
     width: int,
@@ -98,8 +109,9 @@ def estimate_pass_bytes(
 ) -> int:
     """Bytes one pass needs at height x width: the truncated VGG's weights, the activations kept for one
     forward + backward, the gradients in flight, the targets, and the optimiser's state (L-BFGS keeps
-    2 * history image-sized vectors, Adam 2). On the CPU, NNPACK's flipped weights and its workspace
-    (at most :func:`~rendering.engine.vgg.nnpack_workspace_limit`) come on top.
+    2 * history image-sized vectors, Adam 2). On the CPU, NNPACK's flipped weights, the Winograd path's
+    transformed ones and a workspace (at most :func:`~rendering.engine.vgg.nnpack_workspace_limit`)
+    come on top.
 
     Calibrated on a CPU against the measured peak of anonymous memory less torch's own (bench/README.md):
     about 15% above it at 960 px."""
@@ -135,6 +147,8 @@ def estimate_pass_bytes(
     weights = _weight_bytes(last)
     if device_type == "cpu" and nnpack_usable():
         weights *= 2  # the flipped copies for the input gradient
+    if device_type == "cpu":
+        weights += _winograd_weight_bytes(last)
         peak += min(nnpack_workspace_limit(), _largest_winograd_workspace(height, width, last))
     return int((weights + targets + state + peak) * _SLACK) + _FIXED
 

@@ -25,9 +25,9 @@ from collections.abc import Collection
 import torch
 from torch import nn
 
-from . import convpath
+from . import convpath, winograd
 from .backprop import LeanObjective
-from .vgg import FeatureNet, _forward, _input_grad, conv_paths
+from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights
 
 __all__ = ["conv_shapes", "tune_pass"]
 
@@ -76,7 +76,7 @@ def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Pl
         for key, channels in ((forward_key, c_in), (backward_key, c_out)):
             times: dict[str, float] = {}
             for path in conv_paths(*shape):
-                layout = torch.channels_last if path == "channels_last" else torch.contiguous_format
+                layout = torch.channels_last if path in {"channels_last", "winograd"} else torch.contiguous_format
                 x = torch.randn(1, channels, h, w).contiguous(memory_format=layout)
                 if key == forward_key:
                     run = functools.partial(_forward, path, conv, x)
@@ -142,7 +142,15 @@ def tune_pass(
     repeats = 2 if height * width <= 400 * 300 else 1
     plans: dict[str, Plan] = {}
     plans["mix"], layer_timings = _layer_plan(shapes, repeats)
-    for path in conv_paths():
+    winograd.release_workspace()  # grown to the largest layer timed alone; a plan using it makes its own
+    uniform = list(conv_paths())
+    if "winograd" not in plans["mix"].values():
+        # Lost on every layer alone, so it cannot win as a whole pass: not tried, and its transformed
+        # weights (four times the weights: 200 MB to conv5_1) go before the pass's evaluations.
+        uniform = [path for path in uniform if path != "winograd"]
+        for _, conv in shapes:
+            drop_winograd_weights(conv)
+    for path in uniform:
         plans[path] = _uniform_plan(shapes, path)
     convpath.assign(plans["mix"], keep=False)  # so that making the dummy targets measures nothing
     objective, image = _dummy_objective(net, height, width, content_layers, style_layers)
@@ -154,6 +162,9 @@ def tune_pass(
         seconds[name] = convpath.best_time(lambda: objective(image), 2)
     best = _fastest(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
+    for shape, conv in shapes:  # the transformed weights measured but not chosen
+        if "winograd" not in (plans[best][key] for key in _keys(shape)):
+            drop_winograd_weights(conv)
     logger.info(
         "convolution paths for %d x %d: %s (%s; chosen in %.1f s)",
         width,
