@@ -237,8 +237,10 @@ def cache_file() -> Path | None:
 
 
 def machine_id() -> str:
-    """What the measured choices depend on besides the shape: the CPU (model and instruction sets) and
-    torch's version. A different CPU under the same cache folder (a shared home) gets its own section."""
+    """What the measured choices depend on besides the shape: the CPU (model and instruction sets),
+    torch's version and the paths there were to choose from. A different CPU under the same cache
+    folder (a shared home) gets its own section, and so does a release with a new path: its workers
+    measure again once instead of keeping a choice made without it."""
     model, flags = "", ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -251,7 +253,7 @@ def machine_id() -> str:
         pass
     model = model or platform.processor() or platform.machine()
     digest = hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:12]
-    return f"{model} | flags {digest} | torch {torch.__version__}"
+    return f"{model} | flags {digest} | torch {torch.__version__} | paths {' '.join(PATHS)}"
 
 
 def _read(file: Path) -> dict[str, dict[str, dict[str, object]]]:

@@ -227,11 +227,13 @@ def conv3x3_input_grad(
         # columns into the next tiles' first ones.
         windows = dd.view(6, 6, n, tile_w, c).permute(2, 0, 3, 1, 4)  # (n, 6, tw, 6, C)
         padded = flat_p.view(4 * n + 4, 4 * tile_w + 4, c)
-        padded[:, : 4 * tile_w + 4].zero_()
-        for di, span_i in ((0, 4), (4, 2)):
-            for dj, span_j in ((0, 4), (4, 2)):
-                window = padded[di : di + 4 * n, dj : dj + 4 * tile_w].unflatten(0, (n, 4)).unflatten(2, (tile_w, 4))
-                window[:, :span_i, :, :span_j].add_(windows[:, di : di + span_i, :, dj : dj + span_j])
+        # The cores tile rows 0 .. 4n and columns 0 .. 4tw exactly: copied, so only the margin needs zeros.
+        padded[: 4 * n, : 4 * tile_w].unflatten(0, (n, 4)).unflatten(2, (tile_w, 4)).copy_(windows[:, :4, :, :4])
+        padded[4 * n :].zero_()
+        padded[: 4 * n, 4 * tile_w :].zero_()
+        for di, span_i, dj, span_j in ((0, 4, 4, 2), (4, 2, 0, 4), (4, 2, 4, 2)):
+            window = padded[di : di + 4 * n, dj : dj + 4 * tile_w].unflatten(0, (n, 4)).unflatten(2, (tile_w, 4))
+            window[:, :span_i, :, :span_j].add_(windows[:, di : di + span_i, :, dj : dj + span_j])
         # Padded row 0 is the image's row 4 t0 - 1: rows outside the image (the padding) are dropped.
         first = 4 * t0 - 1
         top, bottom = max(first, 0), min(first + 4 * n + 2, h)

@@ -150,6 +150,23 @@ def test_the_choices_are_kept_in_a_file_for_the_next_process(monkeypatch: pytest
     assert convpath.layer_paths(16, 20, "relu1_1")["conv1_1"]["forward"] == section[key]["path"]
 
 
+def test_choices_made_before_a_path_existed_are_measured_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", str(tmp_path / "conv-paths.json"))
+    conv = _conv(8, 16, 1)
+    monkeypatch.setattr(convpath, "PATHS", ("nnpack", "onednn", "channels_last"))  # an older release
+    convpath.reset()
+    with torch.no_grad():
+        conv3x3(conv, torch.randn(1, 8, 20, 24))
+    key = convpath.shape_key("forward", 8, 16, 20, 24)
+    assert key in convpath.chosen_paths()
+    monkeypatch.undo()
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", str(tmp_path / "conv-paths.json"))
+    convpath.reset()  # a worker of this release on the same machine
+    assert key not in convpath.chosen_paths()
+    assert len(json.loads((tmp_path / "conv-paths.json").read_text())) == 1  # the old section stays
+
+
 def test_a_bad_or_impossible_forced_path_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     conv = _conv(3, 4, 0)
     monkeypatch.setenv("PICMATIX_CONV_PATH", "fft")
