@@ -53,6 +53,7 @@ __all__ = [
     "Direction",
     "choose",
     "chosen_paths",
+    "forced_for",
     "forced_path",
     "layer_paths",
     "reset",
@@ -71,6 +72,20 @@ _lock = threading.Lock()
 _choices: dict[str, str] = {}
 _timings: dict[str, dict[str, float]] = {}
 _loaded = False
+
+
+# Below this many channels the Winograd path's transforms cost more than its products save: conv1_2 at
+# 350 px took 107 ms against oneDNN channels-last's 30 ms on a 2-core EPYC (rendering.engine.winograd).
+# It is not offered there, and forcing it runs those layers channels-last, in the same NHWC layout.
+WINOGRAD_MIN_CHANNELS = 128
+
+
+def forced_for(channels_in: int, channels_out: int) -> str | None:
+    """The forced path for a convolution of these channels (None: measure)."""
+    forced = forced_path()
+    if forced == "winograd" and min(channels_in, channels_out) < WINOGRAD_MIN_CHANNELS:
+        return "channels_last"
+    return forced
 
 
 def forced_path() -> str | None:
@@ -104,7 +119,7 @@ def choose(
     ``candidates`` timed now with ``run(path)``, which must have no lasting side effects. The caller then
     runs the path itself: the timed results are not kept, so that measuring needs no more memory than
     one run. A forced path may be any of ``runnable``, also one left out of the measurement."""
-    forced = forced_path()
+    forced = forced_for(key_shape[0], key_shape[1])
     if forced is not None:
         if forced not in runnable:
             raise EngineError(f"PICMATIX_CONV_PATH={forced} cannot run here (available: {', '.join(runnable)})")
@@ -200,7 +215,6 @@ def layer_paths(height: int, width: int, last: str = "relu5_1") -> dict[str, dic
     from .layers import LAYER_NAMES, LAYER_PLAN
 
     known = chosen_paths()
-    forced = forced_path()
     h, w = height, width
     result: dict[str, dict[str, str]] = {}
     for name, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
@@ -208,7 +222,8 @@ def layer_paths(height: int, width: int, last: str = "relu5_1") -> dict[str, dic
             h, w = h // 2, w // 2
         elif kind == "conv":
             result[name] = {
-                direction: forced or known.get(shape_key(direction, c_in, c_out, h, w), "-") for direction in DIRECTIONS
+                direction: forced_for(c_in, c_out) or known.get(shape_key(direction, c_in, c_out, h, w), "-")
+                for direction in DIRECTIONS
             }
     return result
 

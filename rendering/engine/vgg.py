@@ -24,6 +24,7 @@ from torch import nn
 
 from . import convpath, precision, winograd
 from .cachedir import downloads_allowed, model_cache_dir
+from .convpath import WINOGRAD_MIN_CHANNELS
 from .envflags import env_flag
 from .errors import EngineError, WeightsNotFound
 from .layers import CONV_NAMES, LAYER_NAMES, LAYER_PLAN
@@ -33,6 +34,7 @@ __all__ = [
     "LAYER_NAMES",
     "LAYER_PLAN",
     "SOURCES",
+    "WINOGRAD_MIN_CHANNELS",
     "FeatureNet",
     "WeightSource",
     "build_vgg19",
@@ -214,11 +216,6 @@ def _paths_apply(conv: nn.Conv2d, x: torch.Tensor) -> bool:
         and conv.groups == 1
         and not conv.weight.requires_grad
     )
-
-
-# Below this many channels the Winograd path's transforms cost more than its products save: conv1_2 at
-# 350 px took 107 ms against oneDNN channels-last's 30 ms on a 2-core EPYC (rendering.engine.winograd).
-WINOGRAD_MIN_CHANNELS = 128
 
 
 def conv_paths(channels_in: int = 0, channels_out: int = 0, height: int = 0, width: int = 0) -> tuple[str, ...]:

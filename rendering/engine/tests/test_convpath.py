@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from rendering.engine import convpath
+from rendering.engine import convpath, winograd
 from rendering.engine.backprop import LeanObjective
 from rendering.engine.errors import EngineError
 from rendering.engine.losses import GatysObjective, content_targets, style_targets
@@ -40,16 +41,17 @@ def _conv(c_in: int, c_out: int, seed: int) -> torch.nn.Conv2d:
 
 
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
-@pytest.mark.parametrize("shape", [(1, 3, 17, 23), (1, 64, 40, 36)])
+@pytest.mark.parametrize("shape", [(1, 3, 17, 23), (1, 64, 40, 36), (1, 128, 21, 18)])
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_gives_torchs_convolution_and_input_gradient(
     monkeypatch: pytest.MonkeyPatch, path: str, shape: tuple[int, int, int, int], layout: torch.memory_format
 ) -> None:
     _force(monkeypatch, path)
-    conv = _conv(shape[1], 32, 3)
+    c_out = 32 if shape[1] < 128 else 128  # 128 -> 128: wide enough for the Winograd path
+    conv = _conv(shape[1], c_out, 3)
     generator = torch.Generator().manual_seed(4)
     x = torch.randn(shape, generator=generator).contiguous(memory_format=layout)
-    grad = torch.randn(1, 32, *shape[2:], generator=generator).contiguous(memory_format=layout)
+    grad = torch.randn(1, c_out, *shape[2:], generator=generator).contiguous(memory_format=layout)
     leaf = x.clone().requires_grad_(True)
     expected = F.conv2d(leaf, conv.weight, conv.bias, padding=1)
     (expected_grad,) = torch.autograd.grad(expected, leaf, grad)
@@ -167,6 +169,27 @@ def test_choices_made_before_a_path_existed_are_measured_again(monkeypatch: pyte
     assert len(json.loads((tmp_path / "conv-paths.json").read_text())) == 1  # the old section stays
 
 
+def test_forcing_winograd_runs_narrow_layers_channels_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    _force(monkeypatch, "winograd")
+    assert convpath.forced_for(64, 128) == "channels_last"
+    assert convpath.forced_for(128, 256) == "winograd"
+    paths = convpath.layer_paths(40, 48, "relu3_1")
+    assert paths["conv1_2"] == {"forward": "channels_last", "backward": "channels_last"}
+    assert paths["conv2_2"] == {"forward": "winograd", "backward": "winograd"}
+    calls: list[int] = []
+    real = winograd.conv3x3
+
+    def counting(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        calls.append(x.shape[1])
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(winograd, "conv3x3", counting)
+    with torch.no_grad():
+        conv3x3(_conv(64, 64, 1), torch.randn(1, 64, 12, 12))
+        conv3x3(_conv(128, 128, 1), torch.randn(1, 128, 12, 12))
+    assert calls == [128]
+
+
 def test_a_bad_or_impossible_forced_path_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     conv = _conv(3, 4, 0)
     monkeypatch.setenv("PICMATIX_CONV_PATH", "fft")
@@ -249,10 +272,11 @@ def test_every_path_adds_its_input_gradient_in_bands_under_a_small_workspace(
     monkeypatch.setenv("PICMATIX_NNPACK_WORKSPACE_MB", "0.05")  # a few rows per band
     nnpack_workspace_limit.cache_clear()
     try:
-        conv = _conv(8, 6, 5)
+        channels = 128 if path == "winograd" else 8  # the Winograd path runs from 128 channels
+        conv = _conv(channels, channels + 2, 5)
         generator = torch.Generator().manual_seed(6)
-        grad = torch.randn(1, 6, 45, 31, generator=generator).contiguous(memory_format=layout)
-        into = torch.randn(1, 8, 45, 31, generator=generator).contiguous(memory_format=layout)
+        grad = torch.randn(1, channels + 2, 45, 31, generator=generator).contiguous(memory_format=layout)
+        into = torch.randn(1, channels, 45, 31, generator=generator).contiguous(memory_format=layout)
         expected = into + F.conv_transpose2d(grad, conv.weight, padding=1)
         with torch.no_grad():
             added = conv3x3_input_grad(conv, grad, add_to=into)
