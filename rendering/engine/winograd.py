@@ -8,8 +8,8 @@ is 36 matrix products (tiles x channels in, channels in x channels out), which t
 machine's BLAS at whatever vector width the CPU has. The transforms around them are small matrix
 products as well (6x6 tiles flattened to 36 values: ``vec(Bᵀ d B) = (Bᵀ ⊗ Bᵀ) vec(d)``), on NHWC data
 so that every gather copies runs of whole pixels. On channels of 128 and more this beat oneDNN
-channels-last by about 2x at 350 px on a 2-core EPYC; on the shallow layers the transforms cost more
-than they save, so the path is only offered from 128 channels (rendering.engine.vgg.conv_paths).
+channels-last by 1.6 to 2.3 times on a 2-core EPYC; on the shallow layers the transforms cost more
+than they save, so the path is only offered from 128 channels (``convpath.WINOGRAD_MIN_CHANNELS``).
 
 The input gradient is the exact adjoint of the forward computation (the transposed transforms, the
 same transformed weights, overlapping tiles added back), so the path needs one transformed copy of the
