@@ -87,3 +87,42 @@ def test_allocator_tuning_is_harmless_either_way() -> None:
         allocator_for_pass(pass_bytes)
         assert torch.ones(2**22).sum().item() == 2**22  # allocations still work, small and large
         assert torch.ones(2**10).sum().item() == 2**10
+
+
+class _FakeLibc:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int]] = []
+
+    def mallopt(self, parameter: int, value: int) -> int:
+        self.calls.append(("mallopt", parameter, value))
+        return 1
+
+    def malloc_trim(self, pad: int) -> int:
+        self.calls.append(("malloc_trim", pad, 0))
+        return 1
+
+
+def test_a_small_pass_keeps_its_freed_heap_mapped_and_a_large_one_gives_it_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rendering.engine import memory
+
+    libc = _FakeLibc()
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert allocator_for_pass(2**20)
+    assert ("mallopt", memory._M_TRIM_THRESHOLD, memory.SMALL_PASS_BYTES) in libc.calls
+    assert ("mallopt", memory._M_MMAP_THRESHOLD, 32 * 2**20) in libc.calls
+    libc.calls.clear()
+    assert allocator_for_pass(2**31)
+    # The trim threshold back to glibc's default before the heap is trimmed, then big blocks mapped alone.
+    assert libc.calls == [
+        ("mallopt", memory._M_TRIM_THRESHOLD, 128 * 2**10),
+        ("malloc_trim", 0, 0),
+        ("mallopt", memory._M_MMAP_THRESHOLD, 2**20),
+    ]
+    libc.calls.clear()
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "4096")  # the operator's choice stands
+    allocator_for_pass(2**20)
+    allocator_for_pass(2**31)
+    assert not [call for call in libc.calls if call[1] == memory._M_TRIM_THRESHOLD]
