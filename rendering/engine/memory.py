@@ -145,10 +145,11 @@ def estimate_pass_bytes(
         state += 2 * numel * _FLOAT
     peak = max(kept + backward, 2 * capture)
     weights = _weight_bytes(last)
-    if device_type == "cpu" and nnpack_usable():
-        weights *= 2  # the flipped copies for the input gradient
     if device_type == "cpu":
+        if nnpack_usable():
+            weights *= 2  # the flipped copies for the input gradient
         weights += _winograd_weight_bytes(last)
+        # A band workspace, NNPACK's or the Winograd path's, held to the same limit.
         peak += min(nnpack_workspace_limit(), _largest_winograd_workspace(height, width, last))
     return int((weights + targets + state + peak) * _SLACK) + _FIXED
 

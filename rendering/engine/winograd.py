@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 
 import torch
 
@@ -87,8 +88,13 @@ def workspace_bytes_per_tile_row(channels_in: int, channels_out: int, width: int
     return element_size * (4 * (4 * tiles + 2) * channels_in + tiles * (72 * channels_in + 52 * channels_out))
 
 
-def _rows_per_band(channels_in: int, channels_out: int, width: int, tile_rows: int, limit: int) -> int:
-    return max(1, min(tile_rows, limit // max(1, workspace_bytes_per_tile_row(channels_in, channels_out, width))))
+def _bands(channels_in: int, channels_out: int, height: int, width: int, limit: int) -> Iterator[tuple[int, int]]:
+    """(first tile row, tile rows) of each band: as many rows as the workspace limit allows, at least one."""
+    tile_rows = math.ceil(height / 4)
+    per_band = limit // max(1, workspace_bytes_per_tile_row(channels_in, channels_out, width))
+    band = max(1, min(tile_rows, per_band))
+    for first in range(0, tile_rows, band):
+        yield first, min(band, tile_rows - first)
 
 
 class _Arena(threading.local):
@@ -152,14 +158,12 @@ def conv3x3(x: torch.Tensor, u: torch.Tensor, bias: torch.Tensor | None, *, work
     the result is channels-last."""
     _, c, h, w = x.shape
     k = u.shape[2]
-    tile_h, tile_w = math.ceil(h / 4), math.ceil(w / 4)
+    tile_w = math.ceil(w / 4)
     k_in, k_out = _transforms(x)
     source = _nhwc(x)
     out = _channels_last((1, k, h, w), x, zero=False)
     target = _nhwc(out)
-    band = _rows_per_band(c, k, w, tile_h, workspace)
-    for t0 in range(0, tile_h, band):
-        n = min(band, tile_h - t0)
+    for t0, n in _bands(c, k, h, w, workspace):
         tiles = n * tile_w
         flat_p, flat_d, flat_v, flat_m, flat_y = _workspace(
             ((4 * n + 2) * (4 * tile_w + 2) * c, 36 * tiles * c, 36 * tiles * c, 36 * tiles * k, 16 * tiles * k), x
@@ -199,14 +203,12 @@ def conv3x3_input_grad(
     channels-last tensor."""
     _, k, h, w = grad.shape
     c = u.shape[1]
-    tile_h, tile_w = math.ceil(h / 4), math.ceil(w / 4)
+    tile_w = math.ceil(w / 4)
     k_in, k_out = _transforms(grad)
     source = _nhwc(grad)
     out = add_to if add_to is not None else _channels_last((1, c, h, w), grad, zero=True)
     target = _nhwc(out)
-    band = _rows_per_band(c, k, w, tile_h, workspace)
-    for t0 in range(0, tile_h, band):
-        n = min(band, tile_h - t0)
+    for t0, n in _bands(c, k, h, w, workspace):
         tiles = n * tile_w
         flat_g, flat_m, flat_v, flat_d, flat_p = _workspace(
             (16 * tiles * k, 36 * tiles * k, 36 * tiles * c, 36 * tiles * c, (4 * n + 4) * (4 * tile_w + 4) * c), grad
