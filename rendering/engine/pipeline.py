@@ -23,7 +23,7 @@ from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
 from .postprocess import post_process
 from .recipe import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Recipe, Upscale
 from .transfer import IterationCallback, PassOutcome, pass_sizes, run_pass
-from .tuning import tune_pass
+from .tuning import kept_plan, tune_pass
 from .vgg import (
     SOURCES,
     ConvWeights,
@@ -260,7 +260,7 @@ def warm_up(
         style_layers = [name for name in DEFAULT_STYLE_LAYERS if name in wanted]
         for side in sorted(set(pass_sizes)):
             plans = tune_pass(net, max(16, round(side * 3 / 4)), side, content_layers, style_layers)
-            tuned[str(side)] = min(plans, key=plans.__getitem__) if plans else "kept"
+            tuned[str(side)] = kept_plan(plans) if plans else "kept"
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     return {

@@ -29,7 +29,7 @@ from . import convpath, winograd
 from .backprop import LeanObjective
 from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights
 
-__all__ = ["conv_shapes", "tune_pass"]
+__all__ = ["conv_shapes", "kept_plan", "tune_pass"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,9 @@ def _dummy_objective(
 MIX_MARGIN = 0.03
 
 
-def _fastest(seconds: dict[str, float]) -> str:
+def kept_plan(seconds: dict[str, float]) -> str:
+    """The plan :func:`tune_pass` keeps, given the seconds it returned: the fastest single path, or the
+    mixed plan where it beats that by the margin."""
     uniform = {name: s for name, s in seconds.items() if name != "mix"}
     best = min(uniform, key=uniform.__getitem__)
     if "mix" in seconds and seconds["mix"] < uniform[best] * (1 - MIX_MARGIN):
@@ -167,7 +169,7 @@ def tune_pass(
         # the 960 px plan (bench/README.md).
         seconds[name] = convpath.best_time(lambda: objective(image), 2)
         winograd.release_workspace()
-    best = _fastest(seconds)
+    best = kept_plan(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
     for shape, conv in shapes:  # the transformed weights measured but not chosen
         if "winograd" not in (plans[best][key] for key in _keys(shape)):
