@@ -89,24 +89,16 @@ def _weight_bytes(last: str) -> int:
 
 def _winograd_weight_bytes(height: int, width: int, last: str) -> int:
     """The Winograd path's transformed weights (36 values per 3x3 kernel: four times the weights) of the
-    layers that will run it at this size: those the kept choices give it, or, before any choice is
-    made (the measurement makes them all), every layer wide enough."""
-    known = convpath.chosen_paths()
-    forced = convpath.forced_path()
-    total, h, w = 0, height, width
-    for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
-        if kind == "pool":
-            h, w = h // 2, w // 2
-        if kind != "conv" or min(c_in, c_out) < WINOGRAD_MIN_CHANNELS:
-            continue
-        chosen: set[str | None] = (
-            {forced}
-            if forced is not None
-            else {known.get(convpath.shape_key(d, c_in, c_out, h, w)) for d in convpath.DIRECTIONS}
-        )
-        if "winograd" in chosen or None in chosen:
-            total += c_out * c_in * 36 * _FLOAT
-    return total
+    layers that will run it at this size: those the kept (or forced) choices give it, or, before any
+    choice is made (the measurement makes them all), every layer wide enough."""
+    paths = convpath.layer_paths(height, width, last)
+    return sum(
+        c_out * c_in * 36 * _FLOAT
+        for name, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]
+        if kind == "conv"
+        and min(c_in, c_out) >= WINOGRAD_MIN_CHANNELS
+        and {"winograd", "-"} & set(paths[name].values())
+    )
 
 
 def estimate_pass_bytes(
