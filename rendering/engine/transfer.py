@@ -23,8 +23,8 @@ from .losses import LossTerms, content_targets, style_targets
 from .memory import allocator_for_pass, estimate_pass_bytes
 from .recipe import PassSpec
 from .targets_cache import style_key, style_target_cache
-from .tuning import tune_pass
-from .vgg import FeatureNet, WeightSource
+from .tuning import release_for_pass, tune_pass
+from .vgg import FeatureNet, WeightSource, last_layer
 
 __all__ = ["PassOutcome", "PassTargets", "initial_image", "pass_sizes", "pass_targets", "run_pass"]
 
@@ -191,11 +191,18 @@ def pass_targets(
     unless ``tune`` is false."""
     (width, height), style_dims = pass_sizes(spec, content, styles)
     memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
-    if tune and device.type == "cpu" and net.convs[0].weight.dtype == torch.float32:
-        tune_pass(net, height, width, spec.content_layers, spec.style_layers)
+    last = last_layer([*spec.content_layers, *spec.style_layers])
+    if device.type == "cpu":
+        if tune and net.convs[0].weight.dtype == torch.float32:
+            tune_pass(net, height, width, spec.content_layers, spec.style_layers)
+        # What an earlier pass or the measuring of paths left goes before this pass allocates.
+        release_for_pass(net, height, width, last)
     photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
     with convpath.without_measuring():  # one forward each: not worth timing paths for
         objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
+    if device.type == "cpu":
+        # And what the paintings' forwards made: at their own sizes they may run other paths.
+        release_for_pass(net, height, width, last)
     return PassTargets(photo, objective, memory_format)
 
 

@@ -27,9 +27,9 @@ from torch import nn
 
 from . import convpath, winograd
 from .backprop import LeanObjective
-from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights
+from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights, keep_weight_copies
 
-__all__ = ["conv_shapes", "kept_plan", "tune_pass"]
+__all__ = ["conv_shapes", "kept_plan", "release_for_pass", "tune_pass"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,25 @@ def needs_tuning(net: FeatureNet, height: int, width: int, last: str) -> bool:
         return False
     known = convpath.chosen_paths()
     return any(key not in known for shape, _ in conv_shapes(net, height, width, last) for key in _keys(shape))
+
+
+def release_for_pass(net: FeatureNet, height: int, width: int, last: str) -> None:
+    """Drop what a pass at this size will not read: every cached copy of a weight that its chosen paths
+    do not use (all of them past ``last``), and the Winograd path's band buffer, which grows back to the
+    pass's own largest band. A convolution without a choice yet keeps its copies: its paths will be
+    measured in the pass."""
+    known = convpath.chosen_paths()
+    inside = conv_shapes(net, height, width, last)
+    for (c_in, c_out, h, w), conv in inside:
+        uses = [
+            (direction, convpath.forced_for(c_in, c_out) or known.get(convpath.shape_key(direction, c_in, c_out, h, w)))
+            for direction in convpath.DIRECTIONS
+        ]
+        if all(path is not None for _, path in uses):
+            keep_weight_copies(conv, uses)  # type: ignore[arg-type]
+    for later in net.convs[len(inside) :]:
+        keep_weight_copies(later, ())  # type: ignore[arg-type]
+    winograd.release_workspace()
 
 
 def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Plan, dict[str, dict[str, float]]]:
@@ -171,9 +190,7 @@ def tune_pass(
         winograd.release_workspace()
     best = kept_plan(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
-    for shape, conv in shapes:  # the transformed weights measured but not chosen
-        if "winograd" not in (plans[best][key] for key in _keys(shape)):
-            drop_winograd_weights(conv)
+    release_for_pass(net, height, width, last)  # the copies of weights measured but not chosen
     logger.info(
         "convolution paths for %d x %d: %s (%s; chosen in %.1f s)",
         width,

