@@ -73,12 +73,11 @@ def release_for_pass(net: FeatureNet, height: int, width: int, last: str) -> Non
     known = convpath.chosen_paths()
     inside = conv_shapes(net, height, width, last)
     for (c_in, c_out, h, w), conv in inside:
-        uses = [
-            (direction, convpath.forced_for(c_in, c_out) or known.get(convpath.shape_key(direction, c_in, c_out, h, w)))
-            for direction in convpath.DIRECTIONS
-        ]
-        if all(path is not None for _, path in uses):
-            keep_weight_copies(conv, uses)  # type: ignore[arg-type]
+        forced = convpath.forced_for(c_in, c_out)
+        chosen = {d: forced or known.get(convpath.shape_key(d, c_in, c_out, h, w)) for d in convpath.DIRECTIONS}
+        uses = [(direction, path) for direction, path in chosen.items() if path is not None]
+        if len(uses) == len(chosen):
+            keep_weight_copies(conv, uses)
     for later in net.convs[len(inside) :]:
         keep_weight_copies(later, ())  # type: ignore[arg-type]
     winograd.release_workspace()
