@@ -78,8 +78,8 @@ def release_for_pass(net: FeatureNet, height: int, width: int, last: str) -> Non
         uses = [(direction, path) for direction, path in chosen.items() if path is not None]
         if len(uses) == len(chosen):
             keep_weight_copies(conv, uses)
-    for later in net.convs[len(inside) :]:
-        keep_weight_copies(later, ())  # type: ignore[arg-type]
+    for _, later in conv_shapes(net, height, width)[len(inside) :]:
+        keep_weight_copies(later, ())
     winograd.release_workspace()
 
 
