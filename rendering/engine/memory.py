@@ -32,6 +32,7 @@ __all__ = [
     "format_bytes",
     "peak_memory_bytes",
     "require_memory",
+    "return_free_memory",
 ]
 
 _FLOAT = 4
@@ -216,6 +217,17 @@ def allocator_for_pass(pass_bytes: int) -> bool:
     if own_trim:
         libc.mallopt(_M_TRIM_THRESHOLD, SMALL_PASS_BYTES)
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, _HEAP_THRESHOLD_BYTES))
+
+
+def return_free_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim, every arena): after work
+    whose temporaries the next pass will not reuse, such as the measuring of paths. Returns whether
+    anything could be asked (off glibc, or with the operator's MALLOC_MMAP_THRESHOLD_, nothing is)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
 
 
 def _cgroup_available() -> int | None:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,9 +259,21 @@ def warm_up(
     if dev.type == "cpu":
         content_layers = [name for name in DEFAULT_CONTENT_LAYERS if name in wanted]
         style_layers = [name for name in DEFAULT_STYLE_LAYERS if name in wanted]
-        for side in sorted(set(pass_sizes)):
-            plans = tune_pass(net, max(16, round(side * 3 / 4)), side, content_layers, style_layers)
-            tuned[str(side)] = kept_plan(plans) if plans else "kept"
+
+        def tune() -> dict[str, str]:
+            kept: dict[str, str] = {}
+            for side in sorted(set(pass_sizes)):
+                plans = tune_pass(net, max(16, round(side * 3 / 4)), side, content_layers, style_layers)
+                kept[str(side)] = kept_plan(plans) if plans else "kept"
+            return kept
+
+        # On a thread of its own that ends here: torch keeps NNPACK's workspace (128 MB at 960 px) per
+        # thread until the thread ends, so measuring NNPACK on the worker's own thread left it to every
+        # later pass, also where NNPACK won nothing. On a 2-core Xeon whose plans are Winograd's, the
+        # first 960 px pass after a warm-up peaked at 1809 to 1921 MB so, and at 1543 MB this way (as
+        # after a restart that reads the plans from the file: 1541 MB).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="picmatix-conv-tuning") as tuner:
+            tuned = tuner.submit(tune).result()  # its errors are raised here
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     return {

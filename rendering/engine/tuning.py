@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import Collection
 
 import torch
@@ -27,9 +28,10 @@ from torch import nn
 
 from . import convpath, winograd
 from .backprop import LeanObjective
+from .memory import SMALL_PASS_BYTES, allocator_for_pass, estimate_pass_bytes, return_free_memory
 from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights, keep_weight_copies
 
-__all__ = ["conv_shapes", "kept_plan", "release_for_pass", "tune_pass"]
+__all__ = ["conv_shapes", "kept_plan", "one_banded_path", "release_for_pass", "tune_pass"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,27 @@ def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Pl
     return plan, timings
 
 
+# The two paths that run in bands keep a workspace each, of up to the band limit: NNPACK's for the life
+# of the thread (torch's), Winograd's until the pass ends. A plan that mixes them holds both.
+BANDED_PATHS = ("nnpack", "winograd")
+
+
+def one_banded_path(plan: Plan, timings: dict[str, dict[str, float]], counts: Counter[str]) -> Plan:
+    """``plan`` where it uses at most one of :data:`BANDED_PATHS`; else the cheaper of the two plans
+    that each leave one of them out (each convolution then on its fastest remaining path), by the
+    layers' timings, ``counts`` convolutions per key."""
+    if not all(path in plan.values() for path in BANDED_PATHS):
+        return plan
+    candidates = []
+    for left_out in BANDED_PATHS:
+        candidate = {
+            key: min((path for path in times if path != left_out), key=times.__getitem__)
+            for key, times in timings.items()
+        }
+        candidates.append((sum(timings[key][path] * counts[key] for key, path in candidate.items()), candidate))
+    return min(candidates, key=lambda scored: scored[0])[1]
+
+
 def _uniform_plan(shapes: list[tuple[Shape, nn.Conv2d]], path: str) -> Plan:
     """``path`` everywhere it may run; channels-last where it may not (NCHW oneDNN's copies too big)."""
     plan: Plan = {}
@@ -159,12 +182,26 @@ def tune_pass(
     if not needs_tuning(net, height, width, last):
         return {}
     started = time.perf_counter()
+    # The whole-pass evaluations below allocate what a pass does: under the allocator a pass of this
+    # size sets (rendering.engine.memory), not whatever the last pass left. With glibc's moving
+    # threshold, a 960 px tuning's heap fragmented from one plan's evaluation to the next: on a 2-core
+    # Xeon a worker's warm-up (350 and 960 px) peaked at 2040 to 2125 MB, and 1850 MB so.
+    pass_bytes = estimate_pass_bytes(
+        height, width, content_layers=content_layers, style_layers=style_layers, optimizer="adam"
+    )
+    allocator_for_pass(pass_bytes)
     shapes = conv_shapes(net, height, width, last)
     # Two timed runs per layer and plan where that is cheap; one at large sizes (a 960 px evaluation
     # takes seconds, and its layers' differences are tens of milliseconds).
     repeats = 2 if height * width <= 400 * 300 else 1
     plans: dict[str, Plan] = {}
     plans["mix"], layer_timings = _layer_plan(shapes, repeats)
+    if pass_bytes > SMALL_PASS_BYTES:
+        # Where a pass is large, a second workspace is what puts it over its bound: on a 2-core Xeon a
+        # 960 px mix of Winograd with NNPACK at conv2_1 and conv3_1's forward (1 and 7% faster there
+        # than the next path) peaked at 1824 MB in a render, its Winograd-only plan at 1543 MB.
+        counts = Counter(key for shape, _ in shapes for key in _keys(shape))
+        plans["mix"] = one_banded_path(plans["mix"], layer_timings, counts)
     uniform = list(conv_paths())
     if "winograd" not in plans["mix"].values():
         # Lost on every layer alone, so it cannot win as a whole pass: not tried.
@@ -190,6 +227,7 @@ def tune_pass(
     best = kept_plan(seconds)
     convpath.assign(plans[best], keep=True, timings=layer_timings)
     release_for_pass(net, height, width, last)  # the copies of weights measured but not chosen
+    return_free_memory()  # the plans' temporaries, which a small pass's allocator would keep mapped
     logger.info(
         "convolution paths for %d x %d: %s (%s; chosen in %.1f s)",
         width,
