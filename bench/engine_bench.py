@@ -4,6 +4,7 @@
     python bench/engine_bench.py recipes [--recipes seed quick] [--iteration-scale 1.0]
     python bench/engine_bench.py sweep [--size 960] [--iterations 60] [--histories 5 10 20 50 100]
     python bench/engine_bench.py upscale [--size 960] [--scales 2 4]
+    python bench/engine_bench.py memory [--recipe nimble] [--iterations 4] [--warm-up]
     python bench/engine_bench.py peak
 
 Every measured configuration runs in a fresh subprocess, so that its peak RSS is its own. Seconds per
@@ -361,6 +362,47 @@ def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def child_memory(args: argparse.Namespace) -> dict[str, Any]:
+    """A recipe's passes one after the other in one process, as a render worker runs them (after its
+    warm-up, with ``--warm-up``): each one's peak anonymous memory, and the warm-up's."""
+    from dataclasses import replace
+
+    import torch
+
+    from rendering.engine import load_image, recipe_preset
+    from rendering.engine.pipeline import feature_network, warm_up
+    from rendering.engine.transfer import run_pass
+    from rendering.engine.vgg import default_source
+
+    recipe = recipe_preset(args.recipe)
+    result: dict[str, Any] = {"recipe": args.recipe}
+    if args.warm_up:
+        with AnonSampler() as sampler:
+            done = warm_up(device="cpu", pass_sizes=[spec.size for spec in recipe.passes])
+        result["warm_up"] = {"s": done["seconds"], "plans": done["conv_plans"], "peak_anon": mb(sampler.peak)}
+    photo, painting = load_image(args.content), load_image(args.style)
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    net, source = feature_network(layers, default_source(), torch.device("cpu"))
+    previous = None
+    result["passes"] = []
+    for spec in recipe.passes:
+        spec = replace(spec, iterations=args.iterations)
+        before = anon_rss_bytes()
+        with AnonSampler() as sampler:
+            outcome = run_pass(net, source, spec, content=photo, styles=[painting], previous=previous, device="cpu")
+        previous = outcome.image
+        result["passes"].append(
+            {
+                "size": spec.size,
+                "iterations": outcome.iterations,
+                "s": round(outcome.seconds, 1),
+                "anon_before_pass": mb(before),
+                "peak_anon": mb(sampler.peak),
+            }
+        )
+    return result
+
+
 def child_upscale(args: argparse.Namespace) -> dict[str, Any]:
     """The HD upscale alone: the content photo resized to the last pass's size, then waifu2x 2x or 4x."""
     from PIL import Image
@@ -560,6 +602,19 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     print(json.dumps({"reference_history": max(finals), "smallest_within_2_percent": within[0] if within else None}))
 
 
+def cmd_memory(args: argparse.Namespace) -> None:
+    print(json.dumps({"machine": machine()}))
+    result = run_child(
+        "memory",
+        recipe=args.recipe,
+        iterations=args.iterations,
+        warm_up=args.warm_up,
+        content=args.content,
+        style=args.style,
+    )
+    print(json.dumps(result))
+
+
 def cmd_upscale(args: argparse.Namespace) -> None:
     print(json.dumps({"machine": machine()}))
     for scale in args.scales:
@@ -637,9 +692,17 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("PICMATIX_WAIFU2X_DIR") or str(SHARED_ROOT / "models/waifu2x/upconv_7_photo"),
     )
     sub.add_parser("peak", parents=[common], help="measured fp32 matmul peak only")
+    memory = sub.add_parser(
+        "memory", parents=[common], help="CPU: a recipe's passes in one process, each one's peak anonymous memory"
+    )
+    memory.add_argument("--recipe", default="nimble")
+    memory.add_argument("--iterations", type=int, default=4, help="iterations of every pass")
+    memory.add_argument(
+        "--warm-up", action="store_true", help="a worker's warm-up first (measures the paths where none are kept)"
+    )
 
     child = sub.add_parser("_child", parents=[common])
-    child.add_argument("kind", choices=("ours", "pastiche", "recipe", "upscale"))
+    child.add_argument("kind", choices=("ours", "pastiche", "recipe", "upscale", "memory"))
     child.add_argument("--scale", type=int, default=2)
     child.add_argument("--size", type=int)
     child.add_argument("--iterations", type=int)
@@ -652,6 +715,7 @@ def _parser() -> argparse.ArgumentParser:
     child.add_argument("--pass-index", type=int, default=0)
     child.add_argument("--init-from", type=Path, help="start from this image (the pass's init must be 'previous')")
     child.add_argument("--no-tf32", action="store_true")
+    child.add_argument("--warm-up", action="store_true")
 
     return parser
 
@@ -659,9 +723,13 @@ def _parser() -> argparse.ArgumentParser:
 def main() -> None:
     args = _parser().parse_args()
     if args.command == "_child":
-        handler = {"ours": child_ours, "pastiche": child_pastiche, "recipe": child_recipe, "upscale": child_upscale}[
-            args.kind
-        ]
+        handler = {
+            "ours": child_ours,
+            "pastiche": child_pastiche,
+            "recipe": child_recipe,
+            "upscale": child_upscale,
+            "memory": child_memory,
+        }[args.kind]
         print(json.dumps(handler(args)))
         return
     commands = {
@@ -670,6 +738,7 @@ def main() -> None:
         "sweep": cmd_sweep,
         "upscale": cmd_upscale,
         "peak": cmd_peak,
+        "memory": cmd_memory,
     }
     commands[args.command](args)
 
