@@ -270,8 +270,8 @@ def warm_up(
         # On a thread of its own that ends here: torch keeps NNPACK's workspace (128 MB at 960 px) per
         # thread until the thread ends, so measuring NNPACK on the worker's own thread left it to every
         # later pass, also where NNPACK won nothing. On a 2-core Xeon whose plans are Winograd's, the
-        # first 960 px pass after a warm-up peaked at 1809 to 1921 MB so, and at 1543 MB this way (as
-        # after a restart that reads the plans from the file: 1541 MB).
+        # first 960 px pass after a warm-up peaked at 1809 to 1921 MB so, and at 1530 to 1544 MB this
+        # way, as after a restart that reads the plans from the file (1515 to 1541 MB).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="picmatix-conv-tuning") as tuner:
             tuned = tuner.submit(tune).result()  # its errors are raised here
     if dev.type == "cuda":

@@ -199,7 +199,7 @@ def tune_pass(
     if pass_bytes > SMALL_PASS_BYTES:
         # Where a pass is large, a second workspace is what puts it over its bound: on a 2-core Xeon a
         # 960 px mix of Winograd with NNPACK at conv2_1 and conv3_1's forward (1 and 7% faster there
-        # than the next path) peaked at 1824 MB in a render, its Winograd-only plan at 1543 MB.
+        # than the next path) peaked at 1824 MB in a render, its Winograd-only plan at 1530 to 1544 MB.
         counts = Counter(key for shape, _ in shapes for key in _keys(shape))
         plans["mix"] = one_banded_path(plans["mix"], layer_timings, counts)
     uniform = list(conv_paths())

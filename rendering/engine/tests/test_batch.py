@@ -109,12 +109,18 @@ def _recorder(seen: list[float]) -> Any:
     return record
 
 
+# Normalised gradients are no gradient of the loss, and L-BFGS without a line search follows them
+# unstably at 40 px (a job alone reaches a loss of 1.8e10 at its 7th iteration): the order of a
+# batched convolution's sums (1e-16) moved the loss by 1.8e-12 after the first step and about 100
+# times more each step after it on a 2-core AVX-512 Xeon (4e-4 after 10 iterations; the images 1.4e-6
+# apart after 4), 1e-9 or less on an EPYC. So that case compares 4 iterations, where the loss still
+# falls, at 1e-4; each evaluation with normalised gradients is checked to 1e-10 above.
 @pytest.mark.parametrize(
-    "spec",
+    ("spec", "tolerance"),
     [
-        PassSpec(size=40, iterations=10, seed=0),
-        PassSpec(size=40, iterations=10, seed=0, keep_in_range=True, normalize_gradients=True),
-        PassSpec(size=40, iterations=6, seed=0, optimizer="adam", original_colors=True),
+        (PassSpec(size=40, iterations=10, seed=0), 1e-9),
+        (PassSpec(size=40, iterations=4, seed=0, keep_in_range=True, normalize_gradients=True), 1e-4),
+        (PassSpec(size=40, iterations=6, seed=0, optimizer="adam", original_colors=True), 1e-9),
     ],
     ids=["lbfgs", "lbfgs-in-range", "adam"],
 )
@@ -125,6 +131,7 @@ def test_a_batched_pass_paints_each_job_as_it_would_alone(
     second_painting: Image.Image,
     same_optimiser: None,
     spec: PassSpec,
+    tolerance: float,
 ) -> None:
     jobs = [(photo, painting), (ImageOps.mirror(photo), second_painting), (photo, second_painting)]
     alone_losses: list[list[float]] = [[] for _ in jobs]
@@ -138,11 +145,11 @@ def test_a_batched_pass_paints_each_job_as_it_would_alone(
     for i, (one, batched) in enumerate(zip(alone, together, strict=True)):
         assert isinstance(batched, PassOutcome)
         assert batched.iterations == one.iterations == spec.iterations
-        assert batch_losses[i] == pytest.approx(alone_losses[i], rel=1e-9)
-        assert batched.loss == pytest.approx(one.loss, rel=1e-9)
-        assert batched.style_loss == pytest.approx(one.style_loss, rel=1e-9)
+        assert batch_losses[i] == pytest.approx(alone_losses[i], rel=tolerance)
+        assert batched.loss == pytest.approx(one.loss, rel=tolerance)
+        assert batched.style_loss == pytest.approx(one.style_loss, rel=tolerance)
         assert batched.image.shape == one.image.shape == (1, 3, 30, 40)
-        assert (batched.image - one.image).abs().max().item() < 1e-9
+        assert (batched.image - one.image).abs().max().item() < tolerance
     # Three different paintings, not one painted three times.
     assert len({round(float(o.loss), 3) for o in alone}) == 3
 

@@ -275,7 +275,7 @@ def test_a_warm_up_reports_the_plan_it_kept_not_the_fastest_timed(monkeypatch: p
 def test_a_warm_up_measures_the_paths_on_a_thread_that_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     """torch keeps NNPACK's workspace per thread until the thread ends: measured on the worker's own
     thread, it stayed under every later pass (a 960 px pass after a warm-up on a 2-core Xeon: 1809 to
-    1921 MB, against 1543 MB with the measuring on a thread of its own)."""
+    1921 MB, against 1530 to 1544 MB with the measuring on a thread of its own)."""
     import threading
 
     from rendering.engine import pipeline
@@ -380,8 +380,8 @@ def _fake_timings(run: Any, repeats: int) -> float:
 @pytest.mark.parametrize("large", [False, True])
 def test_a_large_pass_keeps_one_of_the_two_paths_with_a_workspace(monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
     """NNPACK keeps its workspace per thread and the Winograd path its band buffer, each up to the band
-    limit: a 960 px plan mixing them peaked at 1824 MB in a render on a 2-core Xeon, 1543 MB with
-    Winograd's layers alone."""
+    limit: a 960 px plan mixing them peaked at 1824 MB in a render on a 2-core Xeon, 1530 to 1544 MB
+    with Winograd's layers alone."""
     from rendering.engine import tuning
 
     if not nnpack_usable():

@@ -73,10 +73,17 @@ def test_the_first_evaluations_run_in_full_precision_then_the_recorded_one(monke
     assert torch.equal(recorded[0], images[2])
 
 
-def test_an_exact_start_keeps_tf32_rounding_from_throwing_the_first_lbfgs_step(shared_dir: Path) -> None:
+def test_an_exact_start_keeps_tf32_rounding_from_throwing_the_first_lbfgs_step(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """nimble's pass 2 from its pass 1, with TF32's rounding emulated on the CPU (bench/tf32_emulation.py):
-    without the exact start its first L-BFGS step multiplies the loss 70-fold (the H100's failure, at
-    96 px); with it, the pass follows the unrounded one."""
+    without the exact start its first L-BFGS step throws the loss (70-fold on an EPYC at 96 px, the
+    H100's failure; 1.4-fold on an AVX-512 Xeon); with it, the pass follows the unrounded one.
+
+    One convolution path, torch's own: at this size the first curvature pair is at the mercy of any
+    rounding, and on the Xeon the paths it measured for itself changed from run to run, with
+    channels-last throwing even the unrounded pass (a loss of 1.3e10 at the third evaluation)."""
+    monkeypatch.setenv("PICMATIX_CONV_PATH", "onednn")
     sys.path.insert(0, str(BENCH))
     try:
         from tf32_emulation import exact_start as exact_start_on_cpu
@@ -100,5 +107,5 @@ def test_an_exact_start_keeps_tf32_rounding_from_throwing_the_first_lbfgs_step(s
 
         with rounding(emulate), exact_start_on_cpu(exact):
             run_pass(net, source, second, content=photo, styles=[painting], previous=start, on_iteration=record)
-    assert losses["tf32"][2] > 10 * losses["plain"][2]
+    assert losses["tf32"][2] > 1.1 * losses["plain"][2]
     assert losses["tf32-exact"] == pytest.approx(losses["plain"], rel=1e-2)
