@@ -6,7 +6,8 @@ activations run several times slower on mixed layouts than on one. So a pass's p
 steps, on random tensors of its shapes (the speed of a convolution does not depend on the values):
 
 1. every convolution, both directions, with every path, its input already in that path's layout: the
-   fastest per layer makes the ``mix`` plan;
+   fastest per layer makes the ``mix`` plan (in a large pass, with at most one of the two paths that
+   keep a workspace, :func:`one_banded_path`);
 2. one whole evaluation (forward, losses, backward) under ``mix`` and under each path used everywhere;
    the fastest plan is kept for every convolution of that size.
 
