@@ -112,18 +112,7 @@ def run_pass(
     started = time.perf_counter()
     device = torch.device(device)
     if device.type == "cpu":
-        (width, height), style_dims = pass_sizes(spec, content, styles)
-        allocator_for_pass(
-            estimate_pass_bytes(
-                height,
-                width,
-                content_layers=spec.content_layers,
-                style_layers=spec.style_layers,
-                style_sizes=style_dims,
-                optimizer=spec.optimizer,
-                lbfgs_history=spec.lbfgs_history,
-            )
-        )
+        allocator_for_pass(_pass_bytes(spec, *pass_sizes(spec, content, styles)))
     targets = pass_targets(net, source, spec, content=content, styles=styles, device=device)
     photo, objective, memory_format = targets.photo, targets.objective, targets.memory_format
     start = initial_image(spec, photo, previous, source, seeded_generator(spec.seed, device))
@@ -176,6 +165,20 @@ class PassTargets:
         return source.preprocess(rgb).contiguous(memory_format=self.memory_format)
 
 
+def _pass_bytes(spec: PassSpec, size: tuple[int, int], style_dims: Sequence[tuple[int, int]]) -> int:
+    """What a CPU pass of ``spec`` at ``size`` (width, height) needs (rendering.engine.memory)."""
+    width, height = size
+    return estimate_pass_bytes(
+        height,
+        width,
+        content_layers=spec.content_layers,
+        style_layers=spec.style_layers,
+        style_sizes=style_dims,
+        optimizer=spec.optimizer,
+        lbfgs_history=spec.lbfgs_history,
+    )
+
+
 def pass_targets(
     net: FeatureNet,
     source: WeightSource,
@@ -194,7 +197,9 @@ def pass_targets(
     last = last_layer([*spec.content_layers, *spec.style_layers])
     if device.type == "cpu":
         if tune and net.convs[0].weight.dtype == torch.float32:
-            tune_pass(net, height, width, spec.content_layers, spec.style_layers)
+            # Under the pass's own estimate, so that the allocator stays as run_pass set it.
+            pass_bytes = _pass_bytes(spec, (width, height), style_dims)
+            tune_pass(net, height, width, spec.content_layers, spec.style_layers, pass_bytes=pass_bytes)
         # What an earlier pass or the measuring of paths left goes before this pass allocates.
         release_for_pass(net, height, width, last)
     photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)

