@@ -40,6 +40,10 @@
 #               step that doubles the loss save the paintings its 960 px pass wrecked?
 #   noexact     nimble on the six pairs with PICMATIX_EXACT_START=0 (rows nimble_noexact): the exact
 #               start's share, measured on the same machine
+#   guard_noexact  nimble on the six pairs with the guard and no exact start (rows nimble_guard_noexact)
+#   seed_guard  the seed on the six pairs with the guard (rows seed_guard): does it leave a good pass alone?
+#   nimble_jobs whole jobs of nimble with the guard, one at a time, 3 rounds: renders per minute
+#   trajectories  bench/cuda_trajectories.py: a tiny render's losses under graphs, TF32, exact start
 #   diagnose    nimble on one pair scored every 10 iterations of its 960 px pass, torch's L-BFGS,
 #               TF32 and fp32 (the run of 2026-11-27 that found pass 2 diverging under TF32)
 # Each stage's whole output goes to $OUT/<stage>.log as it runs (a stage cut short keeps what it
@@ -165,6 +169,22 @@ run() {
             ;;
         noexact)
             PICMATIX_EXACT_START=0 paint noexact 80 _noexact --schedules nimble
+            ;;
+        guard_noexact)
+            PICMATIX_LBFGS_GUARD=2 PICMATIX_EXACT_START=0 paint guard_noexact 80 _guard_noexact --schedules nimble
+            ;;
+        seed_guard)
+            PICMATIX_LBFGS_GUARD=2 paint seed_guard 100 _guard --schedules seed
+            ;;
+        nimble_jobs)
+            # whole jobs of nimble with the step guard, one at a time: renders per minute as a worker runs them
+            PICMATIX_LBFGS_GUARD=2 timeout "$(limit 80)" "$python" bench/schedule_bench.py batch --whole \
+                --schedule nimble --batches 1 --rounds 3 --scale "$scale" --device "$device" \
+                --iteration-scale "$iteration_scale" 2>&1 | tee -a "$out/nimble_jobs.log" | grep '^{' | cut -c1-600 | tee -a "$log"
+            ;;
+        trajectories)
+            timeout "$(limit 60)" "$python" bench/cuda_trajectories.py --device "$device" 2>&1 |
+                tee -a "$out/trajectories.log" | cut -c1-400 | tee -a "$log"
             ;;
         diagnose)
             # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under

@@ -24,14 +24,18 @@ s.y > 1e-10, the history's oldest pair dropped when full, the same stopping test
 ``into_range`` (keep_in_range) the step stored being the one taken after the projection, as
 rendering.engine.transfer.InRangeLBFGS does for torch's.
 
-One thing torch's has not, off unless asked for (``guard``, ``$PICMATIX_LBFGS_GUARD``): a step after
+One thing torch's has not, on by default (``guard``, ``$PICMATIX_LBFGS_GUARD``, 2; off turns it off): a step after
 which the loss is more than ``guard`` times the loss before it is undone, the history dropped, and the
 optimisation goes on from the point before it as from a pass's start (a steepest-descent step of
 length min(1, 1/|g|_1) * lr). The evaluation that found it counts as an iteration. Without a line
 search one step can throw an image that is clamped at every step far off, and a 960 px pass then
 rebuilds its detail but not its large strokes: on an H100 that wrecked 3 of nimble's 25 paintings
-(bench/README.md, "GPU run, 2026-11-27"). Whether the guard saves them is for the next GPU run
-(``bench/gpu_check.sh run guard``); no recipe uses it yet.
+(bench/README.md, "GPU run, 2026-11-27"). In the second run there, with the guard at 2, nimble's
+paintings on all six pairs scored as well as the seed's or better (worst −4.65%) where 2 of 6 were
+wrecked without it, and the seed's moved by −2.9% to +2.2%, its own spread from one run to the next
+("Second GPU run"). The first step of a pass is the trouble: min(1, 1/|g|_1) is so small that the
+first pair's s.y is mostly rounding, in fp32 too (bench/cuda_trajectories.py: a 96 px pass's second
+evaluation at 9e14 against 1.8e8 under every precision and both optimisers).
 """
 
 from __future__ import annotations
@@ -48,9 +52,9 @@ __all__ = ["CompactLBFGS", "guard_from_env"]
 
 
 def guard_from_env() -> float | None:
-    """``$PICMATIX_LBFGS_GUARD``: a factor above 1 (say 2), or unset / 0 / off for none."""
-    raw = os.environ.get("PICMATIX_LBFGS_GUARD", "").strip().lower()
-    if raw in ("", "0", "off", "none"):
+    """``$PICMATIX_LBFGS_GUARD``: a factor above 1, 2 when unset, or 0 / off for none."""
+    raw = os.environ.get("PICMATIX_LBFGS_GUARD", "").strip().lower() or "2"
+    if raw in ("0", "off", "none"):
         return None
     try:
         factor = float(raw)

@@ -78,17 +78,21 @@ def test_a_recorded_cuda_graph_gives_the_direct_evaluation(lean_objective: LeanO
 def test_a_render_with_cuda_graphs_matches_one_without(
     monkeypatch: pytest.MonkeyPatch, photo: Image.Image, painting: Image.Image
 ) -> None:
-    recipe = Recipe(
-        passes=(PassSpec(size=64, iterations=20, seed=0), PassSpec(size=96, iterations=10, tv_weight=1e-3)),
-        upscale=Upscale(method="none"),
-    )
+    recipe = Recipe(passes=(PassSpec(size=64, iterations=20, seed=0),), upscale=Upscale(method="none"))
     losses: dict[str, list[float]] = {"direct": [], "graphs": []}
-    monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", "0")
-    render(photo, [painting], recipe, device="cuda", progress=lambda p: losses["direct"].append(p.loss))
-    monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", "1")
-    render(photo, [painting], recipe, device="cuda", progress=lambda p: losses["graphs"].append(p.loss))
-    assert len(losses["graphs"]) == len(losses["direct"]) == 30
-    assert losses["graphs"][-1] == pytest.approx(losses["direct"][-1], rel=0.02)
+    for graphs, seen in (("0", losses["direct"]), ("1", losses["graphs"])):
+        monkeypatch.setenv("PICMATIX_CUDA_GRAPHS", graphs)
+        render(photo, [painting], recipe, device="cuda", progress=_appender(seen))
+    assert len(losses["graphs"]) == len(losses["direct"]) == 20
+    # The exact start's two evaluations run before any recording: the same code on the same images.
+    assert losses["graphs"][:2] == pytest.approx(losses["direct"][:2], rel=1e-5)
+    # The first replay evaluates the image the direct pass evaluates third. On an H100 (2026-11-27)
+    # they were 1.8e-4 apart under TF32 and 9.5e-5 in full fp32: cuDNN's algorithms for a recording
+    # are not always those it picks outside one. L-BFGS without a line search then amplifies that as
+    # any change of rounding: the two passes ended 2.1% apart (bench/cuda_trajectories.py).
+    assert losses["graphs"][2] == pytest.approx(losses["direct"][2], rel=1e-3)
+    assert losses["graphs"][-1] == pytest.approx(losses["direct"][-1], rel=0.1)
+    assert losses["graphs"][-1] < 0.1 * losses["graphs"][0]
 
 
 def test_picmatix_tf32_0_renders_in_full_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,13 +165,16 @@ def test_compact_lbfgs_on_cuda_paints_what_torchs_paints(
         passes=(PassSpec(size=64, iterations=20, seed=0, keep_in_range=True),), upscale=Upscale(method="none")
     )
     losses: dict[str, list[float]] = {"torch": [], "compact": []}
+    # In full fp32: under TF32 (render's default) the first steps agreed to 3.1e-4 on an H100 in one run
+    # and the fifth was 3.1e-3 apart in the next (2026-11-27), TF32's rounding amplified by steps taken
+    # without a line search; float64 agreement to rounding is rendering/engine/tests/test_lbfgs.py's.
+    monkeypatch.setenv("PICMATIX_TF32", "0")
+    monkeypatch.setenv("PICMATIX_LBFGS_GUARD", "off")  # torch's L-BFGS has no step guard
     for kind, seen in losses.items():
         monkeypatch.setenv("PICMATIX_LBFGS", kind)
         render(photo, [painting], recipe, device="cuda", progress=_appender(seen))
     assert len(losses["compact"]) == len(losses["torch"]) == 20
-    # Under TF32 (render's default) the first steps agreed to 3.1e-4 on an H100 (2026-11-27); float64
-    # agreement to rounding is rendering/engine/tests/test_lbfgs.py's.
-    assert losses["compact"][:6] == pytest.approx(losses["torch"][:6], rel=2e-3)
+    assert losses["compact"][:6] == pytest.approx(losses["torch"][:6], rel=1e-3)
     assert losses["compact"][-1] < 0.5 * losses["compact"][0]
 
 
@@ -193,7 +200,9 @@ def test_a_batch_on_cuda_paints_each_job_as_it_would_alone(
     assert all(isinstance(r, RenderResult) for r in results)
     for k in range(2):
         assert len(together[k]) == len(alone[k]) == 20
-        # The same tolerance as compact against torch's L-BFGS above: TF32 rounding, then L-BFGS.
-        assert together[k][:6] == pytest.approx(alone[k][:6], rel=2e-3)
+        # The first evaluations are of the same images (the exact start's two, then the image their
+        # step gives); after them TF32's rounding of other kernels for a batch of two, amplified by
+        # L-BFGS: on an H100 the fifth loss was 2.8e-3 from the job's alone in one run of two.
+        assert together[k][:3] == pytest.approx(alone[k][:3], rel=2e-3)
         assert together[k][-1] < 0.5 * together[k][0]
     assert abs(together[0][-1] - together[1][-1]) > 1e-3 * together[0][-1]  # two paintings, not one twice
