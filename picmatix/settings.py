@@ -473,13 +473,13 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
 # The most jobs a render worker paints at once (rendering.engine.batch): with more waiting, it claims
-# up to this many that share the job's recipe and pass sizes and paints them in one batch. For GPU
-# hosts, where a pass is bound by kernel launches rather than arithmetic; 1 (the default) on a CPU,
-# where a batch gains nothing and each job would wait for the others.
+# up to this many that share the job's recipe and pass sizes and paints them in one batch. 1 (the
+# default) everywhere measured: a batch gains nothing on a CPU and little or less than nothing on an
+# H100 (bench/README.md, "Second GPU run"), and each job waits for the others.
 RENDER_BATCH = env_int("PICMATIX_RENDER_BATCH", 1, minimum=1)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
-# the embedded default. GPU hosts set `seed` (bench/README.md, "GPU run, 2026-11-27", says why not
-# `nimble` there).
+# the embedded default. GPU hosts set `nimble` (bench/README.md, "Second GPU run": as good as the seed
+# on six pairs in 58% of its arithmetic, 21.5 whole jobs a minute on an H100).
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 

@@ -120,7 +120,10 @@ def exact_start(device: torch.device) -> int:
     2026-11-27"), and the same on the CPU with TF32's rounding emulated (bench/tf32_emulation.py; "TF32
     on the CPU"): 50 iterations ended at a loss of 30.6 M against 4.96 M, and at 4.94 M with the two
     first evaluations exact. Two evaluations in a pass of hundreds cost little; they run before the
-    pass's recording, whose memory is taken only after them."""
+    pass's recording, whose memory is taken only after them. On an H100 it did not cure nimble (2 of
+    6 paintings wrecked with it, none without): fp32's own rounding of that first pair can throw the
+    step too (bench/cuda_trajectories.py). What did is compact L-BFGS's step guard
+    (rendering.engine.lbfgs, on by default); the exact start stays, harmless beside it."""
     if device.type != "cuda":
         return 0
     raw = os.environ.get("PICMATIX_EXACT_START", "").strip() or "2"

@@ -421,11 +421,11 @@ def _nimble() -> Recipe:
     six content / style pairs at a third of the size and on two at full size (bench/README.md, "The
     image kept in range").
 
-    On a CPU, that is. On an H100 (bench/README.md, "GPU run, 2026-11-27"), 3 of 25 paintings were
-    wrecked by one step of the 960 px pass and one pair scored 12% worse. The wrecks were TF32's: its
-    rounding made the pass's first curvature pair noise (bench/README.md, "TF32 on the CPU"), which the
-    exact start (rendering.engine.graphs.ExactStart, on by default on a GPU since) removes in an
-    emulation on the CPU. Not for GPU hosts until a GPU run confirms it on the six pairs.
+    On an H100 (bench/README.md, "GPU run, 2026-11-27"), 3 of 25 paintings were first wrecked by one
+    step of the 960 px pass: a pass's first curvature pair is rounding (TF32's, and fp32's too), and
+    the step after it can throw an image that is clamped at every step too far to come back. With the
+    step guard of compact L-BFGS (rendering.engine.lbfgs, on by default since), all six pairs scored
+    better than the seed's there ("Second GPU run").
     """
     seed = _seed()
     first, later = seed.passes
