@@ -36,8 +36,9 @@
 # and, not in the default list:
 #   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
-#   guard       nimble on the six pairs with PICMATIX_LBFGS_GUARD=2 (rows nimble_guard): does undoing a
-#               step that doubles the loss save the paintings its 960 px pass wrecked?
+#   guard       nimble on the six pairs with PICMATIX_LBFGS_GUARD=2 (rows nimble_guard), the default
+#               since the second H100 run; `schedules` has it too now
+#   noguard     nimble on the six pairs with PICMATIX_LBFGS_GUARD=off (rows nimble_noguard): without it
 #   noexact     nimble on the six pairs with PICMATIX_EXACT_START=0 (rows nimble_noexact): the exact
 #               start's share, measured on the same machine
 #   guard_noexact  nimble on the six pairs with the guard and no exact start (rows nimble_guard_noexact)
@@ -169,6 +170,9 @@ run() {
             ;;
         noexact)
             PICMATIX_EXACT_START=0 paint noexact 80 _noexact --schedules nimble
+            ;;
+        noguard)
+            PICMATIX_LBFGS_GUARD=off paint noguard 80 _noguard --schedules nimble
             ;;
         guard_noexact)
             PICMATIX_LBFGS_GUARD=2 PICMATIX_EXACT_START=0 paint guard_noexact 80 _guard_noexact --schedules nimble

@@ -236,7 +236,15 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def switches() -> dict[str, str | None]:
     """The engine's environment switches this run was made under (unset: the engine's default)."""
-    names = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_BF16", "PICMATIX_LBFGS", "PICMATIX_CONV_PATH")
+    names = (
+        "PICMATIX_CUDA_GRAPHS",
+        "PICMATIX_TF32",
+        "PICMATIX_BF16",
+        "PICMATIX_LBFGS",
+        "PICMATIX_LBFGS_GUARD",
+        "PICMATIX_EXACT_START",
+        "PICMATIX_CONV_PATH",
+    )
     return {name: os.environ.get(name) for name in names}
 
 

@@ -125,6 +125,7 @@ def main() -> None:
     from schedule_bench import PAIRS, SHARED
 
     from rendering.engine import load_image, recipe_preset
+    from rendering.engine.lbfgs import guard_from_env
     from rendering.engine.pipeline import feature_network
     from rendering.engine.transfer import run_pass
     from rendering.engine.vgg import default_source
@@ -166,7 +167,8 @@ def main() -> None:
             "size": second.size,
             "iterations": args.iterations,
             "lbfgs": os.environ.get("PICMATIX_LBFGS") or "torch",
-            "guard": os.environ.get("PICMATIX_LBFGS_GUARD"),
+            # compact L-BFGS's guard (none in torch's): 2 unless the environment says otherwise
+            "guard": guard_from_env() if (os.environ.get("PICMATIX_LBFGS") or "torch") == "compact" else None,
             "losses": [round(v) for v in losses],
             "final_loss": outcome.loss,
             "doubled_at": jumps,
