@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 # Renders in tests (and the workers they start) run one convolution path instead of measuring them
 # (a render worker's warm-up would spend minutes choosing paths for the default recipe's sizes), and
-# keep nothing in the developer's model cache. rendering/engine/tests/test_convpath.py measures.
+# keep nothing in the developer's model cache. painter/tests/test_convpath.py measures.
 os.environ.setdefault("PICMATIX_CONV_PATH", "channels_last")
 os.environ.setdefault("PICMATIX_CONV_PATH_CACHE", "off")
 # moto's S3 server on 127.0.0.1 (fixtures `s3_server`, `s3`), for the storage and production tests.

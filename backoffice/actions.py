@@ -24,8 +24,8 @@ from gallery.services import gallery_approve, gallery_remove
 from orders.deletion import order_customer_data_delete
 from orders.models import Order
 from orders.staff import OrderActionRefused, order_preview_email_resend, order_rerender
+from payments.providers import PaymentUnavailable
 from payments.refunds import order_refund
-from payments.services import PaymentUnavailable
 
 # Action name -> the permission (codename in orders.Order's Meta) that unlocks it.
 ACTION_PERMISSIONS = {

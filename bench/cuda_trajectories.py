@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image
 
-from rendering.engine import PassSpec, Progress, Recipe, Upscale, render
-from rendering.engine.images import resize_longest
+from painter import PassSpec, Progress, Recipe, Upscale, render
+from painter.images import resize_longest
 
 SHARED = Path(os.environ.get("PICMATIX_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 SWITCHES = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_EXACT_START", "PICMATIX_LBFGS")

@@ -94,7 +94,7 @@ class AnonSampler:
 def conv_flops(height: int, width: int, last: str = "relu5_1") -> int:
     """FLOPs of one loss evaluation's convolutions: forward + backward to the input (weights are fixed),
     2 * C_in * C_out * 9 per output pixel each way, counted analytically from VGG-19's layer table."""
-    from rendering.engine.layers import LAYER_NAMES, LAYER_PLAN
+    from painter.layers import LAYER_NAMES, LAYER_PLAN
 
     h, w, total = height, width, 0
     for _, kind, c_in, c_out in LAYER_PLAN[: LAYER_NAMES.index(last) + 1]:
@@ -175,11 +175,11 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
 
     import torch
 
-    from rendering.engine.images import load_image, pil_to_tensor, tensor_to_pil
-    from rendering.engine.pipeline import resolve_device
-    from rendering.engine.recipe import PassSpec, recipe_preset
-    from rendering.engine.transfer import run_pass
-    from rendering.engine.vgg import vgg19_features
+    from painter.images import load_image, pil_to_tensor, tensor_to_pil
+    from painter.pipeline import resolve_device
+    from painter.recipe import PassSpec, recipe_preset
+    from painter.transfer import run_pass
+    from painter.vgg import vgg19_features
 
     device = resolve_device(args.device)
     if device.type == "cuda" and args.no_tf32:
@@ -232,7 +232,7 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         )
     per_it, first = _steady(stamps, begin)
     height, width = outcome.image.shape[-2:]
-    from rendering.engine.convpath import layer_paths
+    from painter.convpath import layer_paths
 
     if args.save or args.save_to:
         target = Path(args.save_to) if args.save_to else OUT / f"pass_ours_{spec.size}_h{spec.lbfgs_history}.png"
@@ -339,7 +339,7 @@ def child_pastiche(args: argparse.Namespace) -> dict[str, Any]:
 def child_recipe(args: argparse.Namespace) -> dict[str, Any]:
     from dataclasses import replace
 
-    from rendering.engine import load_image, recipe_preset, render
+    from painter import load_image, recipe_preset, render
 
     recipe = recipe_preset(args.recipe)
     if args.iteration_scale != 1.0:
@@ -369,10 +369,10 @@ def child_memory(args: argparse.Namespace) -> dict[str, Any]:
 
     import torch
 
-    from rendering.engine import load_image, recipe_preset
-    from rendering.engine.pipeline import feature_network, warm_up
-    from rendering.engine.transfer import run_pass
-    from rendering.engine.vgg import default_source
+    from painter import load_image, recipe_preset
+    from painter.pipeline import feature_network, warm_up
+    from painter.transfer import run_pass
+    from painter.vgg import default_source
 
     recipe = recipe_preset(args.recipe)
     result: dict[str, Any] = {"recipe": args.recipe}
@@ -407,9 +407,9 @@ def child_upscale(args: argparse.Namespace) -> dict[str, Any]:
     """The HD upscale alone: the content photo resized to the last pass's size, then waifu2x 2x or 4x."""
     from PIL import Image
 
-    from rendering.engine import load_image
-    from rendering.engine.pipeline import resolve_device, upscale_image
-    from rendering.engine.recipe import Upscale
+    from painter import load_image
+    from painter.pipeline import resolve_device, upscale_image
+    from painter.recipe import Upscale
 
     image = load_image(Path(args.content))
     image = image.resize((args.size, round(args.size * image.height / image.width)), Image.Resampling.LANCZOS)

@@ -15,24 +15,19 @@
 #                       GPU_CHECK_PYTHON=.venv/bin/python OUT=/tmp/gpu-check bash bench/gpu_check.sh run
 #                   (the plumbing, on tiny images; the CUDA tests skip)
 #
-# Stages (default: schedules batch jobs tests guard, the one most owed first; each has a time limit, and all of them
+# Stages (default: schedules tests guard, the one most owed first; each has a time limit, and all of them
 # together $GPU_CHECK_BUDGET seconds, default 560, so that the call ends inside the device's 600 s and its
 # logs come back; a stage the budget cannot reach is skipped):
 #   schedules   seed and nimble on the six pairs at full size, the engine's GPU defaults (CUDA graphs,
 #               compact L-BFGS, TF32, and since 2026-11-27's CPU emulation of TF32 the exact start:
 #               each L-BFGS pass's first two evaluations in full fp32): both scores, FLOPs, seconds.
 #               Does nimble hold on the GPU now? (PICMATIX_EXACT_START=0 was the H100 run's setting)
-#   batch       one worker painting B jobs at once (rendering.engine.batch), B = 1, 2, 4, 8: the seed's
-#               passes, renders per minute, and each painting's two scores (equal to B = 1's?)
-#   jobs        the same for whole jobs as the shop runs them (post-processing, preview, waifu2x 2x),
-#               B = 1 and 8: the "20 renders a minute on one H100" of issue 15
 #   graphs      nimble on the six pairs with PICMATIX_CUDA_GRAPHS=0 (rows named nimble_nographs)
 #   throughput  renders per minute of nimble, 1, 2 and 4 worker processes on the one GPU
 #   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
 #   bf16        nimble on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
 #   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
-#   tests       rendering/engine/tests/test_cuda.py, test_graphs.py, test_precision.py, test_lbfgs.py and
-#               test_batch.py
+#   tests       painter/tests/test_cuda.py, test_graphs.py, test_precision.py and test_lbfgs.py
 # and, not in the default list:
 #   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
 #               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
@@ -71,7 +66,7 @@ run() {
     local iteration_scale=${GPU_CHECK_ITERATION_SCALE:-1.0}
     local python=${GPU_CHECK_PYTHON:-python3}
     local stages=("$@")
-    [ ${#stages[@]} -gt 0 ] || stages=(schedules batch jobs tests guard)
+    [ ${#stages[@]} -gt 0 ] || stages=(schedules tests guard)
     mkdir -p "$out"
     export PYTHONUNBUFFERED=1 PICMATIX_CONV_PATH_CACHE=off
     # For a CPU dry run: one convolution path, so that two runs of a recipe differ only in what the run
@@ -95,8 +90,8 @@ run() {
         nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
         "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
     } | tee -a "$log"
-    local sizes=(350 960) iterations=(50 30) renders=2 batches=(1 2 4 8)
-    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2) renders=1 batches=(1 2); fi
+    local sizes=(350 960) iterations=(50 30) renders=2
+    if [ "$device" = cpu ]; then sizes=(48 64) iterations=(3 2) renders=1; fi
     # limit N: N seconds, or what is left of the budget if less
     limit() { local left=$((deadline - SECONDS)); echo $((left < $1 ? left : $1)); }
     # paint STAGE LIMIT SUFFIX ARGS...: schedule_bench run, every row into $rows and the stage's log
@@ -118,12 +113,11 @@ run() {
         case $stage in
         tests)
             timeout "$(limit 150)" "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
-                --confcutdir=rendering/engine rendering/engine/tests/test_cuda.py \
-                rendering/engine/tests/test_graphs.py rendering/engine/tests/test_precision.py 2>&1 |
+                --confcutdir=painter painter/tests/test_cuda.py \
+                painter/tests/test_graphs.py painter/tests/test_precision.py 2>&1 |
                 tee "$out/tests.log" | tail -15 | tee -a "$log"
             timeout "$(limit 60)" "$python" -m pytest -q -p no:django -p no:cacheprovider -o addopts= \
-                --confcutdir=rendering/engine rendering/engine/tests/test_lbfgs.py \
-                rendering/engine/tests/test_batch.py 2>&1 | tail -3 | tee -a "$log"
+                --confcutdir=painter painter/tests/test_lbfgs.py 2>&1 | tail -3 | tee -a "$log"
             ;;
         passes)
             for graphs in 0 1; do
@@ -139,16 +133,6 @@ run() {
                 --schedule nimble --workers 1 2 4 --renders "$renders" --scale "$scale" --device "$device" \
                 --iteration-scale "$iteration_scale" 2>&1 |
                 tee -a "$out/throughput.log" | grep '^{' | tee -a "$log"
-            ;;
-        batch)
-            timeout "$(limit 150)" "$python" bench/schedule_bench.py batch --schedule seed --batches "${batches[@]}" \
-                --rounds 2 --scale "$scale" --device "$device" --iteration-scale "$iteration_scale" 2>&1 |
-                tee -a "$out/batch.log" | grep '^{' | cut -c1-600 | tee -a "$log"
-            ;;
-        jobs)
-            timeout "$(limit 120)" "$python" bench/schedule_bench.py batch --whole --schedule seed \
-                --batches "${batches[0]}" "${batches[-1]}" --rounds 2 --scale "$scale" --device "$device" \
-                --iteration-scale "$iteration_scale" 2>&1 | tee -a "$out/jobs.log" | grep '^{' | cut -c1-600 | tee -a "$log"
             ;;
         bf16)
             PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2
@@ -182,8 +166,8 @@ run() {
             ;;
         nimble_jobs)
             # whole jobs of nimble with the step guard, one at a time: renders per minute as a worker runs them
-            PICMATIX_LBFGS_GUARD=2 timeout "$(limit 80)" "$python" bench/schedule_bench.py batch --whole \
-                --schedule nimble --batches 1 --rounds 3 --scale "$scale" --device "$device" \
+            PICMATIX_LBFGS_GUARD=2 timeout "$(limit 80)" "$python" bench/schedule_bench.py throughput \
+                --schedule nimble --workers 1 --renders 3 --scale "$scale" --device "$device" \
                 --iteration-scale "$iteration_scale" 2>&1 | tee -a "$out/nimble_jobs.log" | grep '^{' | cut -c1-600 | tee -a "$log"
             ;;
         trajectories)

@@ -6,11 +6,10 @@ seed's own objective, count the arithmetic, and put the paintings side by side.
     python bench/schedule_bench.py table bench/out/schedule/results.jsonl [--reference seed]
     python bench/schedule_bench.py sheet --schedules seed fast [--scale 1.0] [--pairs 6]
     python bench/schedule_bench.py throughput --schedule nimble --workers 1 2 4 [--renders 2] [--scale 1.0]
-    python bench/schedule_bench.py batch --schedule seed --batches 1 2 4 [--rounds 2] [--whole] [--scale 1.0]
 
 ``run`` paints each content / style pair with each schedule (its passes only: no colour finishing, no
 watermark, no upscale, so that the score sees exactly what the passes made) and scores the painting with
-``rendering.engine.score`` under the seed recipe: the 960 px objective (pass 2's settings) and the
+``painter.score`` under the seed recipe: the 960 px objective (pass 2's settings) and the
 350 px one (pass 1's, on the painting scaled down). ``--scale`` multiplies every size, the schedule's
 and the score's alike (the search runs at a third of the size; the confirmation at 1). FLOPs are
 counted as bench/engine_bench.py counts them: each pass's convolution FLOPs per iteration (forward and
@@ -67,8 +66,8 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 560, "iterations": 120},
             {"size": 960, "iterations": 70},
         ],
-        # After swift lost 5.5% of score 2 on golden_gate / the_scream: less on pass 1 (its score
-        # had 3 to 35% to spare), more on the 960 px pass.
+        # After three_640 (once the swift preset) lost 5.5% of score 2 on golden_gate / the_scream: less
+        # on pass 1 (its score had 3 to 35% to spare), more on the 960 px pass.
         "a_640": [{"size": 350, "iterations": 150}, {"size": 640, "iterations": 80}, {"size": 960, "iterations": 95}],
         "c_two": [{"size": 350, "iterations": 150}, {"size": 960, "iterations": 130}],
         "d_640": [{"size": 350, "iterations": 100}, {"size": 640, "iterations": 100}, {"size": 960, "iterations": 90}],
@@ -88,7 +87,7 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 720, "iterations": 80, "lbfgs_history": 50},
             {"size": 960, "iterations": 65},
         ],
-        # How much arithmetic swift's shape needs to come within 1% there.
+        # How much arithmetic three_640's shape needs to come within 1% there.
         "swift_90": [
             {"size": 350, "iterations": 300},
             {"size": 640, "iterations": 100},
@@ -99,7 +98,7 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
             {"size": 640, "iterations": 100},
             {"size": 960, "iterations": 120},
         ],
-        # At full size swift lost 15% of score 1 on tubingen / starry_night: pass 1 kept whole, a short
+        # At full size three_640 lost 15% of score 1 on tubingen / starry_night: pass 1 kept whole, a short
         # 640 px pass, and a 960 px pass long enough to be cut by --checkpoints.
         "whole_640": [
             {"size": 350, "iterations": 400},
@@ -121,8 +120,8 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
 def schedule_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> Any:
     """The recipe for ``name`` (a preset or a candidate) with every size times ``scale``, passes only;
     ``iteration_scale`` below 1 only for a quick check of the plumbing (bench/gpu_check.sh's dry run)."""
-    from rendering.engine import PassSpec, PostProcess, Upscale, Watermark, recipe_preset
-    from rendering.engine.recipe import PRESETS
+    from painter import PassSpec, PostProcess, Upscale, Watermark, recipe_preset
+    from painter.recipe import PRESETS
 
     seed = recipe_preset("seed")
     if name in PRESETS:
@@ -152,7 +151,7 @@ def arithmetic(recipe: Any, photo: Any) -> float:
     sys.path.insert(0, str(REPO / "bench"))
     from engine_bench import conv_flops
 
-    from rendering.engine.images import scaled_size
+    from painter.images import scaled_size
 
     total = 0.0
     for spec in recipe.passes:
@@ -162,8 +161,8 @@ def arithmetic(recipe: Any, photo: Any) -> float:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from rendering.engine import load_image, render
-    from rendering.engine.score import score_image
+    from painter import load_image, render
+    from painter.score import score_image
 
     if args.threads:
         import torch
@@ -249,7 +248,7 @@ def switches() -> dict[str, str | None]:
 
 
 def _throughput_worker(index: int, args: argparse.Namespace, barrier: Any, results: Any) -> None:
-    from rendering.engine import load_image, render
+    from painter import load_image, render
 
     recipe = schedule_recipe(args.schedule, args.scale, args.iteration_scale)
     pairs = [
@@ -306,7 +305,7 @@ def cmd_throughput(args: argparse.Namespace) -> None:
 
 def whole_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> Any:
     """The preset as the shop runs it (post-processing, watermark, waifu2x), its pass sizes times ``scale``."""
-    from rendering.engine import recipe_preset
+    from painter import recipe_preset
 
     recipe = recipe_preset(name)
     scaled = tuple(
@@ -314,67 +313,6 @@ def whole_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> Any:
         for p in recipe.passes
     )
     return replace(recipe, passes=scaled)
-
-
-def cmd_batch(args: argparse.Namespace) -> None:
-    """Renders per minute of one worker painting B jobs at once (rendering.engine.batch), B = each of
-        ``--batches``: one photo (a shop's photos are mostly 4:3), each job a different painting. With
-        ``--whole``, whole jobs as the shop runs them (post-processing, preview, waifu2x 2x); else the passes
-        only, and then each job's painting is scored as ``run`` scores it: a batch's paintings must score as
-    one job's alone does (its rounding differs, and L-BFGS turns that into a different painting)."""
-    from rendering.engine import load_image
-    from rendering.engine.pipeline import BatchJob, RenderResult, render_batch
-
-    if args.whole:
-        recipe = whole_recipe(args.schedule, args.scale, args.iteration_scale)
-    else:
-        recipe = schedule_recipe(args.schedule, args.scale, args.iteration_scale)
-    from rendering.engine.score import score_image
-
-    seed = schedule_recipe("seed", args.scale)
-    waifu2x = SHARED.parent / "models" / "waifu2x" / "upconv_7_photo"
-    photo = load_image(SHARED / "content" / PAIRS[0][0])
-    styles = list(dict.fromkeys(style for _, style in PAIRS))
-    paintings = [load_image(SHARED / "styles" / style) for style in styles]
-    for size in args.batches:
-        jobs = [BatchJob(photo, [paintings[k % len(paintings)]]) for k in range(size)]
-        rounds = []
-        for k in range(args.rounds + 1):  # the first round warms up (CUDA set-up, graphs, targets)
-            started = time.perf_counter()
-            results = render_batch(jobs, recipe, device=args.device, waifu2x_dir=waifu2x)
-            seconds = time.perf_counter() - started
-            failed = [r for r in results if not isinstance(r, RenderResult)]
-            if failed:
-                raise SystemExit(f"batch of {size}: {failed[0]}")
-            if k:
-                rounds.append(seconds)
-        done = [r for r in results if isinstance(r, RenderResult)]
-        wall = sum(rounds)
-        row = {
-            "batch": size,
-            "schedule": args.schedule,
-            "whole": args.whole,
-            "scale": args.scale,
-            "renders": size * len(rounds),
-            "seconds": round(wall, 2),
-            "renders_per_minute": round(60 * size * len(rounds) / wall, 1),
-            "seconds_per_batch": [round(s, 2) for s in rounds],
-            "pass_seconds": done[0].stats["passes"] and [p["seconds"] for p in done[0].stats["passes"]],
-            "post_seconds": done[0].stats["post_seconds"],
-            "upscale_seconds": done[0].stats["upscale_seconds"],
-            "last_losses": [r.stats["passes"][-1]["loss"] for r in done],
-            # Passes only: the paintings themselves, scored as `run` scores them (both scores per job).
-            "scores": None
-            if args.whole
-            else [
-                [sc.total for sc in score_image(r.hd, photo, [p], seed, device=args.device)]
-                for r, p in zip(done, [j.styles[0] for j in jobs], strict=True)
-            ],
-            "styles": [styles[k % len(styles)] for k in range(size)],
-            "peak_memory_bytes": max(r.stats["peak_memory_bytes"] for r in done),
-            "switches": switches(),
-        }
-        print(json.dumps(row), flush=True)
 
 
 def cmd_table(args: argparse.Namespace) -> None:
@@ -406,7 +344,7 @@ def cmd_sheet(args: argparse.Namespace) -> None:
     """photo | schedule 1 | schedule 2 ... per pair, labelled, from the images ``run`` saved."""
     from PIL import Image, ImageDraw
 
-    from rendering.engine import load_image
+    from painter import load_image
 
     out = Path(args.out)
     for content_name, style_name in PAIRS[args.first : args.pairs]:
@@ -481,21 +419,12 @@ def main() -> None:
     throughput.add_argument("--device", default="auto")
     throughput.add_argument("--iteration-scale", type=float, default=1.0, help="plumbing checks only")
     throughput.add_argument("--timeout", type=float, default=300, help="seconds to wait for a worker")
-    batch = sub.add_parser("batch", help="renders per minute, one worker painting several jobs at once")
-    batch.add_argument("--schedule", default="seed")
-    batch.add_argument("--batches", type=int, nargs="+", default=[1, 2, 4])
-    batch.add_argument("--rounds", type=int, default=2, help="timed batches per size, after one to warm up")
-    batch.add_argument("--whole", action="store_true", help="whole jobs: post-processing, preview, waifu2x")
-    batch.add_argument("--scale", type=float, default=1.0)
-    batch.add_argument("--device", default="auto")
-    batch.add_argument("--iteration-scale", type=float, default=1.0, help="plumbing checks only")
     args = parser.parse_args()
     commands = {
         "run": cmd_run,
         "table": cmd_table,
         "sheet": cmd_sheet,
         "throughput": cmd_throughput,
-        "batch": cmd_batch,
     }
     commands[args.command](args)
 

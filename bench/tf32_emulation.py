@@ -7,7 +7,7 @@ not. TF32 keeps 10 of fp32's 23 mantissa bits of every input to a convolution or
 bit 13) in the engine's hand-written backward pass: both convolutions' inputs and weights, and both
 Gram products' operands. Pass 1 is painted once at full precision (the H100's ended the same under
 both); pass 2 is then run from it plain, emulated (``tf32``), and emulated with the engine's exact
-start (``tf32-exact``: rendering.engine.graphs.ExactStart, on a GPU by default), with the same
+start (``tf32-exact``: painter.graphs.ExactStart, on a GPU by default), with the same
 convolution code.
 
     python bench/tf32_emulation.py [--pair 0] [--scale 1.0] [--iterations 40] [--recipe nimble]
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -49,14 +48,14 @@ def to_tf32(x: Any) -> Any:
 
 @contextmanager
 def rounding(emulate: bool = True) -> Iterator[None]:
-    """The hand-written backward pass's convolutions and products (rendering.engine.backprop) with their
+    """The hand-written backward pass's convolutions and products (painter.backprop) with their
     inputs rounded as TF32 rounds them, while ``torch.backends.cudnn.allow_tf32`` is on, as on a GPU:
     the engine's ``precision.full_precision()`` turns it off, and then nothing is rounded. With
     ``emulate`` false, the same convolution code without rounding (the comparison's other side)."""
     import torch
     import torch.nn.functional as F
 
-    from rendering.engine import backprop
+    from painter import backprop
 
     def round_(t: Any) -> Any:
         return to_tf32(t) if emulate and torch.backends.cudnn.allow_tf32 else t
@@ -100,16 +99,16 @@ def rounding(emulate: bool = True) -> Iterator[None]:
 
 @contextmanager
 def exact_start(count: int) -> Iterator[None]:
-    """The engine's exact start (rendering.engine.graphs.ExactStart), which applies on a GPU only,
+    """The engine's exact start (painter.graphs.ExactStart), which applies on a GPU only,
     turned on for this CPU run: its first ``count`` evaluations per pass under full_precision()."""
-    from rendering.engine import graphs
+    from painter import graphs, transfer
 
-    saved = graphs.exact_start
-    graphs.exact_start = lambda device: count
+    saved = transfer.pass_evaluation
+    transfer.pass_evaluation = lambda evaluate, device, *, exact_start: graphs.ExactStart(evaluate, count)
     try:
         yield
     finally:
-        graphs.exact_start = saved
+        transfer.pass_evaluation = saved
 
 
 def main() -> None:
@@ -124,11 +123,10 @@ def main() -> None:
     import torch
     from schedule_bench import PAIRS, SHARED
 
-    from rendering.engine import load_image, recipe_preset
-    from rendering.engine.lbfgs import guard_from_env
-    from rendering.engine.pipeline import feature_network
-    from rendering.engine.transfer import run_pass
-    from rendering.engine.vgg import default_source
+    from painter import load_image, recipe_preset
+    from painter.pipeline import feature_network
+    from painter.transfer import run_pass
+    from painter.vgg import default_source
 
     content_name, style_name = PAIRS[args.pair]
     photo = load_image(SHARED / "content" / content_name)
@@ -166,9 +164,8 @@ def main() -> None:
             "pair": [content_name, style_name],
             "size": second.size,
             "iterations": args.iterations,
-            "lbfgs": os.environ.get("PICMATIX_LBFGS") or "torch",
-            # compact L-BFGS's guard (none in torch's): 2 unless the environment says otherwise
-            "guard": guard_from_env() if (os.environ.get("PICMATIX_LBFGS") or "torch") == "compact" else None,
+            "lbfgs": second.lbfgs_kind,
+            "guard": second.lbfgs_guard,
             "losses": [round(v) for v in losses],
             "final_loss": outcome.loss,
             "doubled_at": jumps,

@@ -87,7 +87,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     warm: dict[str, Any] | None = None
     imported = False
     if args.config == "warm":
-        from rendering.engine import pipeline
+        from painter import pipeline
 
         warm = pipeline.warm_up(device="cpu")
         imported = True
@@ -96,13 +96,13 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         timers.reset()
         started = time.perf_counter()
         if not imported:
-            from rendering.engine import pipeline, transfer, vgg  # the first job pays for torch
+            from painter import pipeline, transfer, vgg  # the first job pays for torch
 
             timers.add("import", time.perf_counter() - started)
             _instrument(timers, pipeline, transfer, vgg)
             imported = True
         elif not jobs:
-            from rendering.engine import pipeline, transfer, vgg
+            from painter import pipeline, transfer, vgg
 
             _instrument(timers, pipeline, transfer, vgg)
         jobs.append(_job(args, timers, started, photo))
@@ -130,9 +130,9 @@ def _instrument(timers: Timers, pipeline: Any, transfer: Any, vgg: Any) -> None:
 
 
 def _job(args: argparse.Namespace, timers: Timers, started: float, photo: Path) -> dict[str, Any]:
-    from rendering.engine import pipeline
-    from rendering.engine.images import load_image
-    from rendering.engine.recipe import recipe_preset
+    from painter import pipeline
+    from painter.images import load_image
+    from painter.recipe import recipe_preset
 
     if args.config == "before" and hasattr(pipeline, "clear_network_cache"):
         pipeline.clear_network_cache()
@@ -163,7 +163,7 @@ def _job(args: argparse.Namespace, timers: Timers, started: float, photo: Path) 
     parts["other"] = total - sum(parts.values())
     stats: dict[str, Any] = {}
     try:
-        from rendering.engine.targets_cache import style_target_cache
+        from painter.targets_cache import style_target_cache
 
         cache = style_target_cache().stats()
         stats = {"cache_hits": cache.hits, "cache_misses": cache.misses, "cache_bytes": cache.bytes}
@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument(
         "--configs", nargs="+", default=["before", "after", "warm"], choices=("before", "after", "warm")
     )
-    parser.add_argument("--engine-root", help="import rendering.engine from this checkout instead")
+    parser.add_argument("--engine-root", help="import painter from this checkout instead")
     parser.add_argument("--child", choices=CONFIGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -198,7 +198,7 @@ def main() -> None:
             command = [sys.executable, __file__, "--child", config]
             if args.engine_root:
                 command += ["--engine-root", args.engine_root]
-            # OMP_WAIT_POLICY as rendering.engine sets it, in case torch is imported first.
+            # OMP_WAIT_POLICY as painter sets it, in case torch is imported first.
             env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
             out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
             result = json.loads(out.strip().splitlines()[-1])

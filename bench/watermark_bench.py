@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from rendering.engine.images import resize_longest  # noqa: E402
-from rendering.engine.pipeline import PREVIEW_SIDE  # noqa: E402
-from rendering.engine.recipe import Watermark  # noqa: E402
-from rendering.engine.watermark import apply_watermark  # noqa: E402
+from painter.images import resize_longest  # noqa: E402
+from painter.pipeline import PREVIEW_SIDE  # noqa: E402
+from painter.recipe import Watermark  # noqa: E402
+from painter.watermark import apply_watermark  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "images"
 IMAGES = [

@@ -102,3 +102,35 @@ def email_refusal_code(exc: BaseException) -> int | None:
     if isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600:
         return exc.smtp_code
     return None
+
+
+# The Celery options of a task that sends an email: a failure a later try may cure (a refusal for
+# now, a lost connection, a timeout) is tried again after 30 s, 60 s, 120 s ... (at most an hour
+# apart, with jitter), 12 times: about half a day of a mail server's trouble.
+MAIL_RETRY_BACKOFF_S = 30
+MAIL_RETRY_BACKOFF_MAX_S = 3600
+MAIL_MAX_RETRIES = 12
+MAIL_TASK_RETRY: dict[str, Any] = {
+    "autoretry_for": MAIL_ERRORS,
+    "retry_backoff": MAIL_RETRY_BACKOFF_S,
+    "retry_backoff_max": MAIL_RETRY_BACKOFF_MAX_S,
+    "retry_jitter": True,
+    "max_retries": MAIL_MAX_RETRIES,
+}
+
+
+def email_deliver(rendered: RenderedEmail, *, to: str) -> int | None:
+    """Send one email: None once the server took it, else the SMTP code with which the server refused
+    the message or its recipient for good (another try would get the same answer).
+
+    The one place a mail failure is classified (``email_refusal_code``). A failure a later try may
+    cure is raised, for the sending task to retry (``MAIL_TASK_RETRY``); anything else is a bug.
+    """
+    try:
+        email_send(rendered, to=to)
+    except MAIL_ERRORS as exc:
+        code = email_refusal_code(exc)
+        if code is None:
+            raise
+        return code
+    return None

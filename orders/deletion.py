@@ -49,7 +49,13 @@ def order_customer_data_delete(*, order_id: int, actor: str) -> list[str]:
         gallery = order_files_forget(order_id=order_id)
         status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
         Order.objects.filter(pk=order_id).update(
-            email="", content_image="", gallery_consent=False, status=status, data_deleted_at=now, updated_at=now
+            email="",
+            mailbox="",
+            content_image="",
+            gallery_consent=False,
+            status=status,
+            data_deleted_at=now,
+            updated_at=now,
         )
         order_event(order=order_id, kind=OrderEvent.Kind.DATA_DELETED, actor=actor, files=len(names) + len(gallery))
         transaction.on_commit(partial(_delete_files, names, order_id))

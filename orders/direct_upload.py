@@ -97,12 +97,17 @@ def direct_upload_human(token: str) -> bool:
         return False
 
 
+def _spend(key: str) -> bool:
+    """Mark the key's token used; False if it already was."""
+    # One use per key: a presigned POST can be used again until it expires, and a token that
+    # stands for a passed captcha must not stand for a second order.
+    return bool(cache.add(f"picmatix:direct-upload-taken:{key}", 1, TOKEN_MAX_AGE))
+
+
 def direct_upload_take(*, token: str, max_bytes: int, max_pixels: int) -> CleanPhoto:
     """Fetch the uploaded object, check it like a form upload, and delete it whatever the verdict."""
     key = direct_upload_key(token)
-    # One order per key: a presigned POST can be used again until it expires, and a token that
-    # stands for a passed captcha must not stand for a second order.
-    if not cache.add(f"picmatix:direct-upload-taken:{key}", 1, TOKEN_MAX_AGE):
+    if not _spend(key):
         raise ValidationError(_("Your photo did not arrive. Please choose it again."), code="upload_missing")
     client, bucket = _s3()
     try:
@@ -123,10 +128,11 @@ def direct_upload_take(*, token: str, max_bytes: int, max_pixels: int) -> CleanP
 
 
 def direct_upload_discard(token: str) -> None:
-    """Delete the object a form's token names, unread (a refused order keeps nothing)."""
+    """Spend the token and delete the object it names, unread (a refused order keeps nothing)."""
     try:
         key = direct_upload_key(token)
     except ValidationError:
         return
+    _spend(key)
     client, bucket = _s3()
     client.delete_object(Bucket=bucket, Key=key)

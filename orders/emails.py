@@ -1,4 +1,5 @@
-"""The order's own emails (the preview, the render failure), built on core/mail.py."""
+"""The order's own emails (the preview, the render failure), built on core/mail.py, and sending any
+email to an order's customer (payments sends the HD email through it too)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image, UnidentifiedImageError
 
-from core.mail import InlineImage, RenderedEmail, email_render
-from orders.models import Order
+from core.mail import InlineImage, RenderedEmail, email_deliver, email_render
+from orders.events import order_event
+from orders.models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +79,23 @@ def render_failed_email(order: Order) -> RenderedEmail:
     with translation.override(order.language):
         context = {"order": order, "style_name": order.style.name, "order_url": order_absolute_url(order)}
     return email_render("render-failed", language=order.language, context=context)
+
+
+def order_email_deliver(order: Order, *, email: str, rendered: RenderedEmail) -> bool:
+    """Send ``rendered`` to the order's customer; True once the server took it.
+
+    A refusal for good (the recipient or the message) is recorded on the order and logged, never
+    retried; a failure a later try may cure is raised for the task to retry (core.mail.MAIL_TASK_RETRY).
+    """
+    code = email_deliver(rendered, to=order.email)
+    if code is None:
+        return True
+    order_event(order=order, kind=OrderEvent.Kind.EMAIL_REFUSED, actor="system", email=email, code=code)
+    logger.warning(
+        "order %s: the mail server refused the %s email for good (SMTP %s); not retried",
+        order.pk,
+        email,
+        code,
+        extra={"order_id": order.pk},
+    )
+    return False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -56,8 +57,13 @@ class OrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not settings.DIRECT_UPLOAD:
             del self.fields["upload"]
-        # A direct upload passed the captcha when its policy was handed out (orders/views.py).
-        direct_human = settings.DIRECT_UPLOAD and direct_upload_human(str(self.data.get("upload") or ""))
+        # A direct upload passed the captcha when its policy was handed out (orders/views.py). A
+        # request that also carries a photo is a plain upload: its token stands for nothing.
+        direct_human = (
+            settings.DIRECT_UPLOAD
+            and not self.files.get("photo")
+            and direct_upload_human(str(self.data.get("upload") or ""))
+        )
         if settings.RECAPTCHA_MODE != "off" and not direct_human:
             from core.captcha import CaptchaField
 
@@ -77,6 +83,12 @@ class OrderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if self.files.get("photo") and cleaned.get("upload"):
+            # A token sent beside a photo is spent unused, so that it cannot buy a captcha-free
+            # order later.
+            direct_upload_discard(cleaned["upload"])
+            self._forget_upload()
+            cleaned["upload"] = ""
         style = cleaned.get("style")
         if cleaned.get("keep_colours") and style is not None and not style.allow_original_colours:
             # The page offers the option only with styles that allow it; a stale page or a crafted
@@ -107,16 +119,20 @@ class OrderForm(forms.Form):
         retry_at = order_email_retry_at(email=cleaned["email"], per_day=settings.ORDERS_PER_EMAIL_PER_DAY)
         if retry_at is None:
             return False
+        self.refuse_for_the_day(retry_at)
+        return True
+
+    def refuse_for_the_day(self, retry_at: datetime) -> None:
+        """The address's mailbox reached its daily limit: say when it may order again."""
         message = _(
             "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s."
         ) % {"limit": settings.ORDERS_PER_EMAIL_PER_DAY, "wait": timeuntil(retry_at)}
-        token = cleaned.get("upload")
+        token = (self.cleaned_data if hasattr(self, "cleaned_data") else {}).get("upload")
         self.add_error("email", ValidationError(message, code="orders_per_day"))
         if token:
             # Refused before it is fetched: the photo in S3 is deleted unread, nothing is kept.
             direct_upload_discard(token)
             self._forget_upload()
-        return True
 
     def _forget_upload(self) -> None:
         """The uploaded object is gone: the page must not offer it again, and the next photo needs

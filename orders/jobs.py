@@ -67,23 +67,6 @@ def render_job_claim(*, job_id: int, worker: str) -> RenderJob | None:
     return job
 
 
-def render_jobs_waiting(*, like: RenderJob, limit: int) -> list[RenderJob]:
-    """Up to ``limit`` other jobs queued (their message sent) with the same recipe as ``like``, oldest
-    first: the jobs a GPU worker may claim to paint beside it in one batch (rendering.services). Only
-    a claim takes one: this reads, and another worker may claim any of them first."""
-    return list(
-        RenderJob.objects.filter(
-            status=RenderJob.Status.QUEUED,
-            enqueued_at__isnull=False,
-            attempts__lt=settings.RENDER_MAX_ATTEMPTS,
-            recipe=like.recipe,
-        )
-        .exclude(pk=like.pk)
-        .select_related("order")
-        .order_by("enqueued_at", "pk")[:limit]
-    )
-
-
 def render_job_heartbeat(*, job_id: int, worker: str, progress: dict[str, Any] | None = None) -> bool:
     """Renew the lease (and publish progress). False means the job is no longer ours: stop."""
     now = timezone.now()

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import models
 from django.db.models import F
-from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from orders.mailbox import mailbox_of
 from styles.models import Style
 
 
@@ -28,6 +29,8 @@ class Order(models.Model):
 
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_order_token, editable=False)
     email = models.EmailField(_("email"))
+    # The address's mailbox (orders/mailbox.py), for the daily limit of orders per address.
+    mailbox = models.CharField(_("mailbox"), max_length=254, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=8, default="en")
     country = models.CharField(_("country"), max_length=2, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
@@ -49,7 +52,7 @@ class Order(models.Model):
     class Meta:
         ordering = ("-created_at",)
         # The daily limit of new orders per address (orders/selectors.py) reads this, newest first.
-        indexes = [models.Index(Upper("email"), F("created_at").desc(), name="orders_order_email_day")]
+        indexes = [models.Index("mailbox", F("created_at").desc(), name="orders_order_mailbox_day")]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         # Staff actions on orders, each granted on its own (superusers have them all).
@@ -62,7 +65,15 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.email}"
+        # No email address: this text lands in logs, error reports and the admin's history.
+        return f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Derived from the email on every save, so that no way of writing an order can skip it.
+        self.mailbox = mailbox_of(self.email) if self.email else ""
+        if kwargs.get("update_fields") is not None and "email" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "mailbox"}
+        super().save(*args, **kwargs)
 
     @property
     def current_job(self) -> RenderJob | None:

@@ -12,7 +12,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
-from orders.models import RenderJob
+from orders.models import Order, RenderJob
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +90,11 @@ def render_job_hd_size(job: RenderJob) -> tuple[int, int] | None:
     except (OSError, UnidentifiedImageError) as error:
         logger.warning("job %s: HD size unknown: %s", job.pk, error)
         return None
+
+
+def order_hd_size_text(order: Order, *, language: str) -> str:
+    """The print size of the order's HD file in `language`, for the buy page and the HD email; "" while
+    there is none."""
+    job = order.current_job
+    size = render_job_hd_size(job) if job is not None else None
+    return print_size_text(width=size[0], height=size[1], language=language) if size else ""

@@ -1,17 +1,45 @@
 from __future__ import annotations
 
+import functools
+import json
 import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, Min, OuterRef, Q, Value
-from django.db.models.functions import TruncDate, Upper
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Order, RenderJob
+from orders.mailbox import mailbox_of
+from orders.models import Order, OrderEvent, RenderJob
+from styles.models import StyleTrial
+from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
+
+# What the render workers have to do, as one number: render jobs and staff test renders (they share
+# the render queue) that wait or are being painted. A running one counts, because its message was
+# acknowledged when it started: a scaler reading the broker's list would stop a busy worker.
+# KEDA's PostgreSQL trigger runs this same text (deploy/k8s renders it into the ScaledObject), so
+# it is plain SQL on the tables and columns of orders.RenderJob and styles.StyleTrial.
+RENDER_DEMAND_SQL = (
+    "SELECT"
+    " (SELECT COUNT(*) FROM orders_renderjob WHERE status IN ('queued', 'running'))"
+    " + (SELECT COUNT(*) FROM styles_styletrial WHERE status IN ('queued', 'running'))"
+    " AS render_demand"
+)
+
+
+def render_demand() -> int:
+    """Render jobs and test renders queued or running, counted by RENDER_DEMAND_SQL itself."""
+    with connection.cursor() as cursor:
+        cursor.execute(RENDER_DEMAND_SQL)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def order_progress(order: Order) -> dict[str, Any]:
@@ -49,7 +77,7 @@ def order_progress(order: Order) -> dict[str, Any]:
     return data
 
 
-# The engine's PREVIEW_SIDE (rendering/engine/pipeline.py); the web tier does not import the engine.
+# The engine's PREVIEW_SIDE (painter/pipeline.py); the web tier does not import the engine.
 PREVIEW_SIDE = 1024
 
 
@@ -63,27 +91,137 @@ def _preview_size(order: Order, job: RenderJob) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _queue_counts(model: type[RenderJob] | type[StyleTrial], *, now: datetime) -> dict[str, int]:
+    """Queued and running rows of the render job or test render table, and its failures of the last
+    24 hours, in one query."""
+    counts: dict[str, int] = model.objects.aggregate(
+        queued=Count("id", filter=Q(status=model.Status.QUEUED)),
+        running=Count("id", filter=Q(status=model.Status.RUNNING)),
+        failed_last_24h=Count("id", filter=Q(status=model.Status.FAILED, finished_at__gte=now - timedelta(hours=24))),
+    )
+    return counts
+
+
+def _oldest_queued(now: datetime) -> float:
+    """Seconds the longest-waiting render job or test render has waited since it was placed."""
+    oldest = [
+        model.objects.filter(status=model.Status.QUEUED).aggregate(oldest=Min("created_at"))["oldest"]
+        for model in (RenderJob, StyleTrial)
+    ]
+    placed = [moment for moment in oldest if moment is not None]
+    return round((now - min(placed)).total_seconds(), 1) if placed else 0.0
+
+
 def queue_metrics(*, now: datetime | None = None, sample: int = 200) -> dict[str, Any]:
-    """Numbers an autoscaler needs: how much work waits, since when, and how long a render takes."""
+    """Numbers an autoscaler needs: how much work waits, since when, and how long a render takes.
+
+    `queued` and `running` count customers' render jobs and staff's test renders, which share the
+    render queue and its workers; `demand` is their sum, the number RENDER_DEMAND_SQL gives KEDA.
+    Render times and failures are customers' jobs only (a test render paints small samples).
+    """
     now = now or timezone.now()
-    queued = RenderJob.objects.filter(status=RenderJob.Status.QUEUED)
-    oldest = queued.aggregate(oldest=Min("created_at"))["oldest"]
+    jobs, trials = _queue_counts(RenderJob, now=now), _queue_counts(StyleTrial, now=now)
     recent = RenderJob.objects.filter(status=RenderJob.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
     spans = recent.order_by("-finished_at").values_list("started_at", "finished_at")[:sample]
     durations = sorted((finished - started).total_seconds() for started, finished in spans if started and finished)
+    queued, running = jobs["queued"] + trials["queued"], jobs["running"] + trials["running"]
     return {
-        "queued": queued.count(),
-        "oldest_queued_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
-        "running": RenderJob.objects.filter(status=RenderJob.Status.RUNNING).count(),
+        "queued": queued,
+        "running": running,
+        "demand": queued + running,
+        "render_jobs": jobs,
+        "test_renders": trials,
+        "oldest_queued_age_seconds": _oldest_queued(now),
         "median_render_seconds": round(statistics.median(durations), 1) if durations else None,
-        "p95_render_seconds": round(durations[min(len(durations) - 1, int(0.95 * len(durations)))], 1)
-        if durations
-        else None,
-        "failed_last_24h": RenderJob.objects.filter(
-            status=RenderJob.Status.FAILED, finished_at__gte=now - timedelta(hours=24)
-        ).count(),
+        "p95_render_seconds": _quantile(durations, 0.95),
+        "failed_last_24h": jobs["failed_last_24h"],
         "measured_at": now.isoformat(),
     }
+
+
+def _quantile(ordered: list[float], q: float) -> float | None:
+    """The sample at quantile `q` of an ascending list (nearest rank, as the dashboard has always shown)."""
+    if not ordered:
+        return None
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def render_seconds_recent(*, sample: int = 200) -> dict[tuple[str, str], list[float]]:
+    """How long the last `sample` finished render jobs took (claim to stored painting, in seconds),
+    grouped by recipe (a preset's name, or "custom") and by the device the worker painted on."""
+    rows = (
+        RenderJob.objects.filter(status=RenderJob.Status.DONE, started_at__isnull=False, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at", "recipe", "stats")[:sample]
+    )
+    names: dict[str, str] = {}
+    grouped: dict[tuple[str, str], list[float]] = {}
+    for started, finished, recipe, stats in rows:
+        if started is None or finished is None:  # excluded by the filter; narrows the types
+            continue
+        key = json.dumps(recipe, sort_keys=True)
+        if key not in names:
+            names[key] = _recipe_name(recipe)
+        device = str((stats or {}).get("device") or "unknown") if isinstance(stats, dict) else "unknown"
+        grouped.setdefault((names[key], device), []).append((finished - started).total_seconds())
+    return {group: sorted(seconds) for group, seconds in grouped.items()}
+
+
+@functools.cache
+def _presets_by_recipe() -> dict[str, str]:
+    return {_recipe_key(recipe_preset_dict(name)): name for name in recipe_preset_names()}
+
+
+def _recipe_key(data: dict[str, Any]) -> str:
+    """A recipe in canonical form, its passes' "keep the photo's colours" switch left out: an order that
+    keeps its colours is painted with its style's preset all the same."""
+    passes = [dict(spec, original_colors=False) for spec in data.get("passes", [])]
+    return json.dumps({**data, "passes": passes}, sort_keys=True)
+
+
+def _recipe_name(recipe: Any) -> str:
+    try:
+        canonical = recipe_validate(recipe)
+    except ValidationError:
+        return "custom"
+    return _presets_by_recipe().get(_recipe_key(canonical), "custom")
+
+
+def emails_due() -> dict[str, dict[str, int]]:
+    """Preview and HD emails owed to customers and not sent, from what the order row records.
+
+    Due: a preview email for an order with a painted preview and no `preview_email_sent_at`; an HD
+    email for a paid (not refunded) order with no `hd_email_sent_at`. An address the mail server
+    refused for good is counted apart (`refused`): no retry will send it, staff must act. Orders
+    whose customer's data was deleted owe nothing.
+    """
+    live = Order.objects.exclude(email="").filter(data_deleted_at__isnull=True)
+    owed = {
+        "preview": live.filter(_has_preview(), preview_email_sent_at__isnull=True),
+        "hd": live.filter(status=Order.Status.PAID, hd_email_sent_at__isnull=True),
+    }
+    counts: dict[str, dict[str, int]] = {}
+    for email, orders in owed.items():
+        refused = Exists(
+            OrderEvent.objects.filter(order=OuterRef("pk"), kind=OrderEvent.Kind.EMAIL_REFUSED, data__email=email)
+        )
+        counts[email] = {"due": orders.exclude(refused).count(), "refused": orders.filter(refused).count()}
+    return counts
+
+
+def render_worker_heartbeats() -> dict[str, datetime]:
+    """The last heartbeat of each worker now painting a render job or a test render, by worker name."""
+    beats: dict[str, datetime] = {}
+    for model in (RenderJob, StyleTrial):
+        rows = (
+            model.objects.filter(status=model.Status.RUNNING, heartbeat_at__isnull=False)
+            .values("worker")
+            .annotate(last=Max("heartbeat_at"))
+        )
+        for row in rows:
+            worker, last = row["worker"] or "?", row["last"]
+            beats[worker] = max(last, beats.get(worker, last))
+    return beats
 
 
 def _has_preview() -> Exists:
@@ -147,19 +285,24 @@ def render_failures(*, days: int = 7, now: datetime | None = None, limit: int = 
 
 
 def order_email_retry_at(*, email: str, per_day: int, now: datetime | None = None) -> datetime | None:
-    """None while `email` may place another order; otherwise when it may (its limit of `per_day`
-    orders in 24 hours is reached, and the oldest of them must leave the window first)."""
+    """None while `email`'s mailbox may place another order; otherwise when it may (its limit of
+    `per_day` orders in 24 hours is reached, and the oldest of them must leave the window first).
+    Spellings of one mailbox count together (orders/mailbox.py)."""
     if per_day <= 0:
         return None
     now = now or timezone.now()
-    # UPPER on both sides in SQL, as the index orders_order_email_day is built: Python's and the
-    # database's case rules differ outside ASCII. At most `per_day` rows are read.
+    # At most `per_day` rows are read, from the index orders_order_mailbox_day.
     recent = list(
-        Order.objects.alias(email_upper=Upper("email"))
-        .filter(email_upper=Upper(Value(email)), created_at__gt=now - timedelta(days=1))
+        Order.objects.filter(mailbox=mailbox_of(email), created_at__gt=now - timedelta(days=1))
         .order_by("-created_at")
         .values_list("created_at", flat=True)[:per_day]
     )
     if len(recent) < per_day:
         return None
     return recent[-1] + timedelta(days=1)
+
+
+def order_by_token_or_404(token: str) -> Order:
+    """The order whose private token this is, with its style (every page of an order names it); the
+    token is the only key to a customer's pages, so any other is a 404."""
+    return get_object_or_404(Order.objects.select_related("style"), token=token)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.core.mail import mail_admins
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders import enqueue
+from orders.emails import order_email_deliver, preview_email, render_failed_email
 from orders.events import order_event
 from orders.images import CleanPhoto
+from orders.mailbox import mailbox_of
 from orders.models import Order, OrderEvent, RenderJob
+from orders.selectors import order_email_retry_at
 from styles.models import Style
 from styles.recipes import recipe_with_photo_colours
 
@@ -30,6 +36,24 @@ def order_recipe(order: Order) -> dict[str, Any]:
     return recipe_with_photo_colours(recipe) if order.keep_colours else recipe
 
 
+class OrdersPerDayReached(Exception):
+    """The address's mailbox has placed its orders for the day; it may order again at `retry_at`."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(f"the daily limit of orders is reached until {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+def _mailbox_lock(mailbox: str) -> None:
+    """Hold the mailbox until the transaction ends, so that two orders from it are counted one after
+    the other. SQLite needs none: its transactions here begin IMMEDIATE, one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(mailbox.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def order_create(
     *,
     email: str,
@@ -40,8 +64,13 @@ def order_create(
     currency: str = "",
     gallery_consent: bool = False,
     keep_colours: bool = False,
+    per_day: int = 0,
 ) -> Order:
-    """Store the cleaned photo, write the order and its render job, and queue the render."""
+    """Store the cleaned photo, write the order and its render job, and queue the render.
+
+    With `per_day`, raises OrdersPerDayReached when the address's mailbox already placed that many
+    orders in the last 24 hours, counted under a lock so that parallel requests cannot all pass.
+    """
     if keep_colours and not style.allow_original_colours:
         raise ValidationError(_("This style does not offer keeping your photo's colours."), code="colours_not_offered")
     # The upload is written before the transaction (slow I/O stays out of it) and removed again if
@@ -49,6 +78,11 @@ def order_create(
     name = default_storage.save(f"uploads/{secrets.token_hex(16)}.{photo.extension}", ContentFile(photo.data))
     try:
         with transaction.atomic():
+            if per_day > 0:
+                _mailbox_lock(mailbox_of(email))
+                retry_at = order_email_retry_at(email=email, per_day=per_day)
+                if retry_at is not None:
+                    raise OrdersPerDayReached(retry_at)
             order = Order.objects.create(
                 email=email,
                 style=style,
@@ -84,3 +118,32 @@ def order_mark_preview_email_sent(*, order_id: int, resend: bool = False) -> boo
     if changed:
         order_event(order=order_id, kind=OrderEvent.Kind.PREVIEW_EMAIL_SENT, actor="system")
     return changed == 1
+
+
+def order_preview_email_deliver(*, order_id: int, resend: bool = False) -> bool:
+    """Send the preview email once (again when staff resend it) and record it; False if nothing went out."""
+    order = Order.objects.select_related("style").filter(pk=order_id).first()
+    if order is None or not order.email or (order.preview_email_sent_at is not None and not resend):
+        return False  # gone, anonymised at the customer's request, or already sent
+    if not order_email_deliver(order, email="preview", rendered=preview_email(order)):
+        return False
+    order_mark_preview_email_sent(order_id=order_id, resend=resend)
+    logger.info("order %s: preview email sent", order_id, extra={"order_id": order_id})
+    return True
+
+
+def order_failure_notices_send(*, order_id: int, first_try: bool) -> None:
+    """Tell staff, and tell the customer honestly, that an order could not be painted."""
+    order = Order.objects.select_related("style").filter(pk=order_id).first()
+    if order is None or not order.email or order.events.filter(kind=OrderEvent.Kind.FAILURE_EMAIL_SENT).exists():
+        return
+    job = order.current_job
+    if first_try:  # staff hear once, not once per try of the customer's email
+        mail_admins(
+            f"Render failed: order {order.pk}",
+            f"Order {order.pk} ({order.email}, style {order.style.slug}) failed after "
+            f"{job.attempts if job else 0} attempts.\nLast error: {job.error if job else '-'}\n",
+            fail_silently=True,
+        )
+    if order_email_deliver(order, email="render_failed", rendered=render_failed_email(order)):
+        order_event(order=order, kind=OrderEvent.Kind.FAILURE_EMAIL_SENT, actor="system")

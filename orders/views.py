@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -14,8 +14,8 @@ from core.captcha import captcha_passed
 from core.clientip import client_ip
 from core.files import private_file_response
 from orders.direct_upload import direct_upload_policy
-from orders.models import Order, RenderJob
-from orders.selectors import order_progress, queue_metrics
+from orders.models import RenderJob
+from orders.selectors import order_by_token_or_404, order_progress, queue_metrics
 
 
 @require_POST
@@ -38,34 +38,30 @@ def upload_policy(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _order(token: str) -> Order:
-    return get_object_or_404(Order.objects.select_related("style"), token=token)
-
-
 # Pages that carry an order's token (in their URL, links and forms) stay out of every cache: a shared
 # computer's browser or a proxy must not hand them to the next person.
 @never_cache
 def detail(request: HttpRequest, token: str) -> HttpResponse:
-    order = _order(token)
+    order = order_by_token_or_404(token)
     context = {"order": order, "progress": order_progress(order), "retention_paid_days": settings.RETENTION_PAID_DAYS}
     return render(request, "orders/detail.html", context)
 
 
 @never_cache
 def progress(request: HttpRequest, token: str) -> JsonResponse:
-    return JsonResponse(order_progress(_order(token)))
+    return JsonResponse(order_progress(order_by_token_or_404(token)))
 
 
 @never_cache
 def progress_image(request: HttpRequest, token: str) -> HttpResponseBase:
-    job = _order(token).current_job
+    job = order_by_token_or_404(token).current_job
     if job is None or job.status != RenderJob.Status.RUNNING:
         raise Http404
     return private_file_response(job.progress_image.name, "image/jpeg")
 
 
 def preview_image(request: HttpRequest, token: str) -> HttpResponseBase:
-    job = _order(token).current_job
+    job = order_by_token_or_404(token).current_job
     if job is None or job.status != RenderJob.Status.DONE:
         raise Http404
     return private_file_response(job.preview.name, "image/jpeg")
@@ -73,7 +69,7 @@ def preview_image(request: HttpRequest, token: str) -> HttpResponseBase:
 
 def photo_image(request: HttpRequest, token: str) -> HttpResponseBase:
     """The customer's photo, for the comparison on their order page: the token is the only key."""
-    order = _order(token)
+    order = order_by_token_or_404(token)
     if order.data_deleted_at or not order.content_image:
         raise Http404
     return private_file_response(order.content_image.name, "image/jpeg")

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage, Info, register
 from django.utils.translation import gettext as _
 
 from core.checks import OPERATOR
+from payments.providers import payment_provider
 
 
 @register(OPERATOR)
 def payments_configured(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if settings.PAYMENTS_ENABLED:
+    provider = payment_provider()
+    if provider is not None and provider.describe().moves_money:
         return []
-    if settings.PAYMENTS_DEMO:
+    if provider is not None:
         return [
             Info(
                 _("Payments are in demonstration mode: customers pay with test cards and no money moves."),

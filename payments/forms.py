@@ -69,7 +69,7 @@ class PurchaseForm(forms.Form):
 
 class DemoCardForm(forms.Form):
     """The card of a demonstration payment (PICMATIX_PAYMENTS=demo): checked as Stripe's form checks
-    it, then forgotten. Which numbers pay and which are declined is payments/demo.py's business."""
+    it, then forgotten. Which numbers pay and which are declined is payments/providers/demo.py's business."""
 
     card_number = forms.CharField(label=_("Card number"), max_length=30)
     expiry = forms.CharField(label=_("Expiry (MM / YY)"), max_length=9)

@@ -61,7 +61,7 @@ class Payment(models.Model):
 
     An order can have several (a customer changes the amount, or pays in two tabs); the order's own
     status says whether it has been paid and delivered. A demonstration payment (PICMATIX_PAYMENTS=demo,
-    payments/demo.py) is a row like the others with provider "demo": no money moved, and revenue
+    payments/providers/demo.py) is a row like the others with provider "demo": no money moved, and revenue
     figures leave it out.
     """
 

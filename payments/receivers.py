@@ -12,7 +12,7 @@ from typing import Any
 from djstripe.event_handlers import djstripe_receiver
 from djstripe.models import Event
 
-from payments.services import payment_sync_later
+from payments.providers.stripe import payment_sync_later
 
 
 @djstripe_receiver(["payment_intent.succeeded", "payment_intent.payment_failed"])

@@ -12,6 +12,7 @@ from orders.models import Order
 from payments.geo import Locality, locality_for_request
 from payments.models import Payment, Price
 from payments.money import amount_step
+from payments.providers import providers_moving_money
 
 
 def offered_currencies() -> set[str]:
@@ -37,7 +38,7 @@ def revenue_per_currency(*, since: datetime | None = None) -> list[dict[str, Any
     """Money received per currency (Decimal, never mixed across currencies): gross, refunded, net.
     Demonstration payments moved no money and are left out."""
     payments = Payment.objects.filter(
-        status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED], provider=Payment.Provider.STRIPE
+        status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED], provider__in=providers_moving_money()
     )
     if since is not None:
         payments = payments.filter(created_at__gte=since)

@@ -1,59 +1,37 @@
-"""Payments: start a PaymentIntent, reconcile it with Stripe, mark the order paid, deliver the HD file.
+"""Payments, whoever the provider (payments/providers/): apply what the provider reports to our rows,
+mark the order paid, deliver the HD file.
 
-A webhook, the recovery task and a staff re-check all end in `payment_intent_sync`, which asks
-Stripe for the PaymentIntent as it is now and moves our rows forward with guarded UPDATEs. The
-event that triggered it only says "look again": a duplicate, late or out-of-order event re-reads
-the same truth and finds nothing left to change. Only the preview_ready -> paid UPDATE of the
-order queues the HD email, so an order is delivered at most once whatever arrives how often.
+Every provider reports a payment as the PaymentIntent Stripe would return, and `payment_apply`
+moves our rows forward with guarded UPDATEs: applying the same report twice changes nothing. Only
+the preview_ready -> paid UPDATE of the order queues the HD email, so an order is delivered at most
+once whatever arrives how often.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from core.tasks import task_send
+from orders.emails import order_email_deliver
 from orders.events import order_event
 from orders.models import Order, OrderEvent, RenderJob
 from payments import stripe_api
+from payments.emails import hd_email
 from payments.models import Payment
 from payments.money import MoneyError, from_minor, to_minor
 
 logger = logging.getLogger(__name__)
 
-# The local id of the webhook endpoint configured from STRIPE_WEBHOOK_SECRET (dj-stripe keeps one
-# row per endpoint; this one is never synced from Stripe, so it needs no real Stripe id).
-WEBHOOK_ENDPOINT_ID = "we_picmatix_settings"
-WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"]
-
-
-class PaymentUnavailable(Exception):
-    """Stripe could not be reached or refused the request; the customer may try again later."""
-
-
-@dataclass(frozen=True)
-class PaymentStart:
-    payment: Payment
-    client_secret: str
-
 
 # By name: payments/tasks.py imports this module, never the reverse (core/tasks.py).
 def _enqueue_hd_email(order_id: int, resend: bool = False) -> None:
     task_send("payments.tasks.order_hd_email_send", order_id, resend)
-
-
-def _enqueue_sync(intent_id: str, actor: str) -> None:
-    task_send("payments.tasks.payment_intent_sync_task", intent_id, actor)
 
 
 def payment_idempotency_key(*, order: Order, amount: Decimal, currency: str) -> str:
@@ -62,47 +40,6 @@ def payment_idempotency_key(*, order: Order, amount: Decimal, currency: str) -> 
     # Stripe test account) from colliding on "order 1"; the token itself stays out of the header.
     digest = hashlib.sha256(order.token.encode()).hexdigest()[:16]
     return f"picmatix-order-{order.pk}-{digest}-{to_minor(amount, currency)}-{currency.lower()}"
-
-
-def payment_start(*, order: Order, amount: Decimal, currency: str) -> PaymentStart:
-    """Create (or find again) the PaymentIntent for this amount and record it. Call outside transactions."""
-    minor = to_minor(amount, currency)
-    try:
-        intent = stripe_api.payment_intent_create(
-            amount=minor,
-            currency=currency,
-            metadata={"order_token": order.token, "order_id": str(order.pk)},
-            description=f"picmatix order #{order.pk}",
-            idempotency_key=payment_idempotency_key(order=order, amount=amount, currency=currency),
-        )
-    except stripe_api.StripeError as error:
-        logger.error("order %s: PaymentIntent not created: %s", order.pk, error)
-        raise PaymentUnavailable(str(error)) from error
-    payment, created = Payment.objects.get_or_create(
-        stripe_id=intent.id,
-        defaults={"order": order, "amount": amount, "currency": currency, "livemode": intent.livemode},
-    )
-    if created:
-        order_event(
-            order=order,
-            kind=OrderEvent.Kind.PAYMENT_STARTED,
-            actor="customer",
-            payment=intent.id,
-            amount=str(amount),
-            currency=currency,
-        )
-    return PaymentStart(payment=payment, client_secret=intent.client_secret)
-
-
-def payment_sync_later(*, intent_id: str, actor: str) -> None:
-    """Queue a look at Stripe once the current transaction (a webhook's) has committed."""
-    transaction.on_commit(lambda: _enqueue_sync(intent_id, actor))
-
-
-def payment_intent_sync(*, intent_id: str, actor: str) -> Payment | None:
-    """Ask Stripe for the intent and apply what it says. Raises stripe_api.StripeError to retry."""
-    intent = stripe_api.payment_intent_retrieve(intent_id)
-    return payment_apply(intent=intent, actor=actor)
 
 
 def _mismatch(payment: Payment, intent: stripe_api.Intent) -> str:
@@ -261,36 +198,6 @@ def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
     return True
 
 
-def payments_due_for_check(*, now: datetime | None = None) -> list[str]:
-    """Intents still open after a while, within the window: their webhook may never come."""
-    now = now or timezone.now()
-    quiet = now - timedelta(seconds=settings.PAYMENTS_RECOVER_AFTER_SECONDS)
-    return list(
-        Payment.objects.filter(
-            provider=Payment.Provider.STRIPE,  # Stripe has never heard of a demonstration payment
-            status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
-            created_at__lt=quiet,
-            created_at__gte=now - timedelta(hours=settings.PAYMENTS_RECOVER_WINDOW_HOURS),
-        )
-        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=quiet))
-        .order_by("created_at")
-        .values_list("stripe_id", flat=True)[:200]
-    )
-
-
-def payments_recover() -> int:
-    """Ask Stripe about each payment due for a check; returns how many were looked at."""
-    checked = 0
-    for intent_id in payments_due_for_check():
-        try:
-            payment_intent_sync(intent_id=intent_id, actor="system:recovery")
-        except stripe_api.StripeError as error:
-            logger.warning("payment %s: Stripe not reachable for recovery: %s", intent_id, error)
-            continue
-        checked += 1
-    return checked
-
-
 def order_mark_hd_email_sent(*, order_id: int, resend: bool, actor: str) -> None:
     now = timezone.now()
     if resend:
@@ -300,6 +207,21 @@ def order_mark_hd_email_sent(*, order_id: int, resend: bool, actor: str) -> None
     ):
         return
     order_event(order=order_id, kind=OrderEvent.Kind.HD_EMAIL_SENT, actor=actor, resend=resend)
+
+
+def order_hd_email_deliver(*, order_id: int, resend: bool = False) -> bool:
+    """Send the HD download email once (again when asked to resend) and record it; False if nothing went out.
+    A mail failure a later try may cure is raised, for the task to retry."""
+    order = Order.objects.select_related("style").filter(pk=order_id).first()
+    if order is None or order.status != Order.Status.PAID or not order.email:
+        return False  # refunded meanwhile, never paid, or the customer's data deleted: no link goes out
+    if order.hd_email_sent_at is not None and not resend:
+        return False
+    if not order_email_deliver(order, email="hd", rendered=hd_email(order)):
+        return False
+    order_mark_hd_email_sent(order_id=order_id, resend=resend, actor="system")
+    logger.info("order %s: HD download email sent", order_id)
+    return True
 
 
 def order_hd_email_resend(*, order_id: int, actor: str) -> bool:
@@ -323,24 +245,3 @@ def order_hd_link_request(*, order: Order) -> str:
         active = order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING])
         return "remaking" if active.exists() else "gone"
     return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
-
-
-def stripe_webhook_endpoint_sync() -> str:
-    """Keep dj-stripe's endpoint row for our settings; returns the URL to register at Stripe ('' if off).
-
-    The URL holds a random UUID (dj-stripe's design: unguessable, so strangers cannot fill the
-    trigger table); it is chosen once and kept. The signing secret comes from STRIPE_WEBHOOK_SECRET.
-    """
-    from djstripe.models import WebhookEndpoint
-
-    if not settings.PAYMENTS_ENABLED:
-        return ""
-    endpoint, _created = WebhookEndpoint.objects.get_or_create(
-        id=WEBHOOK_ENDPOINT_ID,
-        defaults={"enabled_events": WEBHOOK_EVENTS, "status": "enabled", "url": "", "api_version": ""},
-    )
-    url = settings.SITE_URL + reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint.djstripe_uuid})
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        secret=settings.STRIPE_WEBHOOK_SECRET, livemode=settings.STRIPE_LIVE_MODE, url=url
-    )
-    return url

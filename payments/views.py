@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,22 +21,19 @@ from core.files import private_file_response
 from core.http import HttpResponseSeeOther
 from orders.jobs import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from orders.models import Order, RenderJob
-from orders.print_size import print_size_text, render_job_hd_size
-from orders.selectors import order_progress
-from payments.demo import demo_test_cards, payment_demo_charge
+from orders.print_size import order_hd_size_text
+from orders.selectors import order_by_token_or_404, order_progress
 from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
-from payments.models import Price
+from payments.models import Payment, Price
 from payments.money import minor_digits, money_format, to_minor
+from payments.providers import PAYMENTS_OFF, PaymentProvider, PaymentUnavailable, payment_provider
+from payments.providers.demo import demo_test_cards, payment_demo_charge
 from payments.selectors import payment_latest, price_for_order
-from payments.services import PaymentUnavailable, order_hd_link_request, payment_start
+from payments.services import order_hd_link_request
 
 # A re-render takes minutes on a GPU, longer on a CPU; the email says when it is back.
 REMAKING_RETRY_AFTER_SECONDS = 900
-
-
-def _order(token: str) -> Order:
-    return get_object_or_404(Order.objects.select_related("style"), token=token)
 
 
 def _language() -> str:
@@ -42,47 +43,52 @@ def _language() -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buy(request: HttpRequest, token: str) -> HttpResponse:
-    """The purchase page (GET) and, from its script, the PaymentIntent for the chosen amount (POST);
-    with PICMATIX_PAYMENTS=demo the page's plain form posts a demonstration payment instead."""
-    order = _order(token)
+    """The purchase page (GET) and what its form posts (POST): with Stripe, the script asks for the
+    PaymentIntent of the chosen amount; with the demonstration provider, the plain form pays."""
+    order = order_by_token_or_404(token)
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return HttpResponseRedirect(reverse("payments:thanks", kwargs={"token": token}))
     if order.status != Order.Status.PREVIEW_READY or order.data_deleted_at:
         return HttpResponseRedirect(reverse("orders:detail", kwargs={"token": token}))
     price = price_for_order(order)
-    enabled = settings.PAYMENTS_ENABLED and price is not None
-    demo = settings.PAYMENTS_DEMO and not enabled and price is not None
-    if request.method == "POST" and demo and price is not None:
-        return _demo_buy_post(request, order, price)
+    provider = payment_provider() if price is not None else None
+    if provider is None or price is None:
+        if request.method == "POST":
+            return JsonResponse({"error": _("Payments are off.")}, status=409)
+        return render(request, "payments/buy.html", _buy_context(order, price, checkout=PAYMENTS_OFF))
+    checkout = CHECKOUTS[provider.name]
     if request.method == "POST":
-        return _buy_post(request, order) if enabled else JsonResponse({"error": _("Payments are off.")}, status=409)
-    context = {
-        "order": order,
-        "progress": order_progress(order),
-        "enabled": enabled,
-        "demo": demo,
-        "price": price,
-        "hd_size": _hd_size_text(order),
-    }
-    if demo and price is not None:
-        context.update(_demo_context(price, form=None, card_form=None))
-    if enabled and price is not None:
-        language = _language()
-        context.update(
-            form=PurchaseForm(price=price, language=language),
-            suggested=money_format(price.suggested, price.currency, language=language),
-            minimum=money_format(price.minimum, price.currency, language=language),
-            minor_digits=minor_digits(price.currency),
-            suggested_minor=to_minor(price.suggested, price.currency),
-            publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
-            latest=payment_latest(order),
-        )
+        return checkout.post(request, order, price, provider)
+    context = _buy_context(order, price, checkout=provider.name) | checkout.page(order, price)
     return render(request, "payments/buy.html", context)
 
 
-def _buy_post(request: HttpRequest, order: Order) -> JsonResponse:
-    price = price_for_order(order)
-    assert price is not None
+def _buy_context(order: Order, price: Price | None, *, checkout: str) -> dict[str, Any]:
+    # `checkout` names the form the page shows: the provider's, or "off".
+    return {
+        "order": order,
+        "progress": order_progress(order),
+        "checkout": checkout,
+        "price": price,
+        "hd_size": order_hd_size_text(order, language=_language()),
+    }
+
+
+def _stripe_page(order: Order, price: Price) -> dict[str, Any]:
+    language = _language()
+    return {
+        "form": PurchaseForm(price=price, language=language),
+        "suggested": money_format(price.suggested, price.currency, language=language),
+        "minimum": money_format(price.minimum, price.currency, language=language),
+        "minor_digits": minor_digits(price.currency),
+        "suggested_minor": to_minor(price.suggested, price.currency),
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "latest": payment_latest(order),
+    }
+
+
+def _stripe_post(request: HttpRequest, order: Order, price: Price, provider: PaymentProvider) -> HttpResponse:
+    """The PaymentIntent for the chosen amount, for Stripe's Payment Element on the page (JSON)."""
     if is_ratelimited(request, group="buy", key="ip", rate=settings.PAYMENTS_BUY_RATE, method="POST", increment=True):
         return JsonResponse({"error": _("Too many attempts in a short time. Please try again later.")}, status=429)
     language = _language()
@@ -94,7 +100,7 @@ def _buy_post(request: HttpRequest, order: Order) -> JsonResponse:
         )
     amount = form.cleaned_data["amount"]
     try:
-        started = payment_start(order=order, amount=amount, currency=price.currency)
+        started = provider.start(order=order, amount=amount, currency=price.currency)
     except PaymentUnavailable:
         return JsonResponse(
             {"error": _("We could not reach our payment provider. Please try again in a moment.")}, status=503
@@ -108,13 +114,9 @@ def _buy_post(request: HttpRequest, order: Order) -> JsonResponse:
     )
 
 
-def _hd_size_text(order: Order) -> str:
-    job = order.current_job
-    size = render_job_hd_size(job) if job is not None else None
-    return print_size_text(width=size[0], height=size[1], language=_language()) if size else ""
-
-
-def _demo_context(price: Price, *, form: PurchaseForm | None, card_form: DemoCardForm | None) -> dict:
+def _demo_page(
+    order: Order, price: Price, *, form: PurchaseForm | None = None, card_form: DemoCardForm | None = None
+) -> dict[str, Any]:
     language = _language()
     return {
         "form": form or PurchaseForm(price=price, language=language),
@@ -125,10 +127,10 @@ def _demo_context(price: Price, *, form: PurchaseForm | None, card_form: DemoCar
     }
 
 
-# No rate limit here, unlike _buy_post: that one keeps card testers away from Stripe, and a
+# No rate limit here, unlike _stripe_post: that one keeps card testers away from Stripe, and a
 # demonstration payment reaches no one. Card numbers and CVCs stay out of error reports.
 @sensitive_post_parameters("card_number", "expiry", "cvc")
-def _demo_buy_post(request: HttpRequest, order: Order, price: Price) -> HttpResponse:
+def _demo_post(request: HttpRequest, order: Order, price: Price, provider: PaymentProvider) -> HttpResponse:
     language = _language()
     form = PurchaseForm(request.POST, price=price, language=language)
     card_form = DemoCardForm(request.POST)
@@ -142,23 +144,31 @@ def _demo_buy_post(request: HttpRequest, order: Order, price: Price) -> HttpResp
         if charge.decline is None:
             return HttpResponseSeeOther(reverse("payments:thanks", kwargs={"token": order.token}))
         card_form.add_error("card_number", str(charge.decline.message))
-    context = {
-        "order": order,
-        "progress": order_progress(order),
-        "enabled": False,
-        "demo": True,
-        "price": price,
-        "hd_size": _hd_size_text(order),
-        **_demo_context(price, form=form, card_form=card_form),
-    }
+    context = _buy_context(order, price, checkout=provider.name) | _demo_page(
+        order, price, form=form, card_form=card_form
+    )
     return render(request, "payments/buy.html", context)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The buy page's part for one provider: what the page shows, and what its form posts to."""
+
+    page: Callable[[Order, Price], dict[str, Any]]
+    post: Callable[[HttpRequest, Order, Price, PaymentProvider], HttpResponse]
+
+
+CHECKOUTS: dict[str, Checkout] = {
+    Payment.Provider.STRIPE: Checkout(page=_stripe_page, post=_stripe_post),
+    Payment.Provider.DEMO: Checkout(page=_demo_page, post=_demo_post),
+}
 
 
 @never_cache
 @require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     """Where Stripe sends the customer back. Shows what we know; the webhook does the work."""
-    order = _order(token)
+    order = order_by_token_or_404(token)
     latest = payment_latest(order)
     context = {
         "order": order,
@@ -172,7 +182,7 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def new_link(request: HttpRequest, token: str) -> HttpResponse:
     """Email a fresh download link to the order's address; the order page then says what happened."""
-    order = _order(token)
+    order = order_by_token_or_404(token)
     if is_ratelimited(
         request, group="hd_link", key=lambda _group, _request: token, rate=settings.HD_LINK_REQUEST_RATE, increment=True
     ):
@@ -195,9 +205,9 @@ def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBa
     except LinkInvalid:
         raise Http404 from None
     except LinkExpired:
-        order = _order(token)
+        order = order_by_token_or_404(token)
         return render(request, "payments/link-expired.html", {"order": order}, status=410)
-    order = _order(token)
+    order = order_by_token_or_404(token)
     if order.status != Order.Status.PAID:
         raise Http404
     # The newest finished painting: a re-render in progress leaves the last good one downloadable.

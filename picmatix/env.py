@@ -69,3 +69,16 @@ def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Ma
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r}: expected one of {', '.join(choices)}")
     return value
+
+
+def env_token(name: str, *, min_length: int, environ: Mapping[str, str] | None = None) -> str:
+    """A shared secret that callers send back (a bearer token): empty when unset, else long enough to
+    resist guessing and free of whitespace, which a header could not carry intact."""
+    value = env_str(name, environ=environ)
+    if value and len(value) < min_length:
+        raise ImproperlyConfigured(
+            f"{name}: must be at least {min_length} characters (a random one, e.g. openssl rand -hex 32)"
+        )
+    if any(character.isspace() for character in value):
+        raise ImproperlyConfigured(f"{name}: must not contain spaces")
+    return value

@@ -2,7 +2,9 @@
 
 - `/healthz`: the process answers (no database, no network): restart it if this fails.
 - `/readyz`: the database, the broker and the file storage each answer; 503 if any does not, so a
-  load balancer stops sending customers to a web process that could not take their order.
+  load balancer stops sending customers to a web process that could not take their order. The
+  verdict is kept a few seconds per process: the endpoint is public, and each check is a round trip
+  to a service that customers' requests need more.
 
 Answered by a middleware placed first, before ALLOWED_HOSTS is enforced and before any redirect
 to HTTPS: probes come from inside the network and address the container by its IP.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -77,6 +80,31 @@ def readiness() -> tuple[bool, dict[str, dict[str, object]]]:
     return all(r["ok"] for r in results.values()), results
 
 
+# How long one process reuses its last verdict: short against a probe's period (usually 10 s), long
+# against a flood of requests.
+READINESS_TTL_SECONDS = 5.0
+_readiness_lock = threading.Lock()
+_readiness_kept: tuple[float, bool, dict[str, dict[str, object]]] | None = None
+
+
+def readiness_kept() -> tuple[bool, dict[str, dict[str, object]]]:
+    """``readiness()``, run at most once per READINESS_TTL_SECONDS in this process; concurrent
+    requests wait for the one check under way instead of each starting their own."""
+    global _readiness_kept
+    with _readiness_lock:
+        now = time.monotonic()
+        if _readiness_kept is None or now - _readiness_kept[0] >= READINESS_TTL_SECONDS:
+            ok, checks = readiness()
+            _readiness_kept = (time.monotonic(), ok, checks)
+        return _readiness_kept[1], _readiness_kept[2]
+
+
+def readiness_forget() -> None:
+    global _readiness_kept
+    with _readiness_lock:
+        _readiness_kept = None
+
+
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     return response
@@ -92,5 +120,5 @@ class HealthCheckMiddleware:
             return self.get_response(request)
         if path == "/healthz":
             return _no_store(JsonResponse({"status": "ok"}))
-        ok, checks = readiness()
+        ok, checks = readiness_kept()
         return _no_store(JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503))

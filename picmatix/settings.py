@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.clientip import proxy_networks
 from payments.money import MINOR_UNITS
-from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
+from picmatix.env import env_bool, env_choice, env_int, env_list, env_str, env_token
 from picmatix.logs import logging_config, sentry_before_breadcrumb, sentry_before_send
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,7 +75,8 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("PICMATIX_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the shop's own site: its apps first, dj-stripe's pages left out.
+    "backoffice.sites.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     "picmatix.request_limits.RequestSizeLimitMiddleware",
     # Then: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
     "picmatix.health.HealthCheckMiddleware",
+    # So does Prometheus scraping each web pod: /metrics is answered here too, by its bearer token.
+    "backoffice.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -286,7 +289,11 @@ ADMINS = [("staff", a) for a in env_list("PICMATIX_STAFF_EMAILS", [])]
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# None: the URL's scheme names the transport. The embedded default's is kombu's filesystem transport
+# with messages named so that they are taken in the order sent.
+CELERY_BROKER_TRANSPORT: str | None = None
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -406,15 +413,13 @@ if STRIPE_SECRET_KEY or STRIPE_PUBLISHABLE_KEY:
     _payments_default = "stripe"
 else:
     _payments_default = "off" if env_bool("PICMATIX_HTTPS", False) else "demo"
+# The provider new payments go to (payments/providers/), chosen once from this; "off" is none.
 PAYMENTS_PROVIDER = env_choice("PICMATIX_PAYMENTS", _payments_default, ("stripe", "demo", "off"))
 if PAYMENTS_PROVIDER == "demo" and env_bool("PICMATIX_HTTPS", False):
     raise ImproperlyConfigured("PICMATIX_PAYMENTS=demo is refused with PICMATIX_HTTPS: demo payments move no money")
 if PAYMENTS_PROVIDER == "demo" and "_live_" in STRIPE_SECRET_KEY + STRIPE_PUBLISHABLE_KEY:
     raise ImproperlyConfigured("PICMATIX_PAYMENTS=demo is refused with live Stripe keys")
-# PAYMENTS_ENABLED: Stripe takes payments (its name predates the demo provider).
-PAYMENTS_ENABLED = PAYMENTS_PROVIDER == "stripe"
-PAYMENTS_DEMO = PAYMENTS_PROVIDER == "demo"
-if PAYMENTS_ENABLED:
+if PAYMENTS_PROVIDER == "stripe":
     # The key format dj-stripe accepts: (sk|rk|pk)_(test|live)_ and at least 24 letters or digits.
     if not (
         re.fullmatch(r"(sk|rk)_(test|live)_[A-Za-z0-9]{24,}", STRIPE_SECRET_KEY)
@@ -423,7 +428,7 @@ if PAYMENTS_ENABLED:
         raise ImproperlyConfigured("Stripe needs both STRIPE_SECRET_KEY (sk_…) and STRIPE_PUBLISHABLE_KEY (pk_…)")
     if ("_live_" in STRIPE_SECRET_KEY) != ("_live_" in STRIPE_PUBLISHABLE_KEY):
         raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are from different modes (test/live)")
-if HTTPS and PAYMENTS_ENABLED and not STRIPE_WEBHOOK_SECRET:
+if HTTPS and PAYMENTS_PROVIDER == "stripe" and not STRIPE_WEBHOOK_SECRET:
     # Without it no webhook verifies: customers would pay and never get their painting.
     raise ImproperlyConfigured(
         "STRIPE_WEBHOOK_SECRET is not set: with Stripe keys, production (PICMATIX_HTTPS) needs the webhook's "
@@ -472,11 +477,6 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # A render worker (solo pool, render queue) loads torch, the VGG weights and the network as it starts,
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
-# The most jobs a render worker paints at once (rendering.engine.batch): with more waiting, it claims
-# up to this many that share the job's recipe and pass sizes and paints them in one batch. 1 (the
-# default) everywhere measured: a batch gains nothing on a CPU and little or less than nothing on an
-# H100 (bench/README.md, "Second GPU run"), and each job waits for the others.
-RENDER_BATCH = env_int("PICMATIX_RENDER_BATCH", 1, minimum=1)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
 # the embedded default. GPU hosts set `nimble` (bench/README.md, "Second GPU run": as good as the seed
 # on six pairs in 58% of its arithmetic, 21.5 whole jobs a minute on an H100).
@@ -489,6 +489,11 @@ WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 RETENTION_UNPAID_DAYS = env_int("PICMATIX_RETENTION_UNPAID_DAYS", 30, minimum=1)
 RETENTION_PAID_DAYS = env_int("PICMATIX_RETENTION_PAID_DAYS", 365, minimum=1)
 CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "orders.tasks.retention_purge_run", "schedule": 6 * 3600.0}
+
+# --- Metrics ----------------------------------------------------------------------------------
+# /metrics (Prometheus text, backoffice/metrics.py) answers only a scraper that sends
+# `Authorization: Bearer <this token>`; without a token the endpoint does not exist (404).
+METRICS_TOKEN = env_token("PICMATIX_METRICS_TOKEN", min_length=24)
 
 # --- Logs and errors --------------------------------------------------------------------------
 # Console always (journald, `docker logs`); json in production; an optional file per process.
@@ -514,6 +519,10 @@ if SENTRY_DSN:
         # Customers' emails and IPs stay out of the error tracker, and so do order tokens and HD
         # link signatures (in URLs, headers, messages, local variables).
         send_default_pii=False,
+        # Frames' variables and request bodies hold customers' email addresses (an order, a form):
+        # an error report needs the stack, not them.
+        include_local_variables=False,
+        max_request_body_size="never",
         before_send=sentry_before_send,
         before_send_transaction=sentry_before_send,
         before_breadcrumb=sentry_before_breadcrumb,

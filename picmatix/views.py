@@ -20,7 +20,7 @@ from core.clientip import client_ip
 from core.http import HttpResponseSeeOther
 from gallery.selectors import gallery_recent
 from orders.forms import OrderForm
-from orders.services import order_create
+from orders.services import OrdersPerDayReached, order_create
 from payments.money import money_format
 from payments.selectors import locality_for_new_order, price_for_visitor
 from styles.models import Style
@@ -52,17 +52,23 @@ def upload(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many photos from your network in a short time. Please try again later."))
         elif form.is_valid():
             locality = locality_for_new_order(request)
-            order = order_create(
-                email=form.cleaned_data["email"],
-                style=form.cleaned_data["style"],
-                photo=form.cleaned_data["photo"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                country=locality.country,
-                currency=locality.currency,
-                gallery_consent=form.cleaned_data["gallery_consent"],
-                keep_colours=form.cleaned_data["keep_colours"],
-            )
-            return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": order.token}))
+            try:
+                order = order_create(
+                    email=form.cleaned_data["email"],
+                    style=form.cleaned_data["style"],
+                    photo=form.cleaned_data["photo"],
+                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                    country=locality.country,
+                    currency=locality.currency,
+                    gallery_consent=form.cleaned_data["gallery_consent"],
+                    keep_colours=form.cleaned_data["keep_colours"],
+                    per_day=settings.ORDERS_PER_EMAIL_PER_DAY,
+                )
+            except OrdersPerDayReached as reached:
+                # Another request from the same mailbox was counted first.
+                form.refuse_for_the_day(reached.retry_at)
+            else:
+                return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": order.token}))
     styles = list(Style.objects.active())
     context = {
         "form": form,

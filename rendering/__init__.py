@@ -1,1 +1,1 @@
-"""Rendering: the style-transfer engine (``rendering.engine``) and its command line (``python -m rendering``)."""
+"""Rendering: the render worker's Celery glue around the engine (the top-level package ``painter``)."""

@@ -1,6 +1,6 @@
 """Running one render job on this worker: claim, render with live progress, store, finish.
 
-The engine (`rendering.engine`) is imported lazily so that the web tier, which imports this app
+The engine (`painter`) is imported lazily so that the web tier, which imports this app
 for its tasks' names, never needs torch.
 """
 
@@ -26,15 +26,14 @@ from orders.jobs import (
     render_job_heartbeat,
     render_job_release,
     render_job_set_progress_image,
-    render_jobs_waiting,
 )
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from orders.models import Order, RenderJob
-    from rendering.engine import Progress, Recipe, Watermark
-    from rendering.engine.pipeline import RenderResult
+    from orders.models import RenderJob
+    from painter import Progress, Recipe, Watermark
+    from painter.pipeline import RenderResult
     from styles.models import StyleTrialImage
 
 logger = logging.getLogger(__name__)
@@ -142,8 +141,8 @@ def progress_dict(progress: Progress) -> dict[str, Any]:
 
 
 def _small_jpeg(image: Image.Image, *, watermark: Watermark | None) -> bytes:
-    from rendering.engine.recipe import Watermark
-    from rendering.engine.watermark import apply_watermark
+    from painter.recipe import Watermark
+    from painter.watermark import apply_watermark
 
     small = image.copy()
     small.thumbnail((PROGRESS_IMAGE_SIDE, PROGRESS_IMAGE_SIDE))
@@ -164,113 +163,47 @@ def _open_image(field: Any) -> Image.Image:
 
 
 def render_job_execute(*, job_id: int, worker: str) -> str:
-    """Render one job if this worker can claim it, and with it up to ``RENDER_BATCH - 1`` queued jobs
-    that can share its batch. Returns what happened to job ``job_id``, for logs and tests."""
+    """Render one job if this worker can claim it, with its own lease keeper and progress, and store
+    the painting. Returns what happened to the job, for logs and tests."""
     job = render_job_claim(job_id=job_id, worker=worker)
     if job is None:
         logger.info("job %s: not claimable by %s (done, taken or out of attempts)", job_id, worker)
         return "skipped"
-    jobs = [job, *_claim_companions(job, worker=worker, room=settings.RENDER_BATCH - 1)]
-    outcomes = _render_claimed(jobs, worker=worker)
-    if len(jobs) > 1:
-        told = ", ".join(f"job {j.pk} {outcome}" for j, outcome in zip(jobs, outcomes, strict=True))
-        logger.info("%s painted %d jobs in one batch: %s", worker, len(jobs), told)
-    return outcomes[0]
-
-
-def _claim_companions(job: RenderJob, *, worker: str, room: int) -> list[RenderJob]:
-    """Claim up to ``room`` queued jobs that one batch can paint with ``job``: the same recipe, photos
-    of the same size at every pass. Their own messages, delivered later, find them taken and do
-    nothing (render_job_claim decides, as for any duplicate)."""
-    if room < 1:
-        return []
-    from rendering import engine
-    from rendering.engine.images import scaled_size
-
+    keeper = LeaseKeeper(job_id=job.pk, worker=worker)
+    reporter = ProgressReporter(job_id=job.pk, worker=worker, keeper=keeper)
+    keeper.start()
     try:
-        sizes = [spec.size for spec in engine.Recipe.from_dict(job.recipe).passes]
-    except engine.EngineError:
-        return []  # the job fails on its own, and alone
-
-    def pass_sizes(order: Order) -> tuple[tuple[int, int], ...] | None:
-        if not (order.content_width and order.content_height):
-            return None
-        return tuple(scaled_size((order.content_width, order.content_height), size) for size in sizes)
-
-    wanted = pass_sizes(job.order)
-    claimed: list[RenderJob] = []
-    if wanted is None:
-        return claimed
-    for candidate in render_jobs_waiting(like=job, limit=4 * room):
-        if pass_sizes(candidate.order) != wanted:
-            continue
-        companion = render_job_claim(job_id=candidate.pk, worker=worker)
-        if companion is not None:
-            claimed.append(companion)
-            if len(claimed) == room:
-                break
-    return claimed
+        result: RenderResult | Exception = _paint(job, reporter)
+    except Exception as exc:  # the job's own (a bad recipe or photo) or the worker's (no CUDA, a bug)
+        result = exc
+    finally:
+        keeper.stopped.set()
+        keeper.join(timeout=5)
+    if isinstance(result, Exception):
+        return _failed(job.pk, worker, reporter, result)
+    return _store(job.pk, worker, result)
 
 
-def _render_claimed(jobs: list[RenderJob], *, worker: str) -> list[str]:
-    """Paint claimed jobs of one recipe (one alone as engine.render, several in one batch), each with its
-    own lease keeper and progress; store each painting. What happened to each job, in order."""
-    from rendering import engine
-    from rendering.engine.pipeline import BatchJob, render_batch
+def _paint(job: RenderJob, reporter: ProgressReporter) -> RenderResult:
+    """The engine's painting of ``job`` from its stored recipe, reporting progress to ``reporter``."""
+    import painter as engine
 
-    keepers = [LeaseKeeper(job_id=job.pk, worker=worker) for job in jobs]
-    reporters = [
-        ProgressReporter(job_id=job.pk, worker=worker, keeper=keeper) for job, keeper in zip(jobs, keepers, strict=True)
-    ]
-    for keeper in keepers:
-        keeper.start()
-    outcomes: dict[int, str] = {}
-    results: dict[int, RenderResult | Exception] = {}
-    options: dict[str, Any] = dict(
+    recipe = engine.Recipe.from_dict(job.recipe)
+    reporter.watermark = recipe.watermark
+    return engine.render(
+        _open_image(job.order.content_image),
+        [_open_image(job.order.style.image)],
+        recipe,
         device=settings.RENDER_DEVICE,
+        progress=reporter,
         save_every=settings.RENDER_PROGRESS_IMAGE_EVERY,
         waifu2x_dir=settings.WAIFU2X_DIR or None,
     )
-    try:
-        recipe: engine.Recipe | None = None
-        batch: dict[int, BatchJob] = {}
-        for index, job in enumerate(jobs):
-            try:
-                recipe = engine.Recipe.from_dict(job.recipe)  # one recipe: render_jobs_waiting matched it
-                reporters[index].watermark = recipe.watermark
-                content = _open_image(job.order.content_image)
-                style = _open_image(job.order.style.image)
-            except Exception as exc:
-                outcomes[index] = _failed(job.pk, worker, reporters[index], exc)
-                continue
-            batch[index] = BatchJob(content, [style], progress=reporters[index])
-        if batch and recipe is not None:
-            painted: list[RenderResult | Exception]
-            try:
-                if len(batch) == 1:
-                    (one,) = batch.values()
-                    painted = [engine.render(one.content, one.styles, recipe, progress=one.progress, **options)]
-                else:
-                    painted = render_batch(list(batch.values()), recipe, **options)
-            except Exception as exc:  # what fails every job alike: no CUDA, no weights, a bug
-                painted = [exc] * len(batch)
-            results = dict(zip(batch, painted, strict=True))
-    finally:
-        for keeper in keepers:
-            keeper.stopped.set()
-        for keeper in keepers:
-            keeper.join(timeout=5)
-    for index, result in results.items():
-        if isinstance(result, Exception):
-            outcomes[index] = _failed(jobs[index].pk, worker, reporters[index], result)
-        else:
-            outcomes[index] = _store(jobs[index].pk, worker, result)
-    return [outcomes[index] for index in range(len(jobs))]
 
 
 def _failed(job_id: int, worker: str, reporter: ProgressReporter, exc: Exception) -> str:
     """Record why a job's render stopped; what happened, for logs and tests."""
-    from rendering import engine
+    import painter as engine
 
     if isinstance(exc, engine.RenderCancelled):
         if reporter.released:
@@ -328,7 +261,7 @@ def style_trial_execute(*, trial_id: int, worker: str) -> str:
     trial = style_trial_claim(trial_id=trial_id, worker=worker)
     if trial is None:
         return "skipped"
-    from rendering import engine
+    import painter as engine
 
     try:
         recipe = engine.Recipe.from_dict(trial_recipe(trial.recipe, max_size=trial.max_size))
@@ -353,7 +286,7 @@ def _trial_paint_sample(
 ) -> None:
     """Paint one sample photo of a test render and keep it, or note why it could not be painted.
     RenderCancelled goes up: the whole test render stops."""
-    from rendering import engine
+    import painter as engine
     from styles.services import style_trial_image_fail, style_trial_image_store
 
     if item.sample is None or not item.sample.image:

@@ -4,7 +4,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import worker_init, worker_ready, worker_shutting_down
 from django.conf import settings
 
 from rendering.services import SHUTDOWN_REQUESTED, render_job_execute, style_trial_execute, worker_name
@@ -30,6 +30,28 @@ def renders_here(consumer: Any) -> bool:
     return route in {queue.name for queue in queues} and type(pool).__module__ in IN_PROCESS_POOLS
 
 
+def consumes_render_queue(worker: Any) -> bool:
+    """Whether a worker being set up (celery's WorkController) takes the render queue."""
+    route = settings.CELERY_TASK_ROUTES["rendering.tasks.render_job_run"]["queue"]
+    queues = getattr(getattr(getattr(worker, "app", None), "amqp", None), "queues", None)
+    return queues is not None and route in getattr(queues, "consume_from", {})
+
+
+@worker_init.connect
+def _check_engine_variables(sender: Any = None, **kwargs: Any) -> None:
+    # A typo in an engine variable would otherwise fail every job this worker takes: stop it before it
+    # takes one, with one line naming the variable. SystemExit, because Celery logs and swallows an
+    # Exception raised by a signal receiver.
+    if not consumes_render_queue(sender):
+        return
+    from painter.settings import EngineSettingError, check_environment
+
+    try:
+        check_environment()
+    except EngineSettingError as exc:
+        raise SystemExit(f"render worker not started: {exc}") from None
+
+
 @worker_ready.connect
 def _warm_up(sender: Any = None, **kwargs: Any) -> None:
     # Sent before the worker takes its first message: torch, the VGG weights, the network and the
@@ -37,9 +59,9 @@ def _warm_up(sender: Any = None, **kwargs: Any) -> None:
     # the first iteration on a 2-core CPU: bench/README.md, "Warm worker").
     if not settings.RENDER_WARM_START or not renders_here(sender):
         return
-    from rendering.engine import EngineError
-    from rendering.engine.pipeline import warm_up
-    from rendering.engine.recipe import PRESETS
+    from painter import EngineError
+    from painter.pipeline import warm_up
+    from painter.recipe import PRESETS
 
     # The paths of a CPU's convolutions are measured once per machine and pass size (about a minute
     # for 350 to 960 px on 2 cores, then read from the model cache): here, not in a customer's job.

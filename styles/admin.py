@@ -12,9 +12,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import BoundedSearchMixin
-from styles.forms import RecipeField
+from styles.forms import PresetOrRecipeMixin, RecipeField
 from styles.models import SamplePhoto, Style, StyleTrial
-from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
+from styles.recipes import recipe_validate
 from styles.services import (
     sample_photo_add,
     sample_photo_delete,
@@ -25,7 +25,7 @@ from styles.services import (
 from styles.trials import TrialAdminMixin
 
 
-class StyleAdminForm(forms.ModelForm):
+class StyleAdminForm(PresetOrRecipeMixin, forms.ModelForm):
     upload = forms.ImageField(label=_("style image"), required=False, help_text=_("A painting whose look we copy."))
     preset = forms.ChoiceField(
         label=_("start from preset"),
@@ -44,9 +44,6 @@ class StyleAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        preset = self.fields["preset"]
-        assert isinstance(preset, forms.ChoiceField)
-        preset.choices = [("", "—")] + [(n, n) for n in recipe_preset_names()]
         self.fields["recipe"].required = False
         if not self.instance.pk:
             self.fields["upload"].required = True
@@ -54,14 +51,6 @@ class StyleAdminForm(forms.ModelForm):
     def clean_recipe(self) -> dict[str, Any]:
         recipe = self.cleaned_data.get("recipe")
         return recipe_validate(recipe) if recipe else {}
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("preset"):
-            cleaned["recipe"] = recipe_preset_dict(cleaned["preset"])
-        elif not cleaned.get("recipe") and "recipe" not in self.errors:
-            self.add_error("recipe", _("Give a recipe or choose a preset."))
-        return cleaned
 
 
 @admin.action(description=_("Activate (show to customers)"), permissions=["change"])

@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from rendering.engine.recipe import PassSpec, PostProcess, Upscale, Watermark
+from painter.recipe import PassSpec, PostProcess, Upscale, Watermark
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
 
 MAX_PASSES = 8  # the engine's own limit
@@ -34,7 +34,7 @@ class Setting:
 
     name: str
     label: Any
-    kind: str  # int, float, bool, choice, layers, optional_int, floats, text, optional_text
+    kind: str  # int, float, bool, choice, layers, optional_int, optional_float, floats, text, optional_text
     # Offered values (a select box); the kind still decides the JSON type.
     choices: tuple[str, ...] = ()
     help: Any = ""
@@ -63,6 +63,17 @@ PASS_SETTINGS = (
     ),
     Setting("normalize_gradients", _("normalise gradients"), "bool"),
     Setting("style_blend_weights", _("style blend weights"), "floats"),
+    # How the optimiser and a GPU compute: they change the painting, so they are the recipe's.
+    Setting("lbfgs_kind", _("L-BFGS form"), "choice", ("compact", "torch")),
+    Setting(
+        "lbfgs_guard",
+        _("L-BFGS step guard"),
+        "optional_float",
+        help=_("Undo a step that multiplies the loss by more than this (compact form only; empty: never)."),
+    ),
+    Setting("exact_start", _("exact first evaluations (GPU)"), "int"),
+    Setting("tf32", _("TF32 arithmetic (GPU)"), "bool"),
+    Setting("bf16", _("bfloat16 convolutions (GPU)"), "choice", ("off", "backward", "all")),
 )
 POST_SETTINGS = (
     Setting("enabled", _("post-processing on"), "bool"),
@@ -125,7 +136,7 @@ def _parse(setting: Setting, data: Mapping[str, Any], key: str) -> tuple[bool, A
     if setting.kind == "bool":
         return True, key in data and data.get(key) not in ("", "off", "false", None)
     raw = str(data.get(key, "")).strip()
-    if setting.kind in ("optional_int", "optional_text", "floats") and raw == "":
+    if setting.kind in ("optional_int", "optional_float", "optional_text", "floats") and raw == "":
         return True, None
     if raw == "":
         return False, None
@@ -133,7 +144,7 @@ def _parse(setting: Setting, data: Mapping[str, Any], key: str) -> tuple[bool, A
     try:
         if setting.kind in ("int", "optional_int"):
             return True, int(raw)
-        if setting.kind == "float":
+        if setting.kind in ("float", "optional_float"):
             return True, float(raw)
         if setting.kind == "floats":
             return True, [float(part) for part in parts]
@@ -282,19 +293,9 @@ def preset_choices() -> list[tuple[str, str]]:
     return [("", "—")] + [(n, n) for n in recipe_preset_names()]
 
 
-class TrialForm(forms.Form):
-    """Start a test render: a recipe (the editor, or a preset), a label, and how small to paint."""
-
-    label = forms.CharField(label=_("label"), max_length=120, required=False, help_text=_("e.g. A: more style"))
-    preset = forms.ChoiceField(label=_("start from preset"), required=False)
-    recipe = RecipeField(label=_("render recipe"), required=False)
-    max_size = forms.IntegerField(
-        label=_("largest side (px)"),
-        min_value=32,
-        max_value=1024,
-        initial=384,
-        help_text=_("Every pass is scaled down in proportion so that the last one paints at most this size."),
-    )
+class PresetOrRecipeMixin(forms.BaseForm):
+    """For a form with a `preset` choice and a `recipe` field (the style's own and a test render's):
+    a chosen preset replaces the recipe, and one of the two must be given."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -309,3 +310,18 @@ class TrialForm(forms.Form):
         elif not cleaned.get("recipe") and "recipe" not in self.errors:
             self.add_error("recipe", _("Give a recipe or choose a preset."))
         return cleaned
+
+
+class TrialForm(PresetOrRecipeMixin, forms.Form):
+    """Start a test render: a recipe (the editor, or a preset), a label, and how small to paint."""
+
+    label = forms.CharField(label=_("label"), max_length=120, required=False, help_text=_("e.g. A: more style"))
+    preset = forms.ChoiceField(label=_("start from preset"), required=False)
+    recipe = RecipeField(label=_("render recipe"), required=False)
+    max_size = forms.IntegerField(
+        label=_("largest side (px)"),
+        min_value=32,
+        max_value=1024,
+        initial=384,
+        help_text=_("Every pass is scaled down in proportion so that the last one paints at most this size."),
+    )

@@ -33,7 +33,7 @@ class Style(models.Model):
         related_name="+",
         verbose_name=_("example's photo"),
     )
-    # The same example with the photo's own colours (rendering.engine.colours), where staff offer that.
+    # The same example with the photo's own colours (painter.colours), where staff offer that.
     example_own_colours = models.ImageField(
         _("example with the photo's colours"), upload_to="styles/examples/", blank=True
     )

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 def recipe_validate(data: Any) -> dict[str, Any]:
     """Return the recipe in canonical form, or raise ValidationError naming the bad field."""
-    from rendering.engine.recipe import Recipe, RecipeError
+    from painter.recipe import Recipe, RecipeError
 
     try:
         return Recipe.from_dict(data).to_dict()
@@ -30,12 +30,12 @@ def recipe_with_photo_colours(recipe: dict[str, Any]) -> dict[str, Any]:
 
 
 def recipe_preset_names() -> list[str]:
-    from rendering.engine.recipe import PRESETS
+    from painter.recipe import PRESETS
 
     return sorted(PRESETS)
 
 
 def recipe_preset_dict(name: str) -> dict[str, Any]:
-    from rendering.engine.recipe import recipe_preset
+    from painter.recipe import recipe_preset
 
     return recipe_preset(name).to_dict()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.tasks import task_send
-from rendering.engine.colours import keep_photo_colours
+from painter.colours import keep_photo_colours
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
 
@@ -188,8 +188,9 @@ def style_trial_start(
 ) -> StyleTrial:
     """Queue a test render of `recipe` on `samples` (default: every sample photo in use); the render
     queue paints it. With `adopt_as_example`, its first painting becomes the style's example."""
+    # What the worker paints, trial_recipe(recipe, max_size=...), is valid whenever the recipe is: it
+    # only shrinks sizes (never below the engine's 16 px) and switches off the watermark and upscale.
     recipe = recipe_validate(recipe)
-    trial_recipe(recipe, max_size=max_size)
     if samples is None:
         samples = list(SamplePhoto.objects.filter(active=True))
     if not samples:

@@ -140,7 +140,7 @@ def _style_image(name: str) -> bytes:
 
 def browser_recipe() -> dict[str, Any]:
     """Tiny, but long enough (a few seconds of steps) for the page to show progress while painting."""
-    from rendering.engine.recipe import recipe_preset
+    from painter.recipe import recipe_preset
 
     data = recipe_preset("tiny").to_dict()
     data["passes"] = [
@@ -182,7 +182,7 @@ def shop_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shop(live_server: LiveServer, settings: Settings, shop_media: Path) -> Iterator[Shop]:
     """The live shop as a customer finds it: two styles, prices in euros and dollars, Stripe on."""
     from payments.models import Price
-    from payments.services import stripe_webhook_endpoint_sync
+    from payments.providers.stripe import stripe_webhook_endpoint_sync
     from payments.tests.conftest import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, FakeStripe
     from picmatix.celery import app
     from styles.models import Style
@@ -198,7 +198,7 @@ def shop(live_server: LiveServer, settings: Settings, shop_media: Path) -> Itera
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = settings.STRIPE_PUBLIC_KEY = PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.PAYMENTS_ENABLED = True
+    settings.PAYMENTS_PROVIDER = "stripe"
     previous_client = stripe.default_http_client
     fake = FakeStripe()
     stripe.default_http_client = fake

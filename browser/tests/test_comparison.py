@@ -41,8 +41,8 @@ def painted_order(style_slug: str) -> Any:
     from django.core.files.storage import default_storage
 
     from orders.models import Order, RenderJob
-    from rendering.engine.recipe import Watermark
-    from rendering.engine.watermark import apply_watermark
+    from painter.recipe import Watermark
+    from painter.watermark import apply_watermark
     from styles.models import Style
 
     with Image.open(shared_path("images", "content", "golden_gate.jpg")) as opened:

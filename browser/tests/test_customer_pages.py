@@ -209,7 +209,7 @@ def test_every_customer_page_is_accessible_light_and_quick_in_the_site_s_design(
 
     # The embedded default: no Stripe keys, demonstration payments.
     settings.STRIPE_SECRET_KEY = settings.STRIPE_PUBLISHABLE_KEY = settings.STRIPE_PUBLIC_KEY = ""
-    settings.PAYMENTS_ENABLED, settings.PAYMENTS_DEMO = False, True
+    settings.PAYMENTS_PROVIDER = "demo"
     settings.RECAPTCHA_MODE = "off"
     settings.UPLOAD_RATE = "1/h"  # the second upload of this visitor is refused: the 429
     settings.REQUEST_MAX_BYTES = 100_000  # a 200 kB form is refused: the 413

@@ -45,8 +45,7 @@ def test_a_customer_pays_with_a_test_card_after_a_decline_and_downloads_the_hd_f
     # The embedded default: no Stripe keys at all, demonstration payments.
     settings.STRIPE_SECRET_KEY = settings.STRIPE_PUBLISHABLE_KEY = settings.STRIPE_PUBLIC_KEY = ""
     settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.PAYMENTS_ENABLED = False
-    settings.PAYMENTS_DEMO = True
+    settings.PAYMENTS_PROVIDER = "demo"
     order = Order.objects.create(
         email="ana-demo@example.com",
         style=Style.objects.get(slug="starry"),

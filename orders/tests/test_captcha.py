@@ -159,3 +159,18 @@ def test_a_refused_direct_upload_shows_the_captcha_again_for_the_next_photo(
     body = order(client, style, upload=given["token"]).content.decode()
     assert "reached its limit of 5 new orders a day" in body
     assert 'class="g-recaptcha"' in body
+
+
+def test_a_token_posted_with_a_photo_neither_skips_the_captcha_nor_stays_usable(
+    direct: S3, client: Client, style: Style, google: MagicMock
+) -> None:
+    given = ask_policy(client, "good-5").json()
+    photo = SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")
+    response = order(client, style, photo=photo, upload=given["token"])
+    assert response.status_code == 200
+    assert 'class="g-recaptcha"' in response.content.decode()
+    assert Order.objects.count() == 0
+    # Spent by that request: uploading to its policy afterwards makes no captcha-free order either.
+    browser_upload(given, jpeg_bytes())
+    assert "Your photo did not arrive" in order(client, style, upload=given["token"]).content.decode()
+    assert Order.objects.count() == 0

@@ -60,7 +60,7 @@ def test_the_email_task_sends_once_and_records_it(order: Order) -> None:
 def test_a_mail_server_failure_is_retried_until_it_goes_through(order: Order, mocker: MockerFixture) -> None:
     import smtplib
 
-    send = mocker.patch("orders.tasks.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
+    send = mocker.patch("core.mail.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
     order_preview_email_send.apply(args=[order.pk])
     assert send.call_count == 2
     order.refresh_from_db()
@@ -68,7 +68,7 @@ def test_a_mail_server_failure_is_retried_until_it_goes_through(order: Order, mo
 
 
 def test_a_permanent_mail_problem_is_not_marked_as_sent(order: Order, mocker: MockerFixture) -> None:
-    mocker.patch("orders.tasks.email_send", side_effect=ValueError("bad address"))
+    mocker.patch("core.mail.email_send", side_effect=ValueError("bad address"))
     result = order_preview_email_send.apply(args=[order.pk])
     assert result.failed()
     order.refresh_from_db()

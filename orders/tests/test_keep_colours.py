@@ -14,7 +14,7 @@ from PIL import Image
 
 from conftest import jpeg_bytes, stored_files
 from orders.models import Order
-from rendering.engine.colours import keep_photo_colours
+from painter.colours import keep_photo_colours
 from styles.models import StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_example_adopt, style_trial_start

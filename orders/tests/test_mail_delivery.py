@@ -6,12 +6,10 @@ or a dropped connection is retried with back-off (eager here: the retries run at
 
 from __future__ import annotations
 
-import smtplib
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from core.mail import MAIL_ERRORS, email_refusal_code
 from orders.models import Order, OrderEvent
 from orders.tasks import order_preview_email_send
 from picmatix.tests.smtpserver import (
@@ -97,29 +95,3 @@ def test_the_customer_is_told_of_a_failed_render_once_and_a_refused_address_is_n
     assert result.successful()
     assert smtp_server.attempts == 1
     assert list(order.events.values_list("kind", flat=True)) == [OrderEvent.Kind.EMAIL_REFUSED]
-
-
-@pytest.mark.parametrize(
-    ("error", "code"),
-    [
-        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"5.1.1 unknown")}), 550),
-        (smtplib.SMTPRecipientsRefused({"a@example.com": (553, b"5.1.3 bad address")}), 553),
-        (smtplib.SMTPRecipientsRefused({"a@example.com": (451, b"4.3.0 later")}), None),
-        (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no"), "b@example.com": (452, b"full")}), None),
-        (smtplib.SMTPDataError(554, b"5.7.1 spam"), 554),
-        (smtplib.SMTPDataError(451, b"4.7.1 greylisted"), None),
-        (smtplib.SMTPResponseException(421, b"4.4.2 closing"), None),
-        (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), None),  # the shop's own settings
-        (smtplib.SMTPSenderRefused(553, b"5.7.1 sender not allowed", "shop@localhost"), None),
-        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), None),
-        (smtplib.SMTPConnectError(421, b"busy"), None),
-        (ConnectionRefusedError(111, "Connection refused"), None),
-        (TimeoutError("timed out"), None),
-    ],
-    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
-)
-def test_only_a_refusal_for_good_of_the_recipient_or_the_message_counts_as_permanent(
-    error: Any, code: int | None
-) -> None:
-    assert isinstance(error, MAIL_ERRORS)  # every one of them is caught by the email tasks
-    assert email_refusal_code(error) == code

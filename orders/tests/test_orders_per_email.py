@@ -133,7 +133,7 @@ def test_the_count_is_one_indexed_query(style: Style, django_assert_num_queries:
             cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(explain + captured.captured_queries[0]["sql"])
         plan = " ".join(str(row) for row in cursor.fetchall())
-    assert "orders_order_email_day" in plan, plan
+    assert "orders_order_mailbox_day" in plan, plan
 
 
 @pytest.mark.pg
@@ -141,3 +141,67 @@ def test_the_count_is_one_indexed_query_on_postgresql(
     style: Style, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     test_the_count_is_one_indexed_query(style, django_assert_num_queries)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "mailbox"),
+    [
+        ("Ana@Example.com", "ana@example.com"),
+        ("ana+paintings@example.com", "ana@example.com"),
+        ("a.n.a+x@GoogleMail.com", "ana@gmail.com"),
+        ("A.N.A@gmail.com", "ana@gmail.com"),
+        ("ana@bücher.example", "ana@xn--bcher-kva.example"),
+        ("ana@XN--BCHER-KVA.example", "ana@xn--bcher-kva.example"),
+        ("a.na@example.com", "a.na@example.com"),  # dots matter outside Gmail
+    ],
+)
+def test_spellings_of_one_mailbox_share_one_key(spelling: str, mailbox: str) -> None:
+    from orders.mailbox import mailbox_of
+
+    assert mailbox_of(spelling) == mailbox
+
+
+def test_other_spellings_of_the_same_mailbox_count_against_its_limit(
+    client: Client, style: Style, media: Path, queued: MagicMock
+) -> None:
+    earlier_orders(style, "ana+1@gmail.com", *HOURS[:2])
+    earlier_orders(style, "A.NA+2@googlemail.com", *HOURS[2:])
+    body = upload(client, style, email="an.a@gmail.com").content.decode()
+    assert "reached its limit of 5 new orders a day" in body
+    assert Order.objects.count() == 5
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_parallel_orders_from_one_mailbox_pass_the_limit_only_as_often_as_it_allows(
+    style: Style, media: Path, queued: MagicMock
+) -> None:
+    import threading
+
+    from django.db import connections
+
+    from orders.images import CleanPhoto
+    from orders.services import OrdersPerDayReached, order_create
+
+    earlier_orders(style, "ana@example.com", *HOURS[1:])  # four: one more may pass
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def request(number: int) -> None:
+        photo = CleanPhoto(data=jpeg_bytes(), extension="jpg", width=64, height=48)
+        start.wait()
+        try:
+            order_create(email=f"ana+{number}@example.com", style=style, photo=photo, language="en", per_day=5)
+            outcomes.append("made")
+        except OrdersPerDayReached:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["made", *["refused"] * 5]
+    assert Order.objects.count() == 5

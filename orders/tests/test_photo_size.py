@@ -173,8 +173,8 @@ def test_a_jpeg_header_over_the_pixel_limit_is_refused_even_though_it_would_be_s
 
 
 def test_the_default_bound_covers_every_preset_recipe_and_the_order_pages_preview() -> None:
-    from rendering.engine.pipeline import PREVIEW_SIDE
-    from rendering.engine.recipe import PRESETS
+    from painter.pipeline import PREVIEW_SIDE
+    from painter.recipe import PRESETS
 
     largest_pass = max(spec.size for recipe in PRESETS.values() for spec in recipe.passes)
     assert max(largest_pass, PREVIEW_SIDE) <= django_settings.PHOTO_MAX_SIDE

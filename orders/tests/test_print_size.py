@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from orders.models import Order, RenderJob
-from orders.print_size import print_size, print_size_text, render_job_hd_size
+from orders.print_size import order_hd_size_text, print_size, print_size_text, render_job_hd_size
 
 if TYPE_CHECKING:
     from styles.models import Style
@@ -63,3 +63,11 @@ def test_the_hd_size_comes_from_the_workers_record_or_else_the_files_header(styl
     unreadable = RenderJob.objects.create(order=order, hd=default_storage.save("renders/bad.png", ContentFile(b"x")))
     assert render_job_hd_size(unreadable) is None
     assert render_job_hd_size(RenderJob.objects.create(order=order)) is None
+
+
+@pytest.mark.django_db
+def test_an_orders_hd_size_text_is_in_the_language_asked_and_empty_before_a_painting(style: Style) -> None:
+    order = Order.objects.create(email="a@example.com", style=style, content_image="uploads/x.jpg")
+    assert order_hd_size_text(order, language="es") == ""
+    RenderJob.objects.create(order=order, stats={"hd_size": [3840, 2880]})
+    assert order_hd_size_text(order, language="es").startswith("3840 × 2880 px, 32,5 × 24,4 cm")

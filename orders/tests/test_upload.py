@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from kombu.exceptions import OperationalError
 from PIL import Image
 
 from conftest import jpeg_bytes, stored_files
@@ -62,6 +63,22 @@ def test_upload_creates_the_order_its_job_and_queues_the_render(
     delay.assert_called_once_with(job.pk)
     assert list(OrderEvent.objects.values_list("kind", flat=True)) == [OrderEvent.Kind.ORDER_CREATED]
     assert len(stored_files(media / "uploads")) == 1
+
+
+def test_a_broker_that_refuses_the_render_message_still_shows_the_customer_their_order(
+    client: Client,
+    style: Style,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    mocker: MockerFixture,
+) -> None:
+    # The order is committed before the message is sent: the reaper sends it again later, and an
+    # error page would only make the customer upload a second time.
+    mocker.patch("rendering.tasks.render_job_run.delay", side_effect=OperationalError("connection refused"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, style, jpeg_bytes())
+    order = Order.objects.get()
+    assert response["Location"] == f"/en/orders/{order.token}/"
+    assert order.jobs.get().enqueued_at is not None
 
 
 def test_gallery_consent_is_off_unless_ticked(client: Client, style: Style, mocker: MockerFixture) -> None:

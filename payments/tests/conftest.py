@@ -243,7 +243,7 @@ def fake_stripe(settings: Settings) -> Iterator[FakeStripe]:
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
     settings.STRIPE_PUBLIC_KEY = PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.PAYMENTS_ENABLED = True
+    settings.PAYMENTS_PROVIDER = "stripe"
     previous = stripe.default_http_client
     fake = FakeStripe()
     stripe.default_http_client = fake

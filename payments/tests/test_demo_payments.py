@@ -13,11 +13,11 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from orders.models import Order, OrderEvent
-from payments.demo import DECLINES, demo_card_decline, payment_demo_charge
 from payments.models import Payment
+from payments.providers.demo import DECLINES, demo_card_decline, payment_demo_charge
+from payments.providers.stripe import payments_due_for_check
 from payments.refunds import order_refund
 from payments.selectors import revenue_per_currency
-from payments.services import payments_due_for_check
 from payments.tests.conftest import HD_BYTES, make_ready_order
 
 if TYPE_CHECKING:
@@ -37,8 +37,7 @@ CARD = {"expiry": "12 / 39", "cvc": "123"}
 
 @pytest.fixture
 def demo(settings: Settings) -> None:
-    settings.PAYMENTS_ENABLED = False
-    settings.PAYMENTS_DEMO = True
+    settings.PAYMENTS_PROVIDER = "demo"
 
 
 def pay(
@@ -276,10 +275,9 @@ def test_staff_refund_a_demo_payment_without_asking_stripe(order: Order, demo: N
     assert order.status == Order.Status.REFUNDED
 
 
-def test_with_stripe_keys_the_buy_page_uses_stripe(
-    client: Client, order: Order, fake_stripe: FakeStripe, settings: Settings
+def test_with_stripe_as_the_provider_the_buy_page_uses_stripe(
+    client: Client, order: Order, fake_stripe: FakeStripe
 ) -> None:
-    settings.PAYMENTS_DEMO = True  # as the test settings leave it: the Stripe switch must win
     page = client.get(f"/en/orders/{order.token}/buy/").content.decode()
     assert "js.stripe.com" in page
     assert 'id="demo-form"' not in page

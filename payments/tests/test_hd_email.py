@@ -57,7 +57,7 @@ def test_the_task_sends_once_and_only_for_a_paid_order(paid_order: Order, style:
 def test_a_mail_server_failure_is_retried(paid_order: Order, mocker: MockerFixture) -> None:
     import smtplib
 
-    send = mocker.patch("payments.tasks.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
+    send = mocker.patch("core.mail.email_send", side_effect=[smtplib.SMTPServerDisconnected("gone"), None])
     order_hd_email_send.apply(args=[paid_order.pk])
     assert send.call_count == 2
     paid_order.refresh_from_db()

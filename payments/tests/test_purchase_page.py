@@ -48,7 +48,7 @@ def test_the_purchase_page_suggests_the_price_in_spanish(client: Client, order: 
 def test_with_payments_off_the_page_says_payments_are_not_configured(
     client: Client, order: Order, settings: Settings
 ) -> None:
-    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False  # PICMATIX_PAYMENTS=off
+    settings.PAYMENTS_PROVIDER = "off"
     page = client.get(f"/en/orders/{order.token}/buy/")
     assert page.status_code == 200
     assert b'id="payments-off"' in page.content

@@ -10,8 +10,8 @@ import pytest
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
+from payments.providers.stripe import payment_intent_sync
 from payments.refunds import payment_refund
-from payments.services import payment_intent_sync
 
 if TYPE_CHECKING:
     from django.test import Client

@@ -23,7 +23,8 @@ for env in json.loads(sys.argv[1]):
     try:
         import picmatix.settings as s
         s = importlib.reload(s)
-        results.append([s.PAYMENTS_ENABLED, s.STRIPE_LIVE_MODE, s.STRIPE_PUBLIC_KEY == s.STRIPE_PUBLISHABLE_KEY])
+        stripe_on = s.PAYMENTS_PROVIDER == "stripe"
+        results.append([stripe_on, s.STRIPE_LIVE_MODE, s.STRIPE_PUBLIC_KEY == s.STRIPE_PUBLISHABLE_KEY])
     except ImproperlyConfigured as error:
         results.append(str(error))
 print(json.dumps(results))

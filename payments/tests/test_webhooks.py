@@ -13,7 +13,7 @@ from django.core import mail
 
 from orders.models import Order, OrderEvent
 from payments.models import Payment
-from payments.services import stripe_webhook_endpoint_sync
+from payments.providers.stripe import stripe_webhook_endpoint_sync
 from payments.tests.conftest import WEBHOOK_SECRET
 
 if TYPE_CHECKING:

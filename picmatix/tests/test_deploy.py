@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -34,10 +35,11 @@ def docker_compose() -> list[str]:
     pytest.skip("docker compose is not installed (the docker CLI with its compose plugin; no engine needed)")
 
 
-def test_the_compose_file_is_valid(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("profile", "render"), [("gpu", "worker"), ("cpu", "worker-cpu")])
+def test_the_compose_file_is_valid(profile: str, render: str, tmp_path: Path) -> None:
     # `config` parses, interpolates and validates without a Docker engine.
     result = subprocess.run(
-        [*docker_compose(), "-f", str(DEPLOY / "compose.yaml"), "config", "--format", "json"],
+        [*docker_compose(), "-f", str(DEPLOY / "compose.yaml"), "--profile", profile, "config", "--format", "json"],
         capture_output=True,
         text=True,
         env={**os.environ, "PICMATIX_ENV_FILE": str(tmp_path / "absent.env")},
@@ -45,17 +47,41 @@ def test_the_compose_file_is_valid(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     services = config["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "worker", "worker-default", "beat"}
+    assert set(services) == {"db", "redis", "migrate", "web", render, "worker-default", "beat"}
     assert services["beat"]["command"][:4] == ["celery", "-A", "picmatix", "beat"]
-    render = services["worker"]["command"]
-    assert render[render.index("-Q") + 1] == "render"
-    assert render[render.index("--concurrency") + 1] == "1"
-    [gpu] = services["worker"]["deploy"]["resources"]["reservations"]["devices"]
-    assert gpu["capabilities"] == ["gpu"]
-    for name in ("web", "worker", "worker-default", "beat"):
+    command = services[render]["command"]
+    assert command[command.index("-Q") + 1] == "render"
+    assert command[command.index("--concurrency") + 1] == "1"
+    for name in ("web", render, "worker-default", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["CELERY_BROKER_URL"].startswith("redis://")
+
+
+def compose_services() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+
+
+def test_the_render_worker_comes_from_the_gpu_or_the_cpu_profile_and_all_else_from_neither() -> None:
+    services = compose_services()
+    profiles = {name: service.get("profiles", []) for name, service in services.items()}
+    assert profiles.pop("worker") == ["gpu"]
+    assert profiles.pop("worker-cpu") == ["cpu"]
+    assert set(map(tuple, profiles.values())) == {()}
+
+
+def test_the_cpu_profile_runs_the_gpu_worker_s_command_on_the_cpu() -> None:
+    services = compose_services()
+    gpu, cpu = services["worker"], services["worker-cpu"]
+    assert cpu["command"] == gpu["command"]
+    assert cpu["image"] == gpu["image"]
+    assert cpu["stop_grace_period"] == gpu["stop_grace_period"]
+    assert cpu["environment"]["PICMATIX_RENDER_DEVICE"] == "cpu"
+    assert "deploy" not in cpu  # no GPU reserved
+    [device] = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["capabilities"] == ["gpu"]
+    # Everything else the app services share (the database, the broker, the folders).
+    assert cpu["environment"].items() >= services["web"]["environment"].items()
 
 
 @pytest.mark.parametrize("dockerfile", ["web.Dockerfile", "worker.Dockerfile"])
@@ -93,9 +119,10 @@ def test_the_deploy_script_passes_shellcheck() -> None:
     ("args", "expected"),
     [
         (
-            ["--env", "staging"],
-            ["-p picmatix-staging build", "run --rm migrate", "up -d --remove-orphans"],
+            [],
+            ["-p picmatix-staging --profile gpu build", "run --rm migrate", "up -d --remove-orphans"],
         ),
+        (["--env", "production"], ["-p picmatix-production --profile gpu build"]),
         (
             ["--target", "systemd"],
             ["pip install", "manage.py migrate", "manage.py compilemessages", "manage.py collectstatic"],
@@ -196,3 +223,21 @@ def test_real_env_files_are_kept_out_of_git_and_images() -> None:
     assert "deploy/env/*.env" in (ROOT / ".dockerignore").read_text()
     result = subprocess.run(["git", "check-ignore", "-q", "deploy/env/production.env"], cwd=ROOT, capture_output=True)
     assert result.returncode == 0, "deploy/env/production.env must be git-ignored"
+
+
+def env_example(name: str) -> dict[str, str]:
+    pairs = {}
+    for line in (DEPLOY / "env" / name).read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key] = value
+    return pairs
+
+
+def test_staging_renders_exactly_as_production_does() -> None:
+    # A release that breaks the production recipe, its passes or the HD upscale must fail in staging.
+    staging, production = env_example("staging.env.example"), env_example("production.env.example")
+    rendering = {k for k in staging.keys() | production.keys() if k.startswith("PICMATIX_RENDER") or "RECIPE" in k}
+    assert "PICMATIX_DEFAULT_RECIPE" in rendering
+    for key in sorted(rendering):
+        assert staging.get(key) == production.get(key), key

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from picmatix.env import env_bool, env_choice, env_int, env_list, env_str
+from picmatix.env import env_bool, env_choice, env_int, env_list, env_str, env_token
 
 
 def test_missing_variables_take_their_defaults() -> None:
@@ -37,3 +38,25 @@ def test_a_bad_value_stops_the_process_with_its_name(call: Any, message: str) ->
     environ = {"B": "maybe", "I": "12x", "N": "0", "C": "ftp"}
     with pytest.raises(ImproperlyConfigured, match=message.replace("(", r"\(")):
         call(environ)
+
+
+def test_a_token_may_be_left_unset() -> None:
+    assert env_token("T", min_length=24, environ={}) == ""
+
+
+def test_a_long_enough_token_is_read_as_given() -> None:
+    assert env_token("T", min_length=24, environ={"T": " " + "a" * 24 + "\n"}) == "a" * 24
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("a" * 23, "T: must be at least 24 characters"), ("a" * 12 + " " + "a" * 12, "T: must not contain spaces")],
+)
+def test_a_short_or_broken_token_stops_the_process(value: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_token("T", min_length=24, environ={"T": value})
+
+
+def test_the_metrics_token_setting_is_read_strictly(load: Callable[..., dict[str, Any]]) -> None:
+    with pytest.raises(ImproperlyConfigured, match="PICMATIX_METRICS_TOKEN: must be at least 24 characters"):
+        load(PICMATIX_METRICS_TOKEN="guessable")

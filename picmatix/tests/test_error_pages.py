@@ -76,20 +76,20 @@ def test_customer_pages_say_nothing_about_the_shop_s_set_up(client: Client, sett
 
 def test_set_up_notices_go_to_the_system_checks(settings: Settings) -> None:
     settings.RECAPTCHA_MODE = "off"
-    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
+    settings.PAYMENTS_PROVIDER = "off"
     ids = {message.id for message in run_checks(tags=[OPERATOR])}
     assert ids == {"picmatix.I001", "picmatix.I002"}
-    settings.PAYMENTS_DEMO = True
+    settings.PAYMENTS_PROVIDER = "demo"
     assert {message.id for message in run_checks(tags=[OPERATOR])} == {"picmatix.I001", "picmatix.I003"}
     settings.RECAPTCHA_MODE = "on"
-    settings.PAYMENTS_ENABLED = True
+    settings.PAYMENTS_PROVIDER = "stripe"
     assert run_checks(tags=[OPERATOR]) == []
 
 
 @pytest.mark.django_db
 def test_set_up_notices_are_listed_on_the_admin_home_page_for_staff(admin_client: Client, settings: Settings) -> None:
     settings.RECAPTCHA_MODE = "off"
-    settings.PAYMENTS_ENABLED = settings.PAYMENTS_DEMO = False
+    settings.PAYMENTS_PROVIDER = "off"
     body = admin_client.get("/admin/").content.decode()
     assert 'id="operator-notices"' in body
     assert "PICMATIX_RECAPTCHA=on" in body

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from picmatix import health
+
 if TYPE_CHECKING:
     from django.test import Client
     from pytest_django.fixtures import Settings
+    from pytest_mock import MockerFixture
 
     from picmatix.tests.s3server import S3
+
+
+@pytest.fixture(autouse=True)
+def _fresh_verdict() -> None:
+    health.readiness_forget()
 
 
 def test_healthz_answers_without_touching_the_database(client: Client) -> None:
@@ -64,6 +73,7 @@ def test_readyz_is_503_when_the_media_folder_is_gone(
 def test_readyz_checks_the_s3_bucket(client: Client, s3: S3, settings: Settings) -> None:
     assert client.get("/readyz").json()["checks"]["storage"]["ok"] is True
     settings.STORAGES = {**settings.STORAGES, "default": s3.storage_settings(bucket_name="no-such-bucket")}
+    health.readiness_forget()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["ok"] is False
@@ -71,3 +81,17 @@ def test_readyz_checks_the_s3_bucket(client: Client, s3: S3, settings: Settings)
 
 def test_other_paths_go_through_the_normal_stack(client: Client) -> None:
     assert client.get("/healthz/extra").status_code == 404
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_services_once_in_a_few_seconds_however_often_it_is_asked(
+    client: Client, media: Path, mocker: MockerFixture
+) -> None:
+    database = mocker.patch.dict(health.CHECKS, {"database": mocker.Mock()})["database"]
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+    assert database.call_count == 1
+    clock = mocker.patch("picmatix.health.time.monotonic", return_value=time.monotonic() + health.READINESS_TTL_SECONDS)
+    client.get("/readyz")
+    assert clock.called
+    assert database.call_count == 2

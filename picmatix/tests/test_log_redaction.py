@@ -174,3 +174,5 @@ def test_sentry_events_are_redacted(
         sentry_sdk.init(dsn=None)
     assert any(event.get("exception") for event in sent)
     assert_redacted(json.dumps(sent), token, signature, CLIENT_SECRET)
+    # The order is a local variable of the failing view: the customer's address must not travel with it.
+    assert order.email not in json.dumps(sent)

@@ -56,8 +56,8 @@ def test_json_lines_carry_the_ids_named_at_the_call(configure: Callable[..., io.
 def test_ids_bound_to_a_block_reach_every_line_inside_it(configure: Callable[..., io.StringIO]) -> None:
     buffer = configure(fmt="json")
     with log_context(order_id=5, job_id=9):
-        logging.getLogger("rendering.engine").warning("slow pass")
-    logging.getLogger("rendering.engine").warning("outside")
+        logging.getLogger("painter").warning("slow pass")
+    logging.getLogger("painter").warning("outside")
     inside, outside = (json.loads(line) for line in lines(buffer)[-2:])
     assert (inside["order_id"], inside["job_id"]) == (5, 9)
     assert "order_id" not in outside

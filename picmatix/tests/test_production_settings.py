@@ -113,7 +113,7 @@ def test_https_with_stripe_keys_and_no_webhook_secret_refuses_to_start(
     production: Callable[..., dict[str, Any]],
 ) -> None:
     assert refusal(production, **HTTPS, **STRIPE).startswith("STRIPE_WEBHOOK_SECRET ")
-    assert production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_ENABLED"] is True
+    assert production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_PROVIDER"] == "stripe"
 
 
 def test_recaptcha_on_without_its_keys_refuses_to_start(

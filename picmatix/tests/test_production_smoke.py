@@ -202,7 +202,7 @@ def test_an_order_placed_over_http_is_painted_by_the_production_stack(stack: Sta
     script = (
         "from pathlib import Path\n"
         "from picmatix.tests.test_production_smoke import small_jpeg\n"
-        "from rendering.engine.recipe import recipe_preset\n"
+        "from painter.recipe import recipe_preset\n"
         "from styles.services import style_create\n"
         f"image = small_jpeg(Path('{style_image}'), 128)\n"
         "recipe = recipe_preset('tiny').to_dict()\n"

@@ -1,4 +1,4 @@
-"""`python -m rendering.tests.gated_celery <celery arguments>`: Celery, with each render held until
+"""`python -m painter.tests.gated_celery <celery arguments>`: Celery, with each render held until
 the test allows it.
 
 A test that needs renders to take a long time (emails must not wait behind them) would otherwise

@@ -102,7 +102,7 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float =
 
 
 def recipe(*, size: int, iterations: int) -> dict[str, Any]:
-    from rendering.engine.recipe import recipe_preset
+    from painter.recipe import recipe_preset
 
     data = recipe_preset("tiny").to_dict()
     data["passes"] = [dict(data["passes"][0], size=size, iterations=iterations, init="image")]

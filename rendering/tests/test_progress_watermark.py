@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from orders.models import Order, RenderJob
-from rendering.engine.recipe import Watermark, recipe_preset
-from rendering.engine.watermark import apply_watermark
+from painter.recipe import Watermark, recipe_preset
+from painter.watermark import apply_watermark
 from rendering.services import PROGRESS_IMAGE_SIDE
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def test_a_served_progress_image_is_the_raw_one_watermarked_like_the_preview(
         served.append(Image.open(io.BytesIO(response.getvalue())).convert("RGB"))
         raise RuntimeError("stop after the first step")
 
-    mocker.patch("rendering.engine.render", render)
+    mocker.patch("painter.render", render)
     assert render_job_execute(job_id=job.pk, worker="w1") == "retry"
     assert len(served) == 1
     small = raw.copy()

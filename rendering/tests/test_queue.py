@@ -23,7 +23,6 @@ from rendering.tests.processes import (
     all_done,
     make_style,
     place_orders,
-    process_env,
     recipe,
     start_beat,
     start_worker,
@@ -38,26 +37,6 @@ if TYPE_CHECKING:
 
 pytest.importorskip("torch")
 pytestmark = [pytest.mark.pg, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def clean_redis() -> None:
-    for url in (settings.CELERY_BROKER_URL, settings.REDIS_URL):
-        if url:
-            redis.Redis.from_url(url).flushdb()
-
-
-@pytest.fixture
-def env(tmp_path: Path, media: Path, clean_redis: None) -> Callable[..., dict[str, str]]:
-    def make(**overrides: str) -> dict[str, str]:
-        base = {
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "REDIS_URL": settings.REDIS_URL,
-            "PICMATIX_RENDER_LEASE_SECONDS": "60",
-        }
-        return process_env(tmp_path / "var", media, **{**base, **overrides})
-
-    return make
 
 
 def kinds(order: Order) -> list[str]:
@@ -84,32 +63,6 @@ def test_three_workers_render_thirty_orders_exactly_once(env: Callable[..., dict
         assert kinds(order).count(OrderEvent.Kind.RENDER_DONE) == 1
     assert len(stored_files(media / "renders")) == 60  # one preview and one HD file per order
     assert len(set(jobs.values_list("worker", flat=True))) >= 2
-
-
-def test_workers_painting_batches_render_each_order_exactly_once(
-    env: Callable[..., dict[str, str]], media: Path
-) -> None:
-    """PICMATIX_RENDER_BATCH: two workers each claim waiting jobs beside their own; the claim (a
-    conditional UPDATE) keeps any job from being taken twice, and every companion's own message is
-    then a no-op."""
-    style = make_style(recipe(size=24, iterations=2))
-    orders = place_orders(style, 12)  # all queued before a worker starts: its first job finds company
-    workers = [start_worker(env(PICMATIX_RENDER_BATCH="4"), name=f"b{n}") for n in range(2)]
-    outputs: list[str] = []
-    try:
-        finished = wait_for(lambda: all_done(orders), timeout=300, interval=0.5)
-    finally:
-        outputs = [stop(w) for w in workers]
-    assert finished, (statuses(orders), outputs[0][-3000:])
-    jobs = RenderJob.objects.filter(order__in=orders)
-    assert sorted(jobs.values_list("attempts", flat=True)) == [1] * 12
-    for order in orders:
-        assert kinds(order).count(OrderEvent.Kind.RENDER_CLAIMED) == 1
-        assert kinds(order).count(OrderEvent.Kind.RENDER_DONE) == 1
-    assert len(stored_files(media / "renders")) == 24
-    batches = [job.stats["passes"][0].get("batch", 1) for job in jobs]
-    assert max(batches) == 4, batches
-    assert "painted 4 jobs in one batch" in "".join(outputs)
 
 
 def test_a_killed_worker_s_job_is_rendered_by_another_after_its_lease(

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def job(style: Style, mocker: MockerFixture) -> RenderJob:
-    from rendering.engine.recipe import recipe_preset
+    from painter.recipe import recipe_preset
 
     style.recipe = recipe_preset("tiny").to_dict()
     style.save()

@@ -15,7 +15,7 @@ from conftest import shared_path
 from orders.images import photo_clean
 from orders.models import Order, OrderEvent, RenderJob
 from orders.services import order_create
-from rendering.engine.recipe import recipe_preset
+from painter.recipe import recipe_preset
 from rendering.tests.processes import filesystem_publisher, process_env, start_worker
 from styles.models import Style
 from styles.services import style_set_image

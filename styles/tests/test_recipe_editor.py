@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from styles.forms import RecipeWidget
+from painter import Recipe, RecipeError
+from styles.forms import MAX_PASSES, RecipeWidget
 from styles.models import Style
 from styles.recipes import recipe_preset_dict
 
@@ -135,3 +136,11 @@ def test_names_and_descriptions_are_edited_in_both_languages(admin_client: Clien
     assert admin_client.post(f"/admin/styles/style/{style.pk}/change/", data).status_code == 302
     style.refresh_from_db()
     assert (style.name_en, style.name_es, style.description_es) == ("Night", "Noche", "Remolinos")
+
+
+def test_the_editor_offers_as_many_passes_as_the_engine_takes() -> None:
+    # The engine states its limit only in its check (painter/recipe.py): this keeps the editor's copy equal.
+    spec = recipe_preset_dict("tiny")["passes"][0]
+    assert len(Recipe.from_dict({"passes": [spec] * MAX_PASSES}).passes) == MAX_PASSES
+    with pytest.raises(RecipeError, match="must be a list of 1 to"):
+        Recipe.from_dict({"passes": [spec] * (MAX_PASSES + 1)})

@@ -15,7 +15,7 @@ from PIL import Image
 
 from conftest import jpeg_bytes, stored_files
 from styles.models import SamplePhoto, StyleTrial, StyleTrialImage
-from styles.recipes import recipe_preset_dict
+from styles.recipes import recipe_preset_dict, recipe_preset_names
 from styles.services import sample_photo_add, style_trial_start, trial_recipe
 
 if TYPE_CHECKING:
@@ -59,6 +59,14 @@ def test_a_test_render_paints_small_without_watermark_or_upscale() -> None:
     assert recipe["watermark"]["enabled"] is False
     assert recipe["upscale"]["method"] == "none"
     assert [p["size"] for p in trial_recipe(recipe_preset_dict("tiny"), max_size=384)["passes"]] == [32, 48]
+
+
+@pytest.mark.parametrize("preset", recipe_preset_names())
+@pytest.mark.parametrize("max_size", [1, 32, 1024])
+def test_every_valid_recipe_gives_a_valid_test_render(preset: str, max_size: int) -> None:
+    # style_trial_start checks the recipe only: the worker's trial_recipe must then never refuse it.
+    smallest = min(spec["size"] for spec in trial_recipe(recipe_preset_dict(preset), max_size=max_size)["passes"])
+    assert smallest >= 16
 
 
 def test_the_test_render_task_goes_to_the_render_queue() -> None:
@@ -172,7 +180,7 @@ def test_the_render_queue_paints_every_sample_with_the_recipe(
     style.save()
     trial = style_trial_start(style=style, recipe=style.recipe, max_size=384, actor="staff:a")
     SamplePhoto.objects.filter(pk=samples[1].pk).delete()  # deleted after the test render was queued
-    render = mocker.spy(__import__("rendering.engine", fromlist=["render"]), "render")
+    render = mocker.spy(__import__("painter", fromlist=["render"]), "render")
     assert style_trial_execute(trial_id=trial.pk, worker="w1") == "done"
     trial.refresh_from_db()
     assert trial.status == StyleTrial.Status.DONE

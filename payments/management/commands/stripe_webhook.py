@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.services import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
+from payments.providers.stripe import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
 
 
 class Command(BaseCommand):

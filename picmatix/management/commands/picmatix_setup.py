@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.services import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
+from payments.providers.stripe import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
 from styles.demo import DEMO_STYLES, demo_style_jpeg
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.paintings import ManifestError, paintings_in

@@ -1,0 +1,107 @@
+"""A painting's score without a person: a recipe's own objective, evaluated once on any image.
+
+For each pass of the recipe, the image is scaled to that pass's size and measured against the photo and
+the paintings exactly as the pass measures its own image (same targets, layers, weights and
+normalisations): content, style and total-variation loss. Under the ``seed`` recipe that is its
+350 px objective (the large strokes pass 1 makes) and its 960 px one (pass 2's detail). Lower is
+better; two images score comparably only under the same recipe, photo and paintings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from . import convpath
+from .images import pil_to_tensor
+from .pipeline import resolve_device
+from .precision import full_precision
+from .recipe import Recipe, recipe_preset
+from .transfer import pass_targets
+from .vgg import default_source, vgg19_features
+
+__all__ = ["PassScore", "score_image"]
+
+
+@dataclass(frozen=True)
+class PassScore:
+    """The objective of pass ``pass_index`` (from 0) on the image scaled to ``size`` (width, height)."""
+
+    pass_index: int
+    size: tuple[int, int]
+    content: float
+    style: float
+    tv: float
+    total: float
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["size"] = list(self.size)
+        return data
+
+
+def _at_size(output: Image.Image | torch.Tensor, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """``output`` as (1, 3, H, W) RGB in [0, 1] at ``size``: Lanczos for images, as the passes size the
+    photo; antialiased bilinear for tensors. An image already at that size is used as it is."""
+    width, height = size
+    if isinstance(output, Image.Image):
+        image = output.convert("RGB")
+        if image.size != size:
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        return pil_to_tensor(image, device)
+    rgb = output.detach().to(device=device, dtype=torch.float32)
+    if rgb.ndim == 3:
+        rgb = rgb[None]
+    if tuple(rgb.shape[-2:]) != (height, width):
+        rgb = F.interpolate(rgb, size=(height, width), mode="bilinear", align_corners=False, antialias=True)
+    return rgb.clamp(0.0, 1.0)
+
+
+def score_image(
+    output: Image.Image | torch.Tensor,
+    photo: Image.Image,
+    styles: Sequence[Image.Image],
+    recipe: Recipe | None = None,
+    *,
+    device: str = "auto",
+    weights: str | None = None,
+) -> list[PassScore]:
+    """Each pass's objective of ``recipe`` (default: ``seed``) on ``output``, in the recipe's pass order.
+
+    ``output`` is a PIL image or an RGB tensor in [0, 1], (1, 3, H, W) or (3, H, W), of any size: it is
+    scaled to each pass's size (its aspect ratio should be the photo's). ``weights`` is the VGG-19
+    source, as for render(); scores under different sources do not compare.
+    """
+    recipe = recipe if recipe is not None else recipe_preset("seed")
+    photo = photo.convert("RGB")
+    paintings = [s.convert("RGB") for s in styles]
+    dev = resolve_device(device)
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    net, source = vgg19_features(layers, source=weights or default_source(), device=dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    scores: list[PassScore] = []
+    for index, spec in enumerate(recipe.passes):
+        # One evaluation per pass: the paths chosen for renders of this size, or the usual one; float32
+        # whatever the recipe's tf32 and bf16 say, so that a score does not move with them.
+        with convpath.without_measuring(), full_precision():
+            targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
+            height, width = targets.photo.shape[-2:]
+            rgb = _at_size(output, (width, height), dev)
+            terms, _ = targets.objective(targets.network_input(source, rgb))
+        scores.append(
+            PassScore(
+                pass_index=index,
+                size=(width, height),
+                content=float(terms.content),
+                style=float(terms.style),
+                tv=float(terms.tv),
+                total=float(terms.total),
+            )
+        )
+        del targets, terms
+    return scores
