@@ -12,11 +12,11 @@ in the same VPC).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -74,6 +74,37 @@ def client_ip(request: HttpRequest) -> str:
     return str(client)
 
 
+def client_ip_for_lockout(request: HttpRequest) -> str:
+    """client_ip for the admin lockout: an IPv6 client as its /64, the block one subscriber gets, so
+    that walking through its addresses does not buy fresh guesses."""
+    address = client_ip(request)
+    if ":" not in address:
+        return address
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 def client_ip_for_limits(request: HttpRequest) -> str:
     """client_ip for django-ratelimit's "ip" key, which needs an address: unknown ones share one."""
     return client_ip(request) or "0.0.0.0"
+
+
+def peer_is_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the socket's peer is one of PICMATIX_TRUSTED_PROXIES."""
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    return peer is not None and any(peer in network for network in _trusted(tuple(settings.TRUSTED_PROXIES)))
+
+
+class ForwardedProtoMiddleware:
+    """X-Forwarded-Proto is believed (SECURE_PROXY_SSL_HEADER) only from a trusted proxy.
+
+    Django believes the header from any peer; one that reaches the shop directly could then claim
+    HTTPS for a plain connection, and get secure cookies and no redirect over it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not peer_is_trusted_proxy(request):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

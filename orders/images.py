@@ -29,11 +29,11 @@ except ImportError:  # pragma: no cover - depends on the platform
 # MPO: a JPEG followed by more pictures (depth map, burst, second eye), as phones write them.
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", *HEIF_FORMATS}
 MIN_SIDE = 64
-# Bicubic (antialiased when shrinking) for the final step: 2/3 of Lanczos's time on a 2x reduction
-# and as sharp at this size, which the engine scales again (Lanczos) to each pass's size.
-# reducing_gap: a photo over 3x the target (formats without a reduced-scale decode: PNG, WebP, HEIC)
-# is first shrunk by whole blocks of pixels, then bicubic does at least the last 1.5x: a 12 MP WebP
-# goes to 1024 px in 29 ms instead of 74, within 52.5 dB PSNR of Lanczos (bench/README.md).
+# Bicubic (antialiased when shrinking) for the final step: faster than Lanczos and as sharp at this
+# size, which the engine scales again (Lanczos) to each pass's size. reducing_gap: a photo over 3x
+# the target (formats without a reduced-scale decode: PNG, WebP, HEIC) is first shrunk by whole
+# blocks of pixels, then bicubic does at least the last 1.5x: a fraction of the time, with no
+# difference a customer could see (bench/README.md, "Uploads").
 _SCALING = Image.Resampling.BICUBIC
 _REDUCING_GAP = 1.5
 

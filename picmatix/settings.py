@@ -7,6 +7,7 @@ reCAPTCHA off and payments not configured. Each production part is switched on e
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from datetime import timedelta
@@ -98,6 +99,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the proxy's word about HTTPS counts only when a proxy of ours says it.
+    "core.clientip.ForwardedProtoMiddleware",
     # Before anything reads the body (CSRF parses uploads): too large a request gets a 413 unread.
     "picmatix.request_limits.RequestSizeLimitMiddleware",
     # Then: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
@@ -196,7 +199,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ONLY_ADMIN_SITE = True  # the admin's is the shop's only login
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no "AXES: BEGIN" line each time a process starts; lockouts are still logged
-AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+# An IPv6 client counts as its /64: one subscriber's block, not one of its 2^64 addresses.
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip_for_lockout"
+# Wrong passwords for one username from all addresses together, within the cool-off (picmatix/lockout.py):
+# guesses spread over many addresses stop here. Higher than the per-address limit, so that a stranger
+# cannot lock a curator out in five tries.
+ADMIN_USERNAME_FAILURE_LIMIT = env_int("PICMATIX_ADMIN_USERNAME_FAILURES", 20, minimum=1)
+# Staff sessions (the only sessions: customers sign in nowhere) end after a working day.
+SESSION_COOKIE_AGE = env_int("PICMATIX_STAFF_SESSION_HOURS", 12, minimum=1, maximum=24 * 14) * 3600
 AXES_LOCKOUT_CALLABLE = "picmatix.lockout.admin_lockout_response"
 
 # --- Languages --------------------------------------------------------------------------------
@@ -253,6 +263,10 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
     }
+    # Django creates it at the first file saved; /readyz needs it before (a fresh stack's first
+    # probe). A folder that cannot be made is what /readyz then reports.
+    with contextlib.suppress(OSError):
+        MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -376,7 +390,7 @@ UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10
 # The stored photo's long side at most (orders/images.py). The renders never use more: the largest
 # pass of any preset recipe is 960 px (`seed`), staff test renders paint at most 1024 px, and the
 # order page compares the photo with a preview of at most 1024 px. A photo is only ever scaled down,
-# and a 12 MP phone photo is then decoded at half scale (bench/README.md). A shop whose own recipes
+# and a 12 MP phone photo is then decoded at half scale (bench/README.md, "Uploads"). A shop whose own recipes
 # paint larger than this raises it; photos already stored keep their size.
 PHOTO_MAX_SIDE = env_int("PICMATIX_PHOTO_MAX_SIDE", 1024, minimum=256, maximum=16_384)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
@@ -400,6 +414,33 @@ if env_str("PICMATIX_TRUSTED_PROXY_HEADER") and not TRUSTED_PROXIES:
         "addresses instead (docs/operations.md)"
     )
 RATELIMIT_IP_META_KEY = "core.clientip.client_ip_for_limits"
+
+# Production fails closed: each of these is fine on one machine and unsafe for customers.
+if HTTPS:
+    if EMAIL_MODE == "console":
+        raise ImproperlyConfigured(
+            "PICMATIX_EMAIL=console is refused with PICMATIX_HTTPS: it prints every customer's private links "
+            "to the log; use smtp"
+        )
+    if RECAPTCHA_MODE != "on":
+        raise ImproperlyConfigured(
+            f"PICMATIX_RECAPTCHA={RECAPTCHA_MODE} is refused with PICMATIX_HTTPS: set it to on, with "
+            "RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY"
+        )
+    if not SITE_URL.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"PICMATIX_SITE_URL={SITE_URL!r} is refused with PICMATIX_HTTPS: the links in emails must be https://"
+        )
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "REDIS_URL is not set: with PICMATIX_HTTPS the rate limits and the one-order-per-upload guard must be "
+            "shared by every process (each would count alone)"
+        )
+    if not TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "PICMATIX_TRUSTED_PROXIES is not set: with PICMATIX_HTTPS the shop believes X-Forwarded-Proto and "
+            "X-Forwarded-For only from its own proxies; list their addresses or networks"
+        )
 
 # --- Payments (Stripe, through dj-stripe, or the demonstration provider) -------------------------
 # PICMATIX_PAYMENTS: stripe (card data only ever goes from Stripe.js to Stripe), demo (a provider
@@ -478,7 +519,7 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
 # The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
-# the embedded default. GPU hosts set `nimble` (bench/README.md, "Second GPU run": as good as the seed
+# the embedded default. GPU hosts set `nimble` (bench/LOG.md, "Second GPU run": as good as the seed
 # on six pairs in 58% of its arithmetic, 21.5 whole jobs a minute on an H100).
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")

@@ -55,8 +55,8 @@ def _check_engine_variables(sender: Any = None, **kwargs: Any) -> None:
 @worker_ready.connect
 def _warm_up(sender: Any = None, **kwargs: Any) -> None:
     # Sent before the worker takes its first message: torch, the VGG weights, the network and the
-    # optimisers' lazy imports are loaded here instead of inside the first job (3.1 s of its 5.6 s to
-    # the first iteration on a 2-core CPU: bench/README.md, "Warm worker").
+    # optimisers' lazy imports are loaded here instead of inside the first job, where they were most
+    # of its wait for a first iteration (bench/LOG.md, "Warm worker").
     if not settings.RENDER_WARM_START or not renders_here(sender):
         return
     from painter import EngineError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from django.test import RequestFactory
 
 from core.clientip import client_ip, client_ip_for_limits
@@ -78,3 +79,18 @@ def test_the_ip_key_of_every_rate_limit_is_the_client_ip_with_ipv6_grouped_by_64
     again = get_usage(request("10.0.0.6", "2001:db8:1:2:ffff::1"), group="probe", key="ip", rate="5/h", increment=True)
     assert again is not None
     assert again["count"] == 2
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("10.0.0.5", True), ("203.0.113.9", False)])
+def test_the_proxys_word_about_https_counts_only_from_a_trusted_proxy(
+    settings: Settings, rf: RequestFactory, peer: str, secure: bool
+) -> None:
+    from django.http import HttpResponse
+
+    from core.clientip import ForwardedProtoMiddleware
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request = rf.get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+    response = ForwardedProtoMiddleware(lambda request: HttpResponse(str(request.is_secure())))(request)
+    assert response.content.decode() == str(secure)

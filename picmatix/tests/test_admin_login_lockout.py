@@ -72,3 +72,25 @@ def test_a_right_password_before_the_limit_clears_the_count(client: Client, staf
     for n in range(4):
         sign_in(client, f"typo-{n}", OFFICE)
     assert sign_in(client, "right-horse-battery", OFFICE).status_code == 302
+
+
+def test_guesses_spread_over_many_addresses_lock_the_username(
+    client: Client, staff: User, settings: Settings
+) -> None:
+    settings.ADMIN_USERNAME_FAILURE_LIMIT = 8
+    for n in range(8):  # four addresses, two guesses each: every address under its own limit
+        sign_in(client, f"guess-{n}", f"203.0.113.{n // 2}")
+    locked = sign_in(client, "right-horse-battery", OFFICE)
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_ipv6_client_counts_as_its_64_block(client: Client, staff: User) -> None:
+    for n in range(5):
+        sign_in(client, f"guess-{n}", f"2001:db8:1:2::{n + 1:x}")
+    assert sign_in(client, "right-horse-battery", "2001:db8:1:2:ffff::9").status_code == 429
+    assert sign_in(client, "right-horse-battery", "2001:db8:1:3::1").status_code == 302
+
+
+def test_a_staff_session_lasts_a_working_day(settings: Settings) -> None:
+    assert settings.SESSION_COOKIE_AGE == 12 * 3600

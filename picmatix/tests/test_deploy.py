@@ -70,6 +70,11 @@ def test_the_render_worker_comes_from_the_gpu_or_the_cpu_profile_and_all_else_fr
     assert set(map(tuple, profiles.values())) == {()}
 
 
+def test_gunicorn_is_published_on_the_hosts_loopback_for_the_proxy_in_front() -> None:
+    (published,) = compose_services()["web"]["ports"]
+    assert published.startswith("${PICMATIX_PUBLISH:-127.0.0.1}:")
+
+
 def test_the_cpu_profile_runs_the_gpu_worker_s_command_on_the_cpu() -> None:
     services = compose_services()
     gpu, cpu = services["worker"], services["worker-cpu"]

@@ -81,6 +81,16 @@ def test_sentry_is_off_unless_a_dsn_is_set(load: Callable[..., dict[str, Any]], 
 # --- Production fails closed --------------------------------------------------------------------
 STRIPE = {"STRIPE_SECRET_KEY": "sk_live_" + "a" * 24, "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "b" * 24}
 HTTPS = {"PICMATIX_HTTPS": "true", "SECRET_KEY": "k" * 20 + "-a-long-production-key-0123456789"}
+# What else production must have before it starts (each refused below when missing).
+SAFE = {
+    "PICMATIX_EMAIL": "smtp",
+    "PICMATIX_RECAPTCHA": "on",
+    "RECAPTCHA_PUBLIC_KEY": "6Lc-public",
+    "RECAPTCHA_PRIVATE_KEY": "6Lc-private",
+    "PICMATIX_SITE_URL": "https://shop.example.com",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "PICMATIX_TRUSTED_PROXIES": "10.0.0.0/8",
+}
 
 
 @pytest.fixture
@@ -112,8 +122,8 @@ def test_https_with_debug_on_refuses_to_start(production: Callable[..., dict[str
 def test_https_with_stripe_keys_and_no_webhook_secret_refuses_to_start(
     production: Callable[..., dict[str, Any]],
 ) -> None:
-    assert refusal(production, **HTTPS, **STRIPE).startswith("STRIPE_WEBHOOK_SECRET ")
-    assert production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_PROVIDER"] == "stripe"
+    assert refusal(production, **HTTPS, **SAFE, **STRIPE).startswith("STRIPE_WEBHOOK_SECRET ")
+    assert production(**HTTPS, **SAFE, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")["PAYMENTS_PROVIDER"] == "stripe"
 
 
 def test_recaptcha_on_without_its_keys_refuses_to_start(
@@ -138,8 +148,7 @@ def test_the_embedded_default_still_starts_without_any_of_them(production: Calla
 def test_a_complete_https_configuration_turns_on_every_transport_protection(
     production: Callable[..., dict[str, Any]],
 ) -> None:
-    loaded = production(**HTTPS, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc", PICMATIX_RECAPTCHA="on",
-                        RECAPTCHA_PUBLIC_KEY="6Lc-public", RECAPTCHA_PRIVATE_KEY="6Lc-private")  # fmt: skip
+    loaded = production(**HTTPS, **SAFE, **STRIPE, STRIPE_WEBHOOK_SECRET="whsec_abc")
     assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert loaded["SECURE_SSL_REDIRECT"] is True
     assert loaded["SESSION_COOKIE_SECURE"] is True
@@ -169,3 +178,28 @@ def test_a_refusal_is_the_last_line_a_starting_process_prints(tmp_path: Path) ->
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY "), result.stderr[-2000:]
+
+
+def test_the_local_media_folder_exists_before_the_first_file_so_readyz_passes(
+    load: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    media = tmp_path / "fresh" / "media"
+    load(MEDIA_ROOT=str(media))
+    assert media.is_dir()
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "named"),
+    [
+        ({"PICMATIX_EMAIL": "console"}, "PICMATIX_EMAIL=console "),
+        ({"PICMATIX_RECAPTCHA": "off"}, "PICMATIX_RECAPTCHA=off "),
+        ({"PICMATIX_RECAPTCHA": "test"}, "PICMATIX_RECAPTCHA=test "),
+        ({"PICMATIX_SITE_URL": "http://shop.example.com"}, "PICMATIX_SITE_URL="),
+        ({"REDIS_URL": ""}, "REDIS_URL "),
+        ({"PICMATIX_TRUSTED_PROXIES": ""}, "PICMATIX_TRUSTED_PROXIES "),
+    ],
+)
+def test_https_refuses_to_start_with_what_is_only_safe_on_one_machine(
+    production: Callable[..., dict[str, Any]], unsafe: dict[str, str], named: str
+) -> None:
+    assert refusal(production, **HTTPS, **{**SAFE, **unsafe}).startswith(named)
