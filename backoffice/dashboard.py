@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from orders.selectors import orders_per_day, preview_conversion, queue_metrics, render_failures
+from orders.selectors import emails_due, orders_per_day, preview_conversion, queue_metrics, render_failures
 from payments.selectors import revenue_per_currency
 
 CHART_HEIGHT, BAR_WIDTH, BAR_GAP = 120, 22, 6
@@ -70,6 +70,7 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
         "conversion": preview_conversion(days=days),
         "revenue": revenue_per_currency(since=timezone.now() - timedelta(days=days)) if can_see_money else None,
         "queue": queue_metrics(),
+        "emails": emails_due(),
         "failures": render_failures(days=days),
     }
     return TemplateResponse(request, "admin/dashboard.html", context)

@@ -44,6 +44,10 @@ class Order(models.Model):
     preview_email_sent_at = models.DateTimeField(_("preview email sent at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     hd_email_sent_at = models.DateTimeField(_("HD email sent at"), null=True, blank=True)
+    # A send under way holds its email until then (orders/outbox.py): two senders never send twice,
+    # and one that died lets the outbox send after it.
+    preview_email_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    hd_email_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when staff deleted the customer's photo, paintings and email at their request.
     data_deleted_at = models.DateTimeField(_("customer data deleted"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

@@ -23,6 +23,7 @@ from orders.events import order_event
 from orders.images import CleanPhoto
 from orders.mailbox import mailbox_of
 from orders.models import Order, OrderEvent, RenderJob
+from orders.outbox import order_email_claim, order_email_release, outbox_send, previews_owed
 from orders.selectors import order_email_retry_at
 from styles.models import Style
 from styles.recipes import recipe_with_photo_colours
@@ -121,15 +122,37 @@ def order_mark_preview_email_sent(*, order_id: int, resend: bool = False) -> boo
 
 
 def order_preview_email_deliver(*, order_id: int, resend: bool = False) -> bool:
-    """Send the preview email once (again when staff resend it) and record it; False if nothing went out."""
+    """Send the preview email once (again when staff resend it) and record it; False if nothing went out.
+
+    The first send is claimed on the order row (orders/outbox.py), so that the task, its retry and the
+    outbox never send it twice; a failure releases the claim for the next try and is raised."""
     order = Order.objects.select_related("style").filter(pk=order_id).first()
     if order is None or not order.email or (order.preview_email_sent_at is not None and not resend):
         return False  # gone, anonymised at the customer's request, or already sent
-    if not order_email_deliver(order, email="preview", rendered=preview_email(order)):
+    if not resend and not order_email_claim(order_id=order_id, email="preview"):
+        return False  # another sender holds it
+    try:
+        delivered = order_email_deliver(order, email="preview", rendered=preview_email(order))
+        if delivered:
+            order_mark_preview_email_sent(order_id=order_id, resend=resend)
+    finally:
+        # After the mark: once it is recorded as sent, nobody may claim it again.
+        if not resend:
+            order_email_release(order_id=order_id, email="preview")
+    if not delivered:
         return False
-    order_mark_preview_email_sent(order_id=order_id, resend=resend)
     logger.info("order %s: preview email sent", order_id, extra={"order_id": order_id})
     return True
+
+
+def preview_emails_outbox_send() -> dict[str, int]:
+    """Send the preview emails that the normal path lost (orders/outbox.py)."""
+    return outbox_send(
+        previews_owed(),
+        email="preview",
+        since_field="preview_done_at",
+        deliver=lambda order_id: order_preview_email_deliver(order_id=order_id),
+    )
 
 
 def order_failure_notices_send(*, order_id: int, first_try: bool) -> None:

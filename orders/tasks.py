@@ -4,7 +4,7 @@ from celery import Task, shared_task
 
 from core.mail import MAIL_TASK_RETRY
 from orders.events import order_staff_alert_send
-from orders.services import order_failure_notices_send, order_preview_email_deliver
+from orders.services import order_failure_notices_send, order_preview_email_deliver, preview_emails_outbox_send
 
 
 @shared_task(**MAIL_TASK_RETRY)
@@ -46,3 +46,9 @@ def retention_purge_run() -> dict[str, object]:
 def order_staff_alert_task(order_id: int, reason: str) -> None:
     """Email staff (PICMATIX_STAFF_EMAILS) that an order needs a person; the event is already in its log."""
     order_staff_alert_send(order_id=order_id, reason=reason)
+
+
+@shared_task
+def preview_emails_outbox_send_task() -> dict[str, int]:
+    """Send the preview emails the normal path lost (orders/outbox.py)."""
+    return preview_emails_outbox_send()

@@ -21,6 +21,7 @@ from core.tasks import task_send
 from orders.emails import order_email_deliver
 from orders.events import order_event
 from orders.models import Order, OrderEvent, RenderJob
+from orders.outbox import order_email_claim, order_email_release, outbox_send
 from payments import stripe_api
 from payments.emails import hd_email
 from payments.models import Payment
@@ -217,11 +218,31 @@ def order_hd_email_deliver(*, order_id: int, resend: bool = False) -> bool:
         return False  # refunded meanwhile, never paid, or the customer's data deleted: no link goes out
     if order.hd_email_sent_at is not None and not resend:
         return False
-    if not order_email_deliver(order, email="hd", rendered=hd_email(order)):
+    if not resend and not order_email_claim(order_id=order_id, email="hd"):
+        return False  # another sender holds it (orders/outbox.py)
+    try:
+        delivered = order_email_deliver(order, email="hd", rendered=hd_email(order))
+        if delivered:
+            order_mark_hd_email_sent(order_id=order_id, resend=resend, actor="system")
+    finally:
+        # After the mark: once it is recorded as sent, nobody may claim it again.
+        if not resend:
+            order_email_release(order_id=order_id, email="hd")
+    if not delivered:
         return False
-    order_mark_hd_email_sent(order_id=order_id, resend=resend, actor="system")
     logger.info("order %s: HD download email sent", order_id)
     return True
+
+
+def hd_emails_outbox_send() -> dict[str, int]:
+    """Send the download emails of paid orders that the normal path lost (orders/outbox.py): a mail
+    server down for long, a broker that refused the message at payment, a Redis flushed."""
+    return outbox_send(
+        Order.objects.filter(status=Order.Status.PAID, paid_at__isnull=False),
+        email="hd",
+        since_field="paid_at",
+        deliver=lambda order_id: order_hd_email_deliver(order_id=order_id),
+    )
 
 
 def order_hd_email_resend(*, order_id: int, actor: str) -> bool:

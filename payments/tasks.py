@@ -5,7 +5,7 @@ from celery import shared_task
 
 from core.mail import MAIL_TASK_RETRY
 from payments.providers.stripe import payment_intent_sync, payments_recover
-from payments.services import order_hd_email_deliver
+from payments.services import hd_emails_outbox_send, order_hd_email_deliver
 
 # Stripe errors worth another try later: the network, Stripe's own trouble, rate limits.
 TRANSIENT_STRIPE_ERRORS = (
@@ -30,3 +30,9 @@ def payments_recover_task() -> None:
 @shared_task(**MAIL_TASK_RETRY)
 def order_hd_email_send(order_id: int, resend: bool = False) -> None:
     order_hd_email_deliver(order_id=order_id, resend=resend)
+
+
+@shared_task
+def hd_emails_outbox_send_task() -> dict[str, int]:
+    """Send the download emails of paid orders that the normal path lost (orders/outbox.py)."""
+    return hd_emails_outbox_send()

@@ -355,6 +355,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "storage-reconcile": {"task": "orders.tasks.storage_reconcile", "schedule": 24 * 3600.0},
     # A payment whose webhook never came is found by asking Stripe (payments/tasks.py).
     "payments-recover": {"task": "payments.tasks.payments_recover", "schedule": 300.0},
+    # Emails that the normal path lost, sent from what the order rows record (orders/outbox.py).
+    "preview-emails-outbox": {"task": "orders.tasks.preview_emails_outbox_send_task", "schedule": 300.0},
+    "hd-emails-outbox": {"task": "payments.tasks.hd_emails_outbox_send_task", "schedule": 300.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -127,3 +127,12 @@ def test_only_staff_who_may_see_orders_get_the_dashboard(
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert staff_client().get("/admin/dashboard/").status_code == 403
+
+
+def test_the_dashboard_counts_the_emails_owed_to_customers(admin_client: Client, style: Style) -> None:
+    order(style, painted=True)  # its preview email never went out
+    order(style, painted=True, preview_email_sent_at=timezone.now())
+    page = admin_client.get("/admin/dashboard/").content.decode()
+    section = page[page.index('id="emails"') :]
+    assert "previews not sent<strong>1</strong>" in section
+    assert "downloads not sent<strong>0</strong>" in section

@@ -36,6 +36,12 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "shop.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
     "PICMATIX_SITE_URL": "https://shop.example.com",
+    "PICMATIX_EMAIL": "smtp",
+    "PICMATIX_RECAPTCHA": "on",
+    "RECAPTCHA_PUBLIC_KEY": "6Lc-public",
+    "RECAPTCHA_PRIVATE_KEY": "6Lc-private",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "PICMATIX_TRUSTED_PROXIES": "10.0.0.0/8",
 }
 
 
