@@ -26,6 +26,8 @@ class Order(models.Model):
         # PaymentIntent (amounts, refunds, flags for staff) is a payments.Payment row.
         PAID = "paid", _("Paid")
         REFUNDED = "refunded", _("Refunded")
+        # Not bought within the retention period: its files are deleted, and it can no longer be bought.
+        EXPIRED = "expired", _("Expired")
 
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_order_token, editable=False)
     email = models.EmailField(_("email"))

@@ -99,9 +99,11 @@ def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]
         thumbnails = order_files_forget(order_id=order_id)
         if not names and not thumbnails:
             return None
-        Order.objects.filter(pk=order_id).update(content_image="", updated_at=now)
-        RenderJob.objects.filter(order_id=order_id).update(**dict.fromkeys(JOB_FILE_FIELDS, ""), updated_at=now)
         paid = order.paid_at is not None
+        # An unpaid preview can no longer be bought: say so on its page, and refuse payments for it.
+        expired = {"status": Order.Status.EXPIRED} if order.status == Order.Status.PREVIEW_READY else {}
+        Order.objects.filter(pk=order_id).update(content_image="", updated_at=now, **expired)
+        RenderJob.objects.filter(order_id=order_id).update(**dict.fromkeys(JOB_FILE_FIELDS, ""), updated_at=now)
         order_event(
             order=order_id,
             kind=OrderEvent.Kind.FILES_PURGED,

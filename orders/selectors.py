@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from orders.mailbox import mailbox_of
 from orders.models import Order, OrderEvent, RenderJob
@@ -42,10 +43,36 @@ def render_demand() -> int:
     return int(row[0]) if row else 0
 
 
+def order_sellable() -> Q:
+    """Orders whose painting can be sold now: preview ready, its HD file stored, not being painted
+    again, the customer's data not deleted. A payment is taken (and an order marked paid) only then."""
+    painted = RenderJob.objects.filter(order=OuterRef("pk"), status=RenderJob.Status.DONE).exclude(hd="")
+    remaking = RenderJob.objects.filter(
+        order=OuterRef("pk"), status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]
+    )
+    return Q(status=Order.Status.PREVIEW_READY, data_deleted_at__isnull=True) & Exists(painted) & ~Exists(remaking)
+
+
+def order_sale_refusal(order: Order) -> str:
+    """Why the order's painting cannot be bought now, in the active language; "" when it can."""
+    if Order.objects.filter(order_sellable(), pk=order.pk).exists():
+        return ""
+    if order.status == Order.Status.EXPIRED:
+        return str(_("This painting was not bought in time, and it is no longer stored. It cannot be bought."))
+    if order.current_job is not None and order.current_job.status in (
+        RenderJob.Status.QUEUED,
+        RenderJob.Status.RUNNING,
+    ):
+        return str(_("Your painting is being painted again. You can buy it once its new preview is ready."))
+    return str(_("This painting is no longer stored, so it cannot be bought."))
+
+
 def order_progress(order: Order) -> dict[str, Any]:
     """What the order page shows while painting; the same dict is served as JSON for live updates."""
     job = order.current_job
     data: dict[str, Any] = {"status": order.status, "job_status": job.status if job else None}
+    if order.status == Order.Status.PREVIEW_READY:
+        data["for_sale"] = not order_sale_refusal(order)
     if job is None:
         return data
     progress = dict(job.progress or {})

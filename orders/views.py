@@ -14,8 +14,8 @@ from core.captcha import captcha_passed
 from core.clientip import client_ip
 from core.files import private_file_response
 from orders.direct_upload import direct_upload_policy
-from orders.models import RenderJob
-from orders.selectors import order_by_token_or_404, order_progress, queue_metrics
+from orders.models import Order, RenderJob
+from orders.selectors import order_by_token_or_404, order_progress, order_sale_refusal, queue_metrics
 
 
 @require_POST
@@ -43,7 +43,13 @@ def upload_policy(request: HttpRequest) -> JsonResponse:
 @never_cache
 def detail(request: HttpRequest, token: str) -> HttpResponse:
     order = order_by_token_or_404(token)
-    context = {"order": order, "progress": order_progress(order), "retention_paid_days": settings.RETENTION_PAID_DAYS}
+    context = {
+        "order": order,
+        "progress": order_progress(order),
+        "retention_paid_days": settings.RETENTION_PAID_DAYS,
+        "retention_unpaid_days": settings.RETENTION_UNPAID_DAYS,
+        "sale_refusal": order_sale_refusal(order) if order.status == Order.Status.PREVIEW_READY else "",
+    }
     return render(request, "orders/detail.html", context)
 
 

@@ -5,11 +5,17 @@ Apart from payments/services.py because the providers build on the services: a r
 
 from __future__ import annotations
 
+import logging
+
 from django.utils.translation import gettext
 
+from orders.events import order_staff_alert
+from orders.models import OrderEvent
 from orders.staff import OrderActionRefused
 from payments.models import Payment
 from payments.providers import payment_provider_of
+
+logger = logging.getLogger(__name__)
 
 
 def payment_refund(*, payment: Payment, actor: str) -> Payment:
@@ -30,3 +36,23 @@ def order_refund(*, order_id: int, actor: str) -> list[Payment]:
     if not payments:
         raise OrderActionRefused(gettext("no payment to refund"))
     return [payment_refund(payment=payment, actor=actor) for payment in payments]
+
+
+def payment_flagged_refund(*, payment_id: int) -> bool:
+    """Give back a flagged payment (it buys nothing: a second one, a mismatch, a painting gone).
+    Where the provider fails, staff are emailed at once (once per payment) and the error is raised
+    for the task to try again later; True once refunded."""
+    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
+    if payment is None or not payment.flag or payment.status != Payment.Status.SUCCEEDED:
+        return False  # refunded meanwhile (by staff, or an earlier try), or nothing to give back
+    try:
+        payment_refund(payment=payment, actor="system")
+    except Exception:
+        reason = f"payment {payment.stripe_id} buys nothing ({payment.flag}) and could not be refunded by itself"
+        told = payment.order.events.filter(kind=OrderEvent.Kind.STAFF_ALERTED, data__reason=reason).exists()
+        if not told:
+            order_staff_alert(order_id=payment.order_id, reason=reason, actor="system")
+        logger.exception("order %s: %s", payment.order_id, reason, extra={"order_id": payment.order_id})
+        raise
+    logger.info("order %s: flagged payment %s refunded", payment.order_id, payment.stripe_id)
+    return True

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from core.tasks import task_send
 from orders.emails import order_email_deliver
-from orders.events import order_event
+from orders.events import order_event, order_staff_alert
 from orders.models import Order, OrderEvent, RenderJob
 from orders.outbox import order_email_claim, order_email_release, outbox_send
+from orders.selectors import order_sellable
 from payments import stripe_api
 from payments.emails import hd_email
 from payments.models import Payment
@@ -152,10 +153,18 @@ def _payment_succeeded(payment: Payment, intent: stripe_api.Intent, actor: str) 
     if not _payment_move(payment, Payment.Status.SUCCEEDED, OrderEvent.Kind.PAYMENT_SUCCEEDED, actor, **data):
         return  # already succeeded (a duplicate), or refunded/canceled: nothing to deliver
     if payment.flag:
-        return  # money arrived, but not as we asked: staff decide, nothing is delivered
+        # Money arrived, but not as we asked (amount, currency): nothing is delivered, and what to give
+        # back is for a person to judge, so staff hear at once.
+        reason = f"payment {payment.stripe_id} arrived but not as asked ({payment.flag}): refund it by hand"
+        order_staff_alert(order_id=payment.order_id, reason=reason, actor=actor)
+        return
     if not order_mark_paid(order_id=payment.order_id, payment=payment, actor=actor):
         status = Order.objects.values_list("status", flat=True).get(pk=payment.order_id)
-        _payment_flag(payment, f"paid while the order was {status}: refund one payment", actor)
+        _payment_flag(payment, f"paid while the order was {status} and could not be delivered", actor)
+        # It buys nothing (a second payment, or a painting gone or being painted again): it goes back
+        # by itself, outside this transaction; staff hear if it cannot.
+        payment_id = payment.pk
+        transaction.on_commit(lambda: task_send("payments.tasks.payment_flagged_refund_task", payment_id))
 
 
 def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -> None:
@@ -181,7 +190,8 @@ def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -
 def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:
     """preview_ready -> paid, once; only this transition queues the HD email."""
     now = timezone.now()
-    changed = Order.objects.filter(pk=order_id, status=Order.Status.PREVIEW_READY).update(
+    # Only an order whose painting can be delivered: not purged, deleted or being painted again.
+    changed = Order.objects.filter(order_sellable(), pk=order_id).update(
         status=Order.Status.PAID, paid_at=now, updated_at=now
     )
     if changed != 1:

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from core.mail import MAIL_TASK_RETRY
 from payments.providers.stripe import payment_intent_sync, payments_recover
+from payments.refunds import payment_flagged_refund
 from payments.services import hd_emails_outbox_send, order_hd_email_deliver
 
 # Stripe errors worth another try later: the network, Stripe's own trouble, rate limits.
@@ -36,3 +37,9 @@ def order_hd_email_send(order_id: int, resend: bool = False) -> None:
 def hd_emails_outbox_send_task() -> dict[str, int]:
     """Send the download emails of paid orders that the normal path lost (orders/outbox.py)."""
     return hd_emails_outbox_send()
+
+
+@shared_task(retry_backoff=60, retry_backoff_max=3600, retry_jitter=True, max_retries=10, autoretry_for=(Exception,))
+def payment_flagged_refund_task(payment_id: int) -> None:
+    """Refund a payment that buys nothing (payments/refunds.py); staff are told at the first failure."""
+    payment_flagged_refund(payment_id=payment_id)

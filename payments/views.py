@@ -22,7 +22,7 @@ from core.http import HttpResponseSeeOther
 from orders.jobs import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from orders.models import Order, RenderJob
 from orders.print_size import order_hd_size_text
-from orders.selectors import order_by_token_or_404, order_progress
+from orders.selectors import order_by_token_or_404, order_progress, order_sale_refusal
 from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
 from payments.models import Payment, Price
@@ -48,7 +48,12 @@ def buy(request: HttpRequest, token: str) -> HttpResponse:
     order = order_by_token_or_404(token)
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         return HttpResponseRedirect(reverse("payments:thanks", kwargs={"token": token}))
-    if order.status != Order.Status.PREVIEW_READY or order.data_deleted_at:
+    refusal = order_sale_refusal(order)
+    if refusal:
+        # Nothing is charged for a painting that is gone or being painted again: the order's page
+        # says why (in the customer's language).
+        if request.method == "POST":
+            return JsonResponse({"error": refusal}, status=409)
         return HttpResponseRedirect(reverse("orders:detail", kwargs={"token": token}))
     price = price_for_order(order)
     provider = payment_provider() if price is not None else None

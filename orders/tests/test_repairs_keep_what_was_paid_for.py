@@ -146,7 +146,8 @@ TABLE: dict[Callable[..., Callable[[], object]], dict[str, Row]] = {
     lease_expired_with_attempts_left: {"all": (KEPT, [K.LEASE_EXPIRED], ["render"])},
     lease_expired_on_the_last_attempt: give_up(K.LEASE_EXPIRED),
     render_failed_for_good: give_up(K.RENDER_FAILED),
-    retention_due: {"all": (KEPT, [K.FILES_PURGED], [])},
+    # An unpaid preview whose files are gone can no longer be bought: it expires.
+    retention_due: {S.PREVIEW_READY: (S.EXPIRED, [K.FILES_PURGED], []), "all": (KEPT, [K.FILES_PURGED], [])},
 }  # fmt: skip
 
 

@@ -47,6 +47,7 @@ class FakeStripe(stripe.HTTPClient):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[Call] = []
+        self.fail_refunds = False  # Stripe refuses every refund (a disputed charge, say)
         self.intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
@@ -102,6 +103,9 @@ class FakeStripe(stripe.HTTPClient):
         return self._missing(call)
 
     def _create_refund(self, call: Call) -> tuple[str, int, dict[str, str]]:
+        if self.fail_refunds:
+            error = {"type": "invalid_request_error", "code": "charge_disputed", "message": "Charge is disputed"}
+            return self._answer({"error": error}, 400)
         key = call.headers.get("Idempotency-Key", "")
         if key and key in self.idempotent:
             return self._answer(self.refunds[self.idempotent[key]])
