@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import receiver
 from djstripe.event_handlers import djstripe_receiver
 from djstripe.models import Event
 
+from orders.signals import order_files_forgetting
 from payments.providers.stripe import payment_sync_later
+from payments.services import order_stripe_records_forget
 
 
 @djstripe_receiver(["payment_intent.succeeded", "payment_intent.payment_failed"])
@@ -27,3 +30,10 @@ def charge_refunded(sender: Any, event: Event, **kwargs: Any) -> None:
     intent_id = (event.data.get("object") or {}).get("payment_intent")
     if intent_id:
         payment_sync_later(intent_id=str(intent_id), actor=f"stripe:{event.id}")
+
+
+@receiver(order_files_forgetting, dispatch_uid="payments.stripe_records_forget")
+def _order_files_forgetting(*, order_id: int, **kwargs: Any) -> list[str]:
+    # What dj-stripe copied of the order's payments goes with its files; no file of ours to delete.
+    order_stripe_records_forget(order_id=order_id)
+    return []

@@ -276,3 +276,28 @@ def order_hd_link_request(*, order: Order) -> str:
         active = order.jobs.filter(status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING])
         return "remaking" if active.exists() else "gone"
     return "sent" if order_hd_email_resend(order_id=order.pk, actor="customer") else "not_paid"
+
+
+def order_stripe_records_forget(*, order_id: int) -> None:
+    """dj-stripe's copies of the order's payments go with the customer's data (deleted at their request,
+    or by retention): the events and webhook bodies Stripe sent, the intents, charges and payment methods
+    it synced, which hold billing names, addresses and card details. Our Payment rows stay: amounts,
+    currencies and Stripe's ids are what accounting keeps (Stripe keeps the rest)."""
+    from django.db.models import Q
+    from djstripe import models as djstripe
+
+    ids = list(Payment.objects.filter(order_id=order_id).values_list("stripe_id", flat=True))
+    if not ids:
+        return
+    charges = djstripe.Charge.objects.filter(payment_intent__id__in=ids)
+    intents = djstripe.PaymentIntent.objects.filter(id__in=ids)
+    methods = {
+        *charges.exclude(payment_method=None).values_list("payment_method_id", flat=True),
+        *intents.exclude(payment_method=None).values_list("payment_method_id", flat=True),
+    }
+    events = djstripe.Event.objects.filter(Q(data__object__id__in=ids) | Q(data__object__payment_intent__in=ids))
+    djstripe.WebhookEventTrigger.objects.filter(event__in=events).delete()
+    events.delete()
+    charges.delete()
+    intents.delete()
+    djstripe.PaymentMethod.objects.filter(id__in=methods).delete()  # DJSTRIPE_FOREIGN_KEY_TO_FIELD "id"

@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
+import stripe
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
+from djstripe.models import WebhookEndpoint
+from djstripe.views import ProcessWebhookView
 
 from core.files import private_file_response
 from core.http import HttpResponseSeeOther
@@ -31,6 +37,8 @@ from payments.providers import PAYMENTS_OFF, PaymentProvider, PaymentUnavailable
 from payments.providers.demo import demo_test_cards, payment_demo_charge
 from payments.selectors import payment_latest, price_for_order
 from payments.services import order_hd_link_request
+
+logger = logging.getLogger(__name__)
 
 # A re-render takes minutes on a GPU, longer on a CPU; the email says when it is back.
 REMAKING_RETRY_AFTER_SECONDS = 900
@@ -230,3 +238,29 @@ def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBa
     response = render(request, "payments/remaking.html", {"order": order}, status=503)
     response["Retry-After"] = str(REMAKING_RETRY_AFTER_SECONDS)
     return response
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Stripe's webhook: the signature checked before dj-stripe stores anything.
+
+    dj-stripe writes a row with the whole body for every POST that carries a signature header, valid or
+    not; a stranger who learnt the URL could fill the database. Only a body signed with the endpoint's
+    secret goes on to dj-stripe's view, which checks it again, stores the event and de-duplicates it.
+    """
+    endpoint = WebhookEndpoint.objects.filter(djstripe_uuid=uuid).first()
+    header = request.headers.get("stripe-signature", "")
+    if endpoint is None or not endpoint.secret or not header:
+        return HttpResponseBadRequest()
+    try:
+        stripe.WebhookSignature.verify_header(
+            request.body.decode("utf-8", "replace"), header, endpoint.secret, endpoint.djstripe_tolerance
+        )
+    except stripe.SignatureVerificationError:
+        logger.warning("stripe webhook: a body whose signature does not verify was refused unstored")
+        return HttpResponseBadRequest()
+    return _DJSTRIPE_WEBHOOK(request, uuid=uuid)
+
+
+_DJSTRIPE_WEBHOOK = ProcessWebhookView.as_view()

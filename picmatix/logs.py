@@ -51,11 +51,13 @@ _SECRETS = re.compile(
     rf"|(?<![{_URL_SAFE}])[{_URL_SAFE}]{{43}}(?![{_URL_SAFE}])"
     # The client secret Stripe appends to the return (thanks) URL: it confirms the payment.
     r"|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+    # The webhook endpoint's UUID: whoever knows it can make the shop store request bodies.
+    r"|(?P<webhook>/stripe/webhook/)[0-9a-fA-F-]{32,36}"
 )
 
 
 def _redact_match(match: re.Match[str]) -> str:
-    return (match.group("orders") or match.group("hd") or "") + REDACTED
+    return (match.group("orders") or match.group("hd") or match.group("webhook") or "") + REDACTED
 
 
 def redact(text: str) -> str:

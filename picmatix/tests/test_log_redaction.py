@@ -176,3 +176,10 @@ def test_sentry_events_are_redacted(
     assert_redacted(json.dumps(sent), token, signature, CLIENT_SECRET)
     # The order is a local variable of the failing view: the customer's address must not travel with it.
     assert order.email not in json.dumps(sent)
+
+
+def test_the_stripe_webhook_endpoints_uuid_is_redacted() -> None:
+    from picmatix.logs import redact
+
+    line = '"POST /stripe/webhook/1ba8fd6f-da0a-4504-9695-a4f87357e521/ HTTP/1.1" 400'
+    assert redact(line) == '"POST /stripe/webhook/[redacted]/ HTTP/1.1" 400'
