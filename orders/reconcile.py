@@ -18,6 +18,7 @@ from django.utils import timezone
 from orders.events import order_event, order_staff_alert
 from orders.jobs import FILES_GONE_ON_PURPOSE, SETTLED, render_job_rerender_lost_output, render_jobs_reap
 from orders.models import Order, OrderEvent, RenderJob
+from orders.signals import stored_files_claimed
 
 logger = logging.getLogger(__name__)
 FOLDERS = ("uploads", "renders", "progress")
@@ -83,7 +84,11 @@ def reconcile(*, fix: bool, now: datetime | None = None) -> ReconcileReport:
     now = now or timezone.now()
     report = ReconcileReport()
     referenced = _referenced()
-    for name in (n for folder in FOLDERS for n in _walk(folder)):
+    folders = list(FOLDERS)
+    for folder, names in stored_files_claimed():
+        folders.append(folder)
+        referenced |= names
+    for name in (n for folder in folders for n in _walk(folder)):
         if name not in referenced and default_storage.get_modified_time(name) < now - ORPHAN_MIN_AGE:
             report.orphan_files.append(name)
 

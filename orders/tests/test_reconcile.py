@@ -99,3 +99,15 @@ def test_the_command_prints_json_and_says_how_to_fix(
     captured = capsys.readouterr()
     assert '"orphan_files"' in captured.out
     assert "--fix" in captured.err
+
+
+def test_a_gallery_thumbnail_no_entry_references_is_an_orphan_too(painted_order: Order, media: Path) -> None:
+    from gallery.models import GalleryEntry
+
+    kept = store("gallery/kept.jpg")
+    GalleryEntry.objects.create(order=painted_order, after=kept, approved_at=timezone.now())
+    left = store("gallery/left-behind.jpg")  # its entry went, its delete failed
+    report = reconcile(fix=True)
+    assert report.orphan_files == [left]
+    assert not default_storage.exists(left)
+    assert default_storage.exists(kept)
