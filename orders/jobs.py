@@ -7,6 +7,7 @@ of healthchecks' sendalerts). Each change is written to the order's append-only 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.files import STORAGE_ERRORS, storage_save
 from orders import enqueue
 from orders.events import order_event, order_staff_alert
 from orders.models import Order, OrderEvent, RenderJob
@@ -85,7 +86,7 @@ def render_job_set_progress_image(*, job_id: int, worker: str, jpeg: bytes) -> N
     job = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).first()
     if job is None:
         return
-    name = default_storage.save(f"progress/{secrets.token_hex(16)}.jpg", ContentFile(jpeg))
+    name = storage_save(f"progress/{secrets.token_hex(16)}.jpg", jpeg)
     old = job.progress_image.name
     changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(
         progress_image=name
@@ -105,8 +106,13 @@ def render_job_finish(*, job_id: int, worker: str, output: RenderOutput) -> bool
     """running -> done. Only this transition queues the preview email. False if the job was not ours."""
     # Two independent keys: the preview's name is seen by anyone with the order page (and in S3
     # links), so it must tell nothing about where the unpaid HD file is.
-    preview = default_storage.save(f"renders/{secrets.token_hex(16)}-preview.jpg", ContentFile(output.preview_jpeg))
-    hd = default_storage.save(f"renders/{secrets.token_hex(16)}-hd.png", ContentFile(output.hd_png))
+    preview = storage_save(f"renders/{secrets.token_hex(16)}-preview.jpg", output.preview_jpeg)
+    try:
+        hd = storage_save(f"renders/{secrets.token_hex(16)}-hd.png", output.hd_png)
+    except STORAGE_ERRORS:
+        with contextlib.suppress(*STORAGE_ERRORS):
+            default_storage.delete(preview)
+        raise
     now = timezone.now()
     with transaction.atomic():
         changed = RenderJob.objects.filter(pk=job_id, status=RenderJob.Status.RUNNING, worker=worker).update(

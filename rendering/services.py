@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from core.files import STORAGE_ERRORS
 from orders.jobs import (
     RenderOutput,
     render_job_claim,
@@ -106,7 +107,11 @@ class ProgressReporter:
             return False
         if progress.image is not None:
             jpeg = _small_jpeg(progress.image, watermark=self.watermark)
-            render_job_set_progress_image(job_id=self.job_id, worker=self.worker, jpeg=jpeg)
+            try:
+                render_job_set_progress_image(job_id=self.job_id, worker=self.worker, jpeg=jpeg)
+            except STORAGE_ERRORS as error:
+                # Only a glimpse for the waiting customer: the painting goes on without it.
+                logger.warning("job %s: progress image not stored (%s)", self.job_id, type(error).__name__)
         now = time.monotonic()
         last = progress.iteration >= progress.iterations
         if now - self.last_write >= settings.RENDER_PROGRESS_EVERY_SECONDS or last:
@@ -226,9 +231,16 @@ def _store(job_id: int, worker: str, result: RenderResult) -> str:
     hd = io.BytesIO()
     result.hd.save(hd, "PNG")
     stats = {k: v for k, v in result.stats.items() if isinstance(v, (int, float, str, list, dict, type(None)))}
-    finished = render_job_finish(
-        job_id=job_id, worker=worker, output=RenderOutput(preview.getvalue(), hd.getvalue(), stats)
-    )
+    try:
+        finished = render_job_finish(
+            job_id=job_id, worker=worker, output=RenderOutput(preview.getvalue(), hd.getvalue(), stats)
+        )
+    except STORAGE_ERRORS as error:
+        # The storage failed, not the job: it goes back to the queue with its attempt returned, and
+        # the customer is not told that their photo failed.
+        logger.error("job %s: painting not stored (%s: %s)", job_id, type(error).__name__, error)
+        released = render_job_release(job_id=job_id, worker=worker, reason=f"storage failed: {type(error).__name__}")
+        return "released" if released else "lost"
     return "done" if finished else "lost"
 
 
