@@ -232,7 +232,7 @@ def child_ours(args: argparse.Namespace) -> dict[str, Any]:
         )
     per_it, first = _steady(stamps, begin)
     height, width = outcome.image.shape[-2:]
-    from painter.convpath import layer_paths
+    from painter.speed.convpath import layer_paths
 
     if args.save or args.save_to:
         target = Path(args.save_to) if args.save_to else OUT / f"pass_ours_{spec.size}_h{spec.lbfgs_history}.png"

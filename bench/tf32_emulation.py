@@ -7,7 +7,7 @@ not. TF32 keeps 10 of fp32's 23 mantissa bits of every input to a convolution or
 bit 13) in the engine's hand-written backward pass: both convolutions' inputs and weights, and both
 Gram products' operands. Pass 1 is painted once at full precision (the H100's ended the same under
 both); pass 2 is then run from it plain, emulated (``tf32``), and emulated with the engine's exact
-start (``tf32-exact``: painter.graphs.ExactStart, on a GPU by default), with the same
+start (``tf32-exact``: painter.precision.ExactStart, on a GPU by default), with the same
 convolution code.
 
     python bench/tf32_emulation.py [--pair 0] [--scale 1.0] [--iterations 40] [--recipe nimble]
@@ -48,22 +48,23 @@ def to_tf32(x: Any) -> Any:
 
 @contextmanager
 def rounding(emulate: bool = True) -> Iterator[None]:
-    """The hand-written backward pass's convolutions and products (painter.backprop) with their
-    inputs rounded as TF32 rounds them, while ``torch.backends.cudnn.allow_tf32`` is on, as on a GPU:
-    the engine's ``precision.full_precision()`` turns it off, and then nothing is rounded. With
+    """The CPU's convolutions and the hand-written backward pass's products (painter.speed.backprop) with
+    their inputs rounded as TF32 rounds them, while ``torch.backends.cudnn.allow_tf32`` is on, as on a
+    GPU: the engine's ``precision.full_precision()`` turns it off, and then nothing is rounded. With
     ``emulate`` false, the same convolution code without rounding (the comparison's other side)."""
     import torch
     import torch.nn.functional as F
 
-    from painter import backprop
+    from painter.speed import backend_for, backprop
+    from painter.speed.cpu import CpuBackend
 
     def round_(t: Any) -> Any:
         return to_tf32(t) if emulate and torch.backends.cudnn.allow_tf32 else t
 
-    def conv3x3(conv: Any, x: Any) -> Any:
+    def forward(conv: Any, x: Any) -> Any:
         return F.conv2d(round_(x), round_(conv.weight), conv.bias, padding=1)
 
-    def conv3x3_input_grad(conv: Any, grad: Any, *, add_to: Any = None) -> Any:
+    def input_grad(conv: Any, grad: Any, *, add_to: Any = None) -> Any:
         result = F.conv_transpose2d(round_(grad), round_(conv.weight), padding=1)
         return result if add_to is None else add_to.add_(result)
 
@@ -72,43 +73,46 @@ def rounding(emulate: bool = True) -> Iterator[None]:
         flat = round_(features).reshape(c, h * w)
         return torch.mm(flat, flat.t()).mul_(1.0 / (c * h * w))
 
-    left_multiply = backprop._left_multiply_in_place
+    left_multiply = backprop.left_multiply_in_place
 
     def left_multiply_rounded(matrix: Any, features: Any) -> Any:
         features.copy_(round_(features))
         return left_multiply(round_(matrix), features)
 
-    saved = (backprop.conv3x3, backprop.conv3x3_input_grad, backprop.gram_matrix, backprop._left_multiply_in_place)
+    # A CPU network runs its backend's convolutions (one object, shared by every network it set up):
+    # their methods are replaced for the duration, and put back for every network at once.
+    speed = backend_for("cpu")
+    assert isinstance(speed, CpuBackend)
+    convolutions = speed.convolutions
+    saved = (backprop.gram_matrix, backprop.left_multiply_in_place)
     flag = torch.backends.cudnn.allow_tf32
     torch.backends.cudnn.allow_tf32 = True
-    backprop.conv3x3 = conv3x3
-    backprop.conv3x3_input_grad = conv3x3_input_grad
+    setattr(convolutions, "forward", forward)  # noqa: B010
+    setattr(convolutions, "input_grad", input_grad)  # noqa: B010
     backprop.gram_matrix = gram_matrix
-    backprop._left_multiply_in_place = left_multiply_rounded
+    backprop.left_multiply_in_place = left_multiply_rounded
     try:
         yield
     finally:
         torch.backends.cudnn.allow_tf32 = flag
-        (
-            backprop.conv3x3,
-            backprop.conv3x3_input_grad,
-            backprop.gram_matrix,
-            backprop._left_multiply_in_place,
-        ) = saved
+        delattr(convolutions, "forward")
+        delattr(convolutions, "input_grad")
+        backprop.gram_matrix, backprop.left_multiply_in_place = saved
 
 
 @contextmanager
 def exact_start(count: int) -> Iterator[None]:
-    """The engine's exact start (painter.graphs.ExactStart), which applies on a GPU only,
-    turned on for this CPU run: its first ``count`` evaluations per pass under full_precision()."""
-    from painter import graphs, transfer
+    """The engine's exact start (painter.precision.ExactStart), which applies on a GPU only, turned on
+    for this CPU run: its first ``count`` evaluations per pass under full_precision()."""
+    from painter.precision import ExactStart
+    from painter.speed import backend_for
 
-    saved = transfer.pass_evaluation
-    transfer.pass_evaluation = lambda evaluate, device, *, exact_start: graphs.ExactStart(evaluate, count)
+    speed = backend_for("cpu")
+    setattr(speed, "evaluation", lambda evaluate, *, exact_start: ExactStart(evaluate, count))  # noqa: B010
     try:
         yield
     finally:
-        transfer.pass_evaluation = saved
+        delattr(speed, "evaluation")
 
 
 def main() -> None:

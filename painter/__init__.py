@@ -6,6 +6,36 @@
 
 Recipes and errors import without torch (the web tier validates recipes); ``render``, ``Progress``,
 ``RenderResult`` and ``load_image`` load the rendering stack on first use.
+
+The algorithm (what is painted):
+
+- ``recipe``: what a render does, every setting that changes a pixel; the presets.
+- ``pipeline``: a whole render: the passes, post-processing, preview and HD; a worker's warm-up.
+- ``transfer``: one Gatys pass: its targets, its objective and the optimiser loop.
+- ``losses``: content, style (Gram) and total-variation losses, and the autograd reference objective.
+- ``lbfgs``: L-BFGS with the compact representation and its step guard.
+- ``precision``: a pass's arithmetic (TF32, bf16 convolutions), full float32, the exact start.
+- ``vgg``: the VGG-19 feature network and its three weight sources.
+- ``layers``: VGG-19's layer names and shapes, without torch.
+- ``targets_cache``: the paintings' style targets kept between jobs.
+- ``score``: a painting's objective under a recipe, evaluated once.
+
+The speed work (how fast the same pixels are computed), behind ``speed.backend_for(device)``:
+
+- ``speed.backend``: the seam; ``speed.cpu`` and ``speed.cuda``: each device's side of it.
+- ``speed.backprop``: the objective's gradient by a hand-written backward pass that keeps little.
+- ``speed.cpu_convs``: a CPU's convolution paths; ``speed.convpath``: which one each shape takes.
+- ``speed.winograd``: Winograd F(4x4, 3x3) convolutions written with matrix products.
+- ``speed.tuning``: choosing a whole pass's paths together, once per machine and size.
+- ``speed.memory``: a pass's memory estimate, the device's free memory, glibc's allocator.
+- ``speed.graphs``: a GPU pass's evaluation recorded once as a CUDA graph and replayed.
+
+Input and output:
+
+- ``images``: reading, resizing, Pillow <-> torch; ``colours``: keeping the photo's colours.
+- ``postprocess``: colour finishing; ``watermark``: the preview's mark; ``waifu2x``: 2x upscaling.
+- ``settings``: every environment variable, parsed strictly; ``cachedir``: where downloads are kept.
+- ``errors``: the exceptions, written for an operator; ``__main__``: the command line.
 """
 
 from __future__ import annotations
@@ -15,13 +45,12 @@ import os
 from typing import TYPE_CHECKING, Any
 
 # OpenMP threads that spin after each parallel region steal the cores that NNPACK's thread pool (and
-# any neighbour) needs: on a busy 2-core host, a 192 px iteration took 1.6 s spinning and 0.6 s
-# passive. Read when torch loads its OpenMP runtime, so only effective before torch is imported;
-# an operator's own setting wins.
+# any neighbour) needs. Read when torch loads its OpenMP runtime, so only effective before torch is
+# imported; an operator's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # torch's CPU allocator backs allocations of 2 MB or more with transparent huge pages when this is set
-# (read once, at its first allocation): a 960 px pass allocates gigabytes of fresh activations per
-# iteration, and faulting them in 4 KB pages cost 15% of its time (bench/README.md).
+# (read once, at its first allocation): a large pass allocates gigabytes of fresh activations per
+# iteration, and faulting them in one small page at a time is a sizeable share of its time.
 os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 from .errors import EngineError, ImageError, InsufficientMemory, RecipeError, RenderCancelled, WeightsNotFound

@@ -2,10 +2,8 @@
 
 torch's L-BFGS computes each direction with the two-loop recursion: for a history of m pairs, 2m dot
 products and 2m vector updates, and each update reads its coefficient back to the host (``alpha`` must
-be a Python number), so a GPU waits 2m times per iteration. On an H100 (bench/README.md, "GPU run,
-2026-11-27") nimble's 350 px pass, history 100, took 12 to 14 ms per iteration where its loss and
-gradient took 6 (both with CUDA graphs): the optimiser, not the network, set the pace. With this
-one: 3.5 ms, and nimble's whole render (passes) 2.2 to 2.7 s instead of 5.6 to 6.5.
+be a Python number), so a GPU waits 2m times per iteration: with a long history and a small pass, the
+optimiser, not the network, sets the pace.
 
 The same direction can be had from the compact form of the L-BFGS matrix (Byrd, Nocedal and Schnabel,
 1994). With the pairs as the rows of S and Y, oldest first, R the upper triangle of S Y^T (i <= j:
@@ -28,14 +26,11 @@ One thing torch's has not (``guard``, a recipe's ``lbfgs_guard``, 2 by default):
 which the loss is more than ``guard`` times the loss before it is undone, the history dropped, and the
 optimisation goes on from the point before it as from a pass's start (a steepest-descent step of
 length min(1, 1/|g|_1) * lr). The evaluation that found it counts as an iteration. Without a line
-search one step can throw an image that is clamped at every step far off, and a 960 px pass then
-rebuilds its detail but not its large strokes: on an H100 that wrecked 3 of nimble's 25 paintings
-(bench/README.md, "GPU run, 2026-11-27"). In the second run there, with the guard at 2, nimble's
-paintings on all six pairs scored as well as the seed's or better (worst −4.65%) where 2 of 6 were
-wrecked without it, and the seed's moved by −2.9% to +2.2%, its own spread from one run to the next
-("Second GPU run"). The first step of a pass is the trouble: min(1, 1/|g|_1) is so small that the
-first pair's s.y is mostly rounding, in fp32 too (bench/cuda_trajectories.py: a 96 px pass's second
-evaluation at 9e14 against 1.8e8 under every precision and both optimisers).
+search one step can throw an image that is clamped at every step far off, and a large pass then
+rebuilds its detail but not its large strokes: the painting is wrecked. The guard undoes such a step
+and leaves every other painting as it was. The first step of a pass is the trouble: min(1, 1/|g|_1)
+is so small that the first pair's s.y is mostly rounding, in fp32 too (bench/cuda_trajectories.py
+shows it under every precision and both optimisers).
 """
 
 from __future__ import annotations

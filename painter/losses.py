@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from .vgg import FeatureNet
 
 __all__ = [
+    "Evaluation",
     "GatysObjective",
     "LossSettings",
     "LossTerms",
@@ -32,8 +33,8 @@ Features = Callable[[torch.Tensor, Sequence[str]], Mapping[str, torch.Tensor]]
 class _Gram(torch.autograd.Function):
     """G = F F^T * scale with a one-product backward: dF = (dG + dG^T) F * scale.
 
-    Autograd's backward of mm(F, F.t()) makes two products of that size; the Gram products are 15% of
-    an iteration on a CPU, so the second one is worth saving.
+    Autograd's backward of mm(F, F.t()) makes two products of that size; the Gram products are a
+    noticeable share of an iteration on a CPU, so the second one is worth saving.
     """
 
     @staticmethod
@@ -136,12 +137,16 @@ def style_targets(
 @dataclass(frozen=True)
 class LossTerms:
     """The loss of one evaluation. From :class:`GatysObjective`, ``total`` carries the autograd graph
-    and the parts are detached; :class:`~painter.backprop.LeanObjective` returns no graph."""
+    and the parts are detached; :class:`~painter.speed.backprop.LeanObjective` returns no graph."""
 
     total: torch.Tensor
     content: torch.Tensor
     style: torch.Tensor
     tv: torch.Tensor
+
+
+#: A pass's objective as the optimiser calls it: the losses of an image and their gradient.
+Evaluation = Callable[[torch.Tensor], tuple[LossTerms, torch.Tensor]]
 
 
 class LossSettings:

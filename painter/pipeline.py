@@ -8,7 +8,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +18,10 @@ from . import settings
 from .errors import EngineError, ImageError, RecipeError, RenderCancelled
 from .images import resize_longest, tensor_to_pil
 from .losses import LossTerms
-from .memory import estimate_pass_bytes, peak_memory_bytes, require_memory
 from .postprocess import post_process
 from .recipe import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Recipe, Upscale
+from .speed import backend_for
 from .transfer import IterationCallback, PassOutcome, pass_sizes, run_pass
-from .tuning import kept_plan, tune_pass
 from .vgg import (
     SOURCES,
     ConvWeights,
@@ -177,8 +175,8 @@ _networks_lock = threading.Lock()
 
 
 def feature_network(layers: Collection[str], source: str, dev: torch.device) -> tuple[FeatureNet, WeightSource]:
-    """VGG-19 truncated after the deepest of ``layers`` on ``dev`` (channels_last on a GPU), kept for the
-    next render that asks for the same."""
+    """VGG-19 truncated after the deepest of ``layers`` on ``dev``, set up by the device's speed work
+    (painter.speed), kept for the next render that asks for the same."""
     # A kept network serves only while its weights are the ones vgg.conv_weights holds (cached there):
     # once they are dropped or reloaded, from another file or none, the network is built again from
     # them, or the missing file is reported, exactly as without this cache.
@@ -190,8 +188,7 @@ def feature_network(layers: Collection[str], source: str, dev: torch.device) -> 
             _networks.move_to_end(key)
             return found[0], found[1]
     net, weight_source = vgg19_features(layers, source=source, device=dev)
-    if dev.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    net = backend_for(dev).network(net)
     if weights is not None:
         with _networks_lock:
             _networks[key] = (net, weight_source, weights)
@@ -217,7 +214,7 @@ def warm_up(
     ``layers`` (default: the recipes' default layers), each convolution's first call (on a 32 px image)
     and the optimisers' lazy imports; on a CPU, choose the convolution paths for passes of
     ``pass_sizes`` (long sides, 4:3 photos; other crops of a similar area share the choice), which
-    a machine does once (painter.tuning). For a worker's start, before it takes jobs;
+    a machine does once (painter.speed.tuning). For a worker's start, before it takes jobs;
     returns what it did and how long it took."""
     began = time.perf_counter()
     dev = resolve_device(device)
@@ -225,36 +222,17 @@ def warm_up(
     wanted = set(layers) if layers is not None else {*DEFAULT_CONTENT_LAYERS, *DEFAULT_STYLE_LAYERS}
     net, _ = feature_network(wanted, source, dev)
     loaded = time.perf_counter()
+    speed = backend_for(dev)
     with torch.no_grad():
-        probe = torch.zeros(1, 3, 32, 32, device=dev)
-        if dev.type == "cuda":
-            probe = probe.contiguous(memory_format=torch.channels_last)
-        net(probe, wanted)
-    # torch's optimisers import torch._dynamo when the first one is made: 1.3 s of a fresh worker's
-    # first iteration on a 2-core CPU (bench/README.md, "Warm worker").
+        net(torch.zeros(1, 3, 32, 32, device=dev).contiguous(memory_format=speed.memory_format), wanted)
+    # torch's optimisers import torch._dynamo when the first one is made, which would otherwise slow a
+    # fresh worker's first iteration.
     torch.optim.LBFGS([torch.zeros(1, requires_grad=True)])
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-    tuned: dict[str, str] = {}
-    if dev.type == "cpu":
-        content_layers = [name for name in DEFAULT_CONTENT_LAYERS if name in wanted]
-        style_layers = [name for name in DEFAULT_STYLE_LAYERS if name in wanted]
-
-        def tune() -> dict[str, str]:
-            kept: dict[str, str] = {}
-            for side in sorted(set(pass_sizes)):
-                plans = tune_pass(net, max(16, round(side * 3 / 4)), side, content_layers, style_layers)
-                kept[str(side)] = kept_plan(plans) if plans else "kept"
-            return kept
-
-        # On a thread of its own that ends here: torch keeps NNPACK's workspace (128 MB at 960 px) per
-        # thread until the thread ends, so measuring NNPACK on the worker's own thread left it to every
-        # later pass, also where NNPACK won nothing. On a 2-core Xeon whose plans are Winograd's, the
-        # first 960 px pass after a warm-up peaked at 1809 to 1921 MB so, and at 1530 to 1544 MB this
-        # way, as after a restart that reads the plans from the file (1515 to 1541 MB).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="picmatix-conv-tuning") as tuner:
-            tuned = tuner.submit(tune).result()  # its errors are raised here
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
+    content_layers = [name for name in DEFAULT_CONTENT_LAYERS if name in wanted]
+    style_layers = [name for name in DEFAULT_STYLE_LAYERS if name in wanted]
+    tuned = speed.choose_paths(net, content_layers, style_layers, pass_sizes)
+    speed.synchronize()
     return {
         "conv_plans": tuned,
         "device": str(dev),
@@ -329,18 +307,10 @@ def _require_pass_memory(
     recipe: Recipe, sizes: Sequence[PassSizes], dev: torch.device, memory_limit_bytes: int | None
 ) -> None:
     """InsufficientMemory before any work when one of the passes would not fit."""
-    for i, (spec, ((w, h), style_dims)) in enumerate(zip(recipe.passes, sizes, strict=True)):
-        needed = estimate_pass_bytes(
-            h,
-            w,
-            content_layers=spec.content_layers,
-            style_layers=spec.style_layers,
-            style_sizes=[(sh, sw) for sw, sh in style_dims],
-            optimizer=spec.optimizer,
-            lbfgs_history=spec.lbfgs_history,
-            device_type=dev.type,
-        )
-        require_memory(needed, dev, limit=memory_limit_bytes, what=f"pass {i + 1} at {w}x{h} px")
+    speed = backend_for(dev)
+    for i, (spec, (size, style_dims)) in enumerate(zip(recipe.passes, sizes, strict=True)):
+        needed = speed.pass_bytes(spec, size, style_dims)
+        speed.require_memory(needed, limit=memory_limit_bytes, what=f"pass {i + 1} at {size[0]}x{size[1]} px")
 
 
 def _run_passes(
@@ -361,8 +331,7 @@ def _run_passes(
     previous: torch.Tensor | None = None
     for index, spec in enumerate(recipe.passes):
         clock.start_pass()
-        if dev.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(dev)
+        backend_for(dev).reset_peak_memory()
         outcome: PassOutcome = run_pass(
             net,
             weight_source,
@@ -409,7 +378,7 @@ def _progress_reporter(
                 tv_loss=tv,
                 elapsed_s=clock.elapsed(),
                 eta_s=clock.eta(index, iteration, iterations),
-                peak_memory_bytes=peak_memory_bytes(dev),
+                peak_memory_bytes=backend_for(dev).peak_memory_bytes(),
                 image=snapshot,
             )
         )
@@ -431,7 +400,7 @@ def _pass_stats(outcome: PassOutcome, size: tuple[int, int], dev: torch.device) 
         "content_loss": outcome.content_loss,
         "style_loss": outcome.style_loss,
         "tv_loss": outcome.tv_loss,
-        "peak_memory_bytes": peak_memory_bytes(dev),
+        "peak_memory_bytes": backend_for(dev).peak_memory_bytes(),
     }
 
 
@@ -460,7 +429,7 @@ def _finish(
         "post_seconds": round(post_seconds, 3),
         "upscale_seconds": round(upscale_seconds, 3),
         "total_seconds": round(time.perf_counter() - began, 3),
-        "peak_memory_bytes": peak_memory_bytes(dev),
+        "peak_memory_bytes": backend_for(dev).peak_memory_bytes(),
         "hd_size": list(hd.size),
         "preview_size": list(preview.size),
     }

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +28,7 @@ from torch import nn
 
 __all__ = [
     "BF16_MODES",
+    "ExactStart",
     "arithmetic_key",
     "bf16_applies",
     "bf16_conv",
@@ -39,7 +41,7 @@ __all__ = [
 BF16_MODES = ("off", "backward", "all")
 
 # Devices where bf16 applies. A CPU's bf16 convolutions are slower than its float32 ones on the
-# machines measured, so only CUDA; tests add "cpu" to check the arithmetic without a GPU.
+# machines tried, so only CUDA; tests add "cpu" to check the arithmetic without a GPU.
 BF16_DEVICES: tuple[str, ...] = ("cuda",)
 
 _exact: contextvars.ContextVar[bool] = contextvars.ContextVar("picmatix_full_precision", default=False)
@@ -127,3 +129,41 @@ def full_precision() -> Iterator[None]:
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn
         _exact.reset(token)
+
+
+Out = TypeVar("Out")
+Evaluate = Callable[[torch.Tensor], Out]
+
+
+class ExactStart(Generic[Out]):
+    """A pass's evaluation whose first ``exact`` calls run in full float32 (:func:`full_precision`), and
+    the later ones in the pass's own arithmetic, through ``later(evaluate, image)`` (made once, on the
+    first of them: a device's speed work may record it as a graph, whose example image matters only by
+    its shape and layout).
+
+    The first step of an L-BFGS pass is tiny (min(1, 1/|g|_1)), so its first curvature pair is the
+    difference of two nearly equal gradients; under TF32 that difference is mostly rounding, the pair
+    tells L-BFGS a wrong curvature, and its steps can then throw the image far off. Exact first
+    evaluations make that pair from float32 gradients, before any recording takes its memory. (fp32's
+    own rounding can still throw the step: the recipe's ``lbfgs_guard`` is what catches that.)"""
+
+    def __init__(
+        self,
+        evaluate: Evaluate[Out],
+        exact: int,
+        later: Callable[[Evaluate[Out], torch.Tensor], Evaluate[Out]] | None = None,
+    ) -> None:
+        self._evaluate = evaluate
+        self._exact = exact
+        self._make_later = later
+        self._calls = 0
+        self._later: Evaluate[Out] | None = None
+
+    def __call__(self, image: torch.Tensor) -> Out:
+        self._calls += 1
+        if self._calls <= self._exact:
+            with full_precision():
+                return self._evaluate(image)
+        if self._later is None:
+            self._later = self._evaluate if self._make_later is None else self._make_later(self._evaluate, image)
+        return self._later(image)

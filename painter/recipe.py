@@ -30,6 +30,8 @@ __all__ = [
 
 DEFAULT_CONTENT_LAYERS = ("relu4_2",)
 DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+# Each pass starts from the last; more than this is a mistake, not a recipe.
+MAX_PASSES = 8
 MIN_SIZE, MAX_SIZE = 16, 4096
 
 Init = Literal["image", "random", "previous"]
@@ -285,8 +287,8 @@ class Recipe:
 
     def __post_init__(self) -> None:
         passes = self.passes
-        if isinstance(passes, str | bytes) or not isinstance(passes, Sequence) or not 1 <= len(passes) <= 8:
-            raise RecipeError("passes", "must be a list of 1 to 8 passes")
+        if isinstance(passes, str | bytes) or not isinstance(passes, Sequence) or not 1 <= len(passes) <= MAX_PASSES:
+            raise RecipeError("passes", f"must be a list of 1 to {MAX_PASSES} passes")
         for i, spec in enumerate(passes):
             if not isinstance(spec, PassSpec):
                 raise RecipeError(f"passes[{i}]", f"must be a PassSpec (got {type(spec).__name__})")
@@ -306,7 +308,7 @@ class Recipe:
             raise RecipeError("passes", "is required")
         raw_passes = mapping["passes"]
         if isinstance(raw_passes, str) or not isinstance(raw_passes, Sequence):
-            raise RecipeError("passes", "must be a list of 1 to 8 passes")
+            raise RecipeError("passes", f"must be a list of 1 to {MAX_PASSES} passes")
         passes = tuple(_build(PassSpec, f"passes[{i}]", p) for i, p in enumerate(raw_passes))
         parts: dict[str, Any] = {}
         for name, part in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
@@ -374,13 +376,12 @@ def _plain(value: object) -> object:
 
 
 # History 100 (neural_style.lua's default) keeps 2 * 100 image-sized vectors: 1.6 GB at 960 x 720.
-# The sweep of this very pass (200 iterations from pass 1, two content / style pairs, bench/README.md)
-# ended within 1.9% and 1.6% of history 100's loss with 5 pairs, within 1.6% and 1.1% with 10: 10
-# keeps a margin under the 2% bound for 166 MB.
+# A sweep of this very pass found a short history ends close to history 100's loss; 10 keeps a
+# margin under the bound that sweep set, for a tenth of the memory.
 SEED_PASS2_HISTORY = 10
 # The CPU presets' L-BFGS: torch's, no guard, as every CPU measurement in bench/ was made.
 CPU_LBFGS: dict[str, Any] = {"lbfgs_kind": "torch", "lbfgs_guard": None}
-# GPU hosts' L-BFGS: compact, with the step guard that kept nimble's paintings whole on an H100.
+# GPU hosts' L-BFGS: compact, with the step guard that keeps nimble's paintings whole there.
 GPU_LBFGS: dict[str, Any] = {"lbfgs_kind": "compact", "lbfgs_guard": 2.0}
 
 
@@ -410,19 +411,16 @@ def _seed() -> Recipe:
 
 def _nimble() -> Recipe:
     """The seed with the image kept in displayable colours at every step (``keep_in_range``) and its
-    960 px pass stopped at 95 iterations instead of 200: 58% of its arithmetic.
+    960 px pass stopped at 95 iterations instead of 200: a little over half of its arithmetic.
 
     The seed's optimiser lets the image leave 0..1 and clamps once at the end, so its 960 px pass
     spends iterations on values the clamp throws away. Kept in range, every pass lowers the loss of
-    the painting it returns: under the seed's own scores nimble's painting is as good or better on
-    six content / style pairs at a third of the size and on two at full size (bench/README.md, "The
-    image kept in range").
+    the painting it returns: under the seed's own scores nimble's painting is as good or better.
 
-    On an H100 (bench/README.md, "GPU run, 2026-11-27"), 3 of 25 paintings were first wrecked by one
-    step of the 960 px pass: a pass's first curvature pair is rounding (TF32's, and fp32's too), and
-    the step after it can throw an image that is clamped at every step too far to come back. With the
-    step guard of compact L-BFGS (painter.lbfgs, on by default since), all six pairs scored
-    better than the seed's there ("Second GPU run").
+    On a GPU, one step of the 960 px pass can wreck a painting: a pass's first curvature pair is
+    rounding (TF32's, and fp32's too), and the step after it can throw an image that is clamped at
+    every step too far to come back. The step guard of compact L-BFGS (painter.lbfgs, on by default)
+    undoes such a step.
     """
     seed = _seed()
     first, later = seed.passes
@@ -436,7 +434,7 @@ def _nimble() -> Recipe:
 
 
 def _quick() -> Recipe:
-    """About a minute on a 2-core CPU: a draft for staff trying a style on sample photos."""
+    """A draft in a fraction of the seed's time on a CPU, for staff trying a style on sample photos."""
     return Recipe(
         passes=(
             PassSpec(size=192, iterations=60, tv_weight=1e-4, init="image", seed=0, **CPU_LBFGS),
@@ -458,7 +456,7 @@ def _waifu2x_models_present() -> bool:
 
 
 def _cpu() -> Recipe:
-    """The embedded default: a 640 px painting in about 3 minutes on a 2-core CPU, HD 3840 px.
+    """The embedded default: a 640 px painting in minutes on a small CPU, HD 3840 px.
 
     The seed's two passes at two thirds of its sizes, with fewer iterations: pass 1 makes the large
     strokes at 320 px, pass 2 details them at 640 px (the smallest preview a customer can judge)

@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import convpath
 from .images import pil_to_tensor
 from .pipeline import resolve_device
 from .precision import full_precision
 from .recipe import Recipe, recipe_preset
+from .speed import backend_for
 from .transfer import pass_targets
 from .vgg import default_source, vgg19_features
 
@@ -81,14 +81,14 @@ def score_image(
     paintings = [s.convert("RGB") for s in styles]
     dev = resolve_device(device)
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    speed = backend_for(dev)
     net, source = vgg19_features(layers, source=weights or default_source(), device=dev)
-    if dev.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    net = speed.network(net)
     scores: list[PassScore] = []
     for index, spec in enumerate(recipe.passes):
         # One evaluation per pass: the paths chosen for renders of this size, or the usual one; float32
         # whatever the recipe's tf32 and bf16 say, so that a score does not move with them.
-        with convpath.without_measuring(), full_precision():
+        with speed.without_measuring(), full_precision():
             targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
             height, width = targets.photo.shape[-2:]
             rgb = _at_size(output, (width, height), dev)

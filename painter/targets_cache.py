@@ -1,9 +1,8 @@
 """Style targets kept across the jobs of one worker process.
 
 A shop renders many photos in the same few styles, and every pass starts by resizing the paintings to
-its size and running them through VGG for their Gram matrices: on a 2-core CPU 0.56 s at the seed
-recipe's 350 px pass and 4.6 s at its 960 px pass, about one iteration there (bench/README.md, "Warm
-worker"); 0.01 and 0.03 s from here. Those targets depend only on the paintings' pixels,
+its size and running them through VGG for their Gram matrices: about one iteration's work, against a
+copy from here. Those targets depend only on the paintings' pixels,
 the size they are resized to, the layers and blend weights, the network's weights and the device, so
 they are kept here, keyed by all of that (the paintings by a hash of their pixels, never by object
 identity: each job decodes its own copy of the style file).
@@ -62,8 +61,8 @@ def _nbytes(targets: Mapping[str, torch.Tensor]) -> int:
 
 
 def _copy(targets: Mapping[str, torch.Tensor]) -> Targets:
-    # Callers get their own tensors (2.4 MB, a fraction of a millisecond): whatever a job does with its
-    # targets cannot reach the next job's.
+    # Callers get their own tensors (a copy of a few Gram matrices costs next to nothing): whatever a
+    # job does with its targets cannot reach the next job's.
     return {name: t.clone() for name, t in targets.items()}
 
 
@@ -144,8 +143,8 @@ def style_target_cache() -> StyleTargetCache:
 
 
 def image_digest(image: Image.Image) -> str:
-    """SHA-256 of an image's mode, size and pixels: equal for two decodings of the same file (2 ms for a
-    1024 x 640 painting; a 12-megapixel one takes about 40 ms, still far below the pass it saves)."""
+    """SHA-256 of an image's mode, size and pixels: equal for two decodings of the same file (hashing
+    even a large painting costs far less than the pass it saves)."""
     digest = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()

@@ -12,19 +12,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import convpath
-from .backprop import LeanObjective
 from .errors import ImageError
-from .graphs import Evaluation, pass_evaluation
 from .images import MIN_SIDE, match_luminance, pil_to_tensor, scaled_size, style_side
 from .lbfgs import CompactLBFGS
-from .losses import LossTerms, content_targets, style_targets
-from .memory import allocator_for_pass, estimate_pass_bytes
+from .losses import Evaluation, LossTerms, content_targets, style_targets
 from .precision import pass_arithmetic
 from .recipe import PassSpec
+from .speed import SpeedBackend, backend_for
 from .targets_cache import style_key, style_target_cache
-from .tuning import release_for_pass, tune_pass
-from .vgg import FeatureNet, WeightSource, last_layer
+from .vgg import FeatureNet, WeightSource
 
 __all__ = ["PassOutcome", "PassTargets", "initial_image", "pass_sizes", "pass_targets", "run_pass"]
 
@@ -125,8 +121,8 @@ def _optimised_pass(
     on_iteration: IterationCallback | None,
 ) -> PassOutcome:
     started = time.perf_counter()
-    if device.type == "cpu":
-        allocator_for_pass(_pass_bytes(spec, *pass_sizes(spec, content, styles)))
+    speed = backend_for(device)
+    speed.start_pass(spec, *pass_sizes(spec, content, styles))
     targets = pass_targets(net, source, spec, content=content, styles=styles, device=device)
     photo, objective, memory_format = targets.photo, targets.objective, targets.memory_format
     start = initial_image(spec, photo, previous, source, seeded_generator(spec.seed, device))
@@ -142,7 +138,7 @@ def _optimised_pass(
             x.copy_(source.preprocess(current_rgb()))
 
     exact_start = spec.exact_start if spec.optimizer == "lbfgs" else 0
-    evaluate = pass_evaluation(objective, device, exact_start=exact_start)
+    evaluate = speed.evaluation(objective, exact_start=exact_start)
     evaluations = _optimise(
         x, evaluate, spec, memory_format, current_rgb, on_iteration, into_range if spec.keep_in_range else None
     )
@@ -153,7 +149,7 @@ def _optimised_pass(
             rgb = match_luminance(rgb, photo).clamp_(0.0, 1.0)
     # The optimisers' last evaluation is of the image before their last step, unclamped: the losses
     # reported are those of the image returned, as `python -m painter score` measures it (one more
-    # evaluation: 0.5% of a 200-iteration pass).
+    # evaluation, small beside a pass's hundreds).
     last, _ = objective(targets.network_input(source, rgb))
     return PassOutcome(
         image=rgb,
@@ -172,26 +168,12 @@ class PassTargets:
     objective built from it and the paintings, and the memory layout the network's input takes."""
 
     photo: torch.Tensor
-    objective: LeanObjective
+    objective: Evaluation
     memory_format: torch.memory_format
 
     def network_input(self, source: WeightSource, rgb: torch.Tensor) -> torch.Tensor:
         """An RGB image at the pass's size as the objective takes it."""
         return source.preprocess(rgb).contiguous(memory_format=self.memory_format)
-
-
-def _pass_bytes(spec: PassSpec, size: tuple[int, int], style_dims: Sequence[tuple[int, int]]) -> int:
-    """What a CPU pass of ``spec`` at ``size`` (width, height) needs (painter.memory)."""
-    width, height = size
-    return estimate_pass_bytes(
-        height,
-        width,
-        content_layers=spec.content_layers,
-        style_layers=spec.style_layers,
-        style_sizes=style_dims,
-        optimizer=spec.optimizer,
-        lbfgs_history=spec.lbfgs_history,
-    )
 
 
 def pass_targets(
@@ -205,25 +187,14 @@ def pass_targets(
     tune: bool = True,
 ) -> PassTargets:
     """The photo and the objective of one pass, at its size: what run_pass optimises and score measures.
-    On a CPU the convolution paths for this size are chosen first (once per machine: painter.tuning)
-    unless ``tune`` is false."""
+    The device's speed work (painter.speed) sets ``net`` up for the device as it makes them, and may
+    first prepare for a pass of this size, unless ``tune`` is false."""
     (width, height), style_dims = pass_sizes(spec, content, styles)
-    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
-    last = last_layer([*spec.content_layers, *spec.style_layers])
-    if device.type == "cpu":
-        if tune and net.convs[0].weight.dtype == torch.float32:
-            # Under the pass's own estimate, so that the allocator stays as run_pass set it.
-            pass_bytes = _pass_bytes(spec, (width, height), style_dims)
-            tune_pass(net, height, width, spec.content_layers, spec.style_layers, pass_bytes=pass_bytes)
-        # What an earlier pass or the measuring of paths left goes before this pass allocates.
-        release_for_pass(net, height, width, last)
-    photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
-    with convpath.without_measuring():  # one forward each: not worth timing paths for
-        objective = _objective(net, source, spec, photo, styles, style_dims, memory_format)
-    if device.type == "cpu":
-        # And what the paintings' forwards made: at their own sizes they may run other paths.
-        release_for_pass(net, height, width, last)
-    return PassTargets(photo, objective, memory_format)
+    speed = backend_for(device)
+    with speed.making_targets(net, spec, (width, height), style_dims, tune=tune):
+        photo = pil_to_tensor(content.resize((width, height), Image.Resampling.LANCZOS), device)
+        objective = _objective(net, source, spec, photo, styles, style_dims, speed)
+    return PassTargets(photo, objective, speed.memory_format)
 
 
 def _objective(
@@ -233,16 +204,17 @@ def _objective(
     photo: torch.Tensor,
     styles: Sequence[Image.Image],
     style_dims: Sequence[tuple[int, int]],
-    memory_format: torch.memory_format,
-) -> LeanObjective:
+    speed: SpeedBackend,
+) -> Evaluation:
     """The pass's loss and gradient, against the photo's content and the paintings' style at this size."""
+    memory_format = speed.memory_format
 
     def network_input(rgb: torch.Tensor) -> torch.Tensor:
         return source.preprocess(rgb).contiguous(memory_format=memory_format)
 
     content_goal = content_targets(net, network_input(photo), spec.content_layers)
     style_goal = _style_goal(net, source, spec, styles, style_dims, photo.device, memory_format)
-    return LeanObjective(
+    return speed.objective(
         net,
         content=content_goal,
         style=style_goal,
@@ -292,9 +264,8 @@ class InRangeLBFGS(torch.optim.LBFGS):
 
     torch's L-BFGS steps by ``t * d`` (in ``_add_grad``) and later stores ``s = t * d`` beside the
     change of gradient as a curvature pair. Clamping the image after the step (between the two) would
-    leave ``s`` describing a move that did not happen, and the pairs would disagree with the gradients:
-    on golden_gate / the_scream at a third of the size, 90 iterations at 960 px then scored +10.3%
-    against the seed instead of +0.95% (bench/README.md, "The image kept in range"). Here the clamp's
+    leave ``s`` describing a move that did not happen, and the pairs would disagree with the gradients,
+    which makes the painting markedly worse. Here the clamp's
     correction is folded into ``d``, so ``s`` is the real move. ``painter/tests/test_pass.py``
     checks the stored pairs against the images evaluated, which also catches a torch release that
     changes these internals.

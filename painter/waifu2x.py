@@ -13,9 +13,8 @@ MIT licence, converted from nagadomi/waifu2x). Each model is a pair of files:
 The files are parsed and validated here, and the net runs as plain PyTorch; ncnn itself is only used by
 the tests, as the reference.
 
-Speed, measured once: 960x720 -> 1920x1440 with tile 256 took 6.5 s on the 2 shared CPU cores of the
-dev box (torch 2.14 CPU, 2 threads); tile 256 peaks at ~300 MB above torch's own baseline (tile 128:
-~150 MB, about as fast; tile 512: ~700 MB and slower).
+The image runs in tiles so that the upscale's memory stays bounded whatever the image's size; a tile
+much smaller gains no memory worth having, and a much larger one is slower.
 """
 
 from __future__ import annotations

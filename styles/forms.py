@@ -22,10 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from painter.recipe import PassSpec, PostProcess, Upscale, Watermark
+from painter.recipe import MAX_PASSES, PassSpec, PostProcess, Upscale, Watermark
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
-
-MAX_PASSES = 8  # the engine's own limit
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ fixed weights, so the backward pass needs far less:
 - a convolution's input gradient needs only its weights, never its input;
 - a ReLU's needs only where its output was positive: a bool mask, one byte per value instead of four;
 - a 2x2 max pool's needs which of the four values won (torch's index, kept as int32: its kernels are
-  4 to 7 times faster than routing a uint8 by hand); the ReLU before it then needs no mask of its own, since
+  much faster than routing a uint8 by hand); the ReLU before it then needs no mask of its own, since
   its gradient only reaches the winners, whose sign the pool's output already tells;
 - a loss layer needs its activations, kept in float32 until the backward pass reaches them; their
   gradient is then written over them, and the gradient flowing from the layers above is added into
@@ -26,10 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .losses import LossSettings, LossTerms, gram_matrix
-from .vgg import FeatureNet, conv3x3, conv3x3_input_grad
+from ..losses import LossSettings, LossTerms, gram_matrix
+from ..vgg import FeatureNet
 
-__all__ = ["LeanObjective", "tv_value_and_grad"]
+__all__ = ["LeanObjective", "left_multiply_in_place", "tv_value_and_grad"]
 
 # Bytes of temporary a loss layer's in-place gradient may take per column block.
 _BLOCK_BYTES = 16 * 2**20
@@ -37,7 +37,7 @@ _BLOCK_BYTES = 16 * 2**20
 
 def _max_pool(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """VGG's 2x2 / stride 2 max pool (odd edges dropped) and where each output came from, kept as int32
-    (torch gives int64: 83 MB more at 960 px, for indices below 2**31)."""
+    (torch gives int64: twice the bytes, for indices below 2**31)."""
     out, indices = F.max_pool2d_with_indices(x, kernel_size=(2, 2), stride=(2, 2))
     return out, indices.to(torch.int32)
 
@@ -135,7 +135,7 @@ class LeanObjective(LossSettings):
         for index, (name, kind) in enumerate(plan):
             if kind == "conv":
                 conv: nn.Conv2d = next(convs)  # type: ignore[assignment]
-                x = conv3x3(conv, x)
+                x = self.net.conv(conv, x)
                 steps.append(_Step(name, kind, conv=conv))
             elif kind == "relu":
                 if previous in kept:  # the conv's output is read: keep it, and the mask follows from it
@@ -187,7 +187,7 @@ class LeanObjective(LossSettings):
                 continue
             if step.kind == "conv":
                 assert step.conv is not None
-                grad = conv3x3_input_grad(step.conv, grad, add_to=into)
+                grad = self.net.conv_input_grad(step.conv, grad, add_to=into)
             elif step.kind == "relu":
                 if not step.folded:
                     # Set by the forward pass, or from the kept activations by _loss_gradient. A fill,
@@ -232,7 +232,7 @@ class LeanObjective(LossSettings):
         # d(w * mean((G - A)^2))/dF = (dG + dG^T) F / (C*H*W) with dG = 2 w (G - A) / C^2.
         d_gram = (grams.pop(name) - self.style[name]).mul_(2.0 * self.style_weight / (c * c))
         factor = (d_gram + d_gram.mT).mul_(1.0 / (c * h * w))
-        result = _left_multiply_in_place(factor, kept.pop(name))
+        result = left_multiply_in_place(factor, kept.pop(name))
         if self.normalize_gradients:
             result = _normalised(result, self.style_weight)
         return result if content_part is None else result.add_(content_part)
@@ -248,7 +248,7 @@ def _mean_square(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(a, b)
 
 
-def _left_multiply_in_place(matrix: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+def left_multiply_in_place(matrix: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
     """``matrix @ features`` per pixel (C x C times C x HW), written over ``features`` block by block."""
     c = features.shape[1]
     if features.is_contiguous():

@@ -1,23 +1,22 @@
 """Which code runs each of VGG's 3x3 convolutions on a CPU, chosen by timing them on this machine.
 
-No one path wins everywhere. On a 2-core AMD EPYC (AVX2) NNPACK's Winograd convolution beat oneDNN's
-direct one on every VGG layer; on a 2-core Intel Xeon with AVX-512 oneDNN in channels-last layout wins
-the shallow, wide layers at 960 px (conv1_1 forward: 22 ms against NNPACK's 87 ms) while NNPACK still
-wins the deep ones (conv4_2: 116 against 137 ms). So the path of each (direction, layer shape, thread
-count) is chosen on the machine, kept for the rest of the process and written to a small file, so the
-next worker process on the same machine starts with the choice made. A pass's convolutions are chosen
-together (painter.tuning, before its first iteration); a convolution met outside a pass is
-timed alone the first time it runs, with every candidate path, or, inside ``without_measuring``, runs
-on the path most chosen so far.
+No one path wins everywhere: which is fastest depends on the CPU's vector width, its caches and the
+layer's shape (on one CPU NNPACK's Winograd wins every VGG layer; on another oneDNN in channels-last
+layout wins the shallow, wide layers while NNPACK still wins the deep ones). So the path of each
+(direction, layer shape, thread count) is chosen on the machine, kept for the rest of the process
+and written to a small file, so the next worker process on the same machine starts with the choice
+made. A pass's convolutions are chosen together (painter.speed.tuning, before its first
+iteration); a convolution met outside a pass is timed alone the first time it runs, with every
+candidate path, or, inside ``without_measuring``, runs on the path most chosen so far.
 
 Paths:
 
 - ``nnpack``: NNPACK's Winograd F(6x6, 3x3), NCHW; in horizontal strips where its workspace would
-  pass ``PICMATIX_NNPACK_WORKSPACE_MB`` (see :mod:`painter.vgg`).
+  pass ``PICMATIX_NNPACK_WORKSPACE_MB`` (see :mod:`painter.speed.cpu_convs`).
 - ``onednn``: torch's own CPU convolution (oneDNN where torch has it) on NCHW tensors.
 - ``channels_last``: the same on NHWC tensors, which oneDNN reads without reordering them.
 - ``winograd``: Winograd F(4x4, 3x3) written with torch's matrix products on NHWC tensors
-  (:mod:`painter.winograd`), so the BLAS's widest vectors do the work; from 128 channels.
+  (:mod:`painter.speed.winograd`), so the BLAS's widest vectors do the work; from 128 channels.
 
 The backward pass (the input gradient, the weights being fixed) is itself a 3x3 convolution with the
 weights flipped and transposed, so the same paths serve it (``winograd`` runs its exact adjoint).
@@ -45,8 +44,8 @@ from typing import Literal
 
 import torch
 
-from . import settings
-from .errors import EngineError
+from .. import settings
+from ..errors import EngineError
 
 __all__ = [
     "PATHS",
@@ -74,9 +73,9 @@ _timings: dict[str, dict[str, float]] = {}
 _loaded = False
 
 
-# Below this many channels the Winograd path's transforms cost more than its products save: conv1_2 at
-# 350 px took 107 ms against oneDNN channels-last's 30 ms on a 2-core EPYC (painter.winograd).
-# It is not offered there, and forcing it runs those layers channels-last, in the same NHWC layout.
+# Below this many channels the Winograd path's transforms cost more than its products save
+# (painter.speed.winograd). It is not offered there, and forcing it runs those layers
+# channels-last, in the same NHWC layout.
 WINOGRAD_MIN_CHANNELS = 128
 
 
@@ -181,7 +180,7 @@ def _measure(key: str, run: Callable[[str], object], candidates: tuple[str, ...]
 
 def assign(plan: dict[str, str], *, keep: bool, timings: dict[str, dict[str, float]] | None = None) -> None:
     """Use ``plan`` ({shape key: path}) from now on; with ``keep``, also write it down for the next process
-    (painter.tuning tries plans without keeping them, then keeps the fastest)."""
+    (painter.speed.tuning tries plans without keeping them, then keeps the fastest)."""
     _load_once()
     with _lock:
         _choices.update(plan)
@@ -207,7 +206,7 @@ def measured_timings() -> dict[str, dict[str, float]]:
 def layer_paths(height: int, width: int, last: str = "relu5_1") -> dict[str, dict[str, str]]:
     """{conv layer: {"forward": path, "backward": path}} for an image of this size, from the choices made
     (``-`` for a direction not yet run); what the benchmark prints."""
-    from .layers import LAYER_NAMES, LAYER_PLAN
+    from ..layers import LAYER_NAMES, LAYER_PLAN
 
     known = chosen_paths()
     h, w = height, width

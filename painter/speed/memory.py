@@ -13,17 +13,12 @@ from pathlib import Path
 
 import torch
 
+from ..errors import InsufficientMemory
+from ..layers import LAYER_NAMES, LAYER_PLAN
+from ..vgg import last_layer
 from . import convpath
-from .errors import InsufficientMemory
-from .vgg import (
-    LAYER_NAMES,
-    LAYER_PLAN,
-    WINOGRAD_MIN_CHANNELS,
-    last_layer,
-    nnpack_usable,
-    nnpack_workspace_bytes,
-    nnpack_workspace_limit,
-)
+from .convpath import WINOGRAD_MIN_CHANNELS
+from .cpu_convs import nnpack_usable, nnpack_workspace_bytes, nnpack_workspace_limit
 
 __all__ = [
     "allocator_for_pass",
@@ -36,7 +31,7 @@ __all__ = [
 ]
 
 _FLOAT = 4
-_BYTE = 1  # ReLU masks (painter.backprop)
+_BYTE = 1  # ReLU masks (painter.speed.backprop)
 _INDEX = 4  # max-pool indices, kept as int32
 # Allocator slack and transient buffers (strips, masks being made, a layer's loss temporaries).
 _SLACK = 1.15
@@ -46,7 +41,7 @@ _FIXED = 64 * 2**20
 def _activation_bytes(height: int, width: int, last: str, read: Collection[str]) -> tuple[int, int]:
     """(bytes the forward pass keeps for the backward, largest single activation) up to ``last``.
 
-    As painter.backprop keeps them: float32 activations only where a loss reads them, one
+    As painter.speed.backprop keeps them: float32 activations only where a loss reads them, one
     byte per value for every other ReLU (its mask) except one right before a pool, whose mask the pool
     keeps at a quarter of the size, and an int64 index per max-pool output.
     """
@@ -116,11 +111,11 @@ def estimate_pass_bytes(
     """Bytes one pass needs at height x width: the truncated VGG's weights, the activations kept for one
     forward + backward, the gradients in flight, the targets, and the optimiser's state (L-BFGS keeps
     2 * history image-sized vectors, Adam 2). On the CPU, NNPACK's flipped weights, the Winograd path's
-    transformed ones and a workspace (at most :func:`~painter.vgg.nnpack_workspace_limit`)
+    transformed ones and a workspace (at most :func:`~painter.speed.cpu_convs.nnpack_workspace_limit`)
     come on top.
 
-    Calibrated on a CPU against the measured peak of anonymous memory less torch's own (bench/README.md):
-    about 15% above it at 960 px."""
+    Calibrated on a CPU against the peak of anonymous memory less torch's own, and meant to stay a
+    little above it, so that a refusal is never too late."""
     read = set(content_layers) | set(style_layers)
     last = last_layer(read)
     numel = 3 * height * width
@@ -194,16 +189,13 @@ def allocator_for_pass(pass_bytes: int) -> bool:
     MALLOC_MMAP_THRESHOLD_, and off glibc).
 
     By default glibc raises its threshold up to 32 MB as big blocks are freed, after which activations
-    of 1 to 32 MB come from its heap, which fragments: a 960 px pass then grew by 100 to 300 MB over a
-    few iterations (measured); fixing the threshold at 1 MB keeps its peak where the arithmetic says,
-    and the heap left by earlier passes is trimmed first. A 350 px pass peaks far below any bound, and
-    faulting in fresh pages for each of its activations cost it 10 to 15% of its time (measured on a
-    2-core Xeon: 0.65 against 0.55 to 0.58 s per iteration), so it keeps the heap, and keeps it
+    of 1 to 32 MB come from its heap, which fragments: a large pass then grows over its iterations;
+    fixing the threshold at 1 MB keeps its peak where the arithmetic says, and the heap left by earlier
+    passes is trimmed first. A small pass peaks far below any bound, and faulting in fresh pages for
+    each of its activations is a sizeable share of its time, so it keeps the heap, and keeps it
     mapped: setting the mmap threshold also freezes glibc's trim threshold at 128 KB, so every free
-    at the top of the heap handed its pages back and the next activation faulted them in again (a
-    350 px NNPACK pass on a 2-core EPYC: 1378 to 3181 page faults per iteration, 59 to 251 with the
-    heap kept, and 3 to 4% less time; the peak no higher). An operator's MALLOC_TRIM_THRESHOLD_ is
-    left alone.
+    at the top of the heap would hand its pages back and the next activation fault them in again.
+    An operator's MALLOC_TRIM_THRESHOLD_ is left alone.
     """
     libc = _libc()
     if libc is None:

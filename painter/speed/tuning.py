@@ -1,6 +1,6 @@
 """Choosing the convolution paths of a whole pass on a CPU, once per machine and image size.
 
-Timing each layer alone (painter.convpath) misses what happens between layers: a layer that
+Timing each layer alone (painter.speed.convpath) misses what happens between layers: a layer that
 runs channels-last hands its neighbours NHWC tensors, and ReLU masks, pools and additions into kept
 activations run several times slower on mixed layouts than on one. So a pass's paths are chosen in two
 steps, on random tensors of its shapes (the speed of a convolution does not depend on the values):
@@ -11,9 +11,9 @@ steps, on random tensors of its shapes (the speed of a convolution does not depe
 2. one whole evaluation (forward, losses, backward) under ``mix`` and under each path used everywhere;
    the fastest plan is kept for every convolution of that size.
 
-On a busy 2-core Xeon this took 22 s at 350 px and 113 s at 960 px (bench/README.md), once per machine
-and size: the plan is written down for the next process (see convpath), and a render worker makes it
-for its default recipe's sizes when it starts (``painter.pipeline.warm_up``).
+This takes from seconds to minutes, so it is done once per machine and size: the plan is written
+down for the next process (see convpath), and a render worker makes it for its default recipe's sizes
+when it starts (``painter.pipeline.warm_up``).
 """
 
 from __future__ import annotations
@@ -27,10 +27,18 @@ from collections.abc import Collection
 import torch
 from torch import nn
 
+from ..vgg import FeatureNet, TorchConvolutions
 from . import convpath, winograd
 from .backprop import LeanObjective
+from .cpu_convs import (
+    CpuConvolutions,
+    conv_paths,
+    drop_winograd_weights,
+    keep_weight_copies,
+    run_forward,
+    run_input_grad,
+)
 from .memory import SMALL_PASS_BYTES, allocator_for_pass, estimate_pass_bytes, return_free_memory
-from .vgg import FeatureNet, _forward, _input_grad, conv_paths, drop_winograd_weights, keep_weight_copies
 
 __all__ = ["conv_shapes", "kept_plan", "one_banded_path", "release_for_pass", "tune_pass"]
 
@@ -100,9 +108,9 @@ def _layer_plan(shapes: list[tuple[Shape, nn.Conv2d]], repeats: int) -> tuple[Pl
                 layout = torch.channels_last if path in {"channels_last", "winograd"} else torch.contiguous_format
                 x = torch.randn(1, channels, h, w).contiguous(memory_format=layout)
                 if key == forward_key:
-                    run = functools.partial(_forward, path, conv, x)
+                    run = functools.partial(run_forward, path, conv, x)
                 else:
-                    run = functools.partial(_input_grad, path, conv, x, None)
+                    run = functools.partial(run_input_grad, path, conv, x, None)
                 times[path] = convpath.best_time(run, repeats)
                 del x, run
             plan[key] = min(times, key=times.__getitem__)
@@ -184,31 +192,33 @@ def tune_pass(
 ) -> dict[str, float]:
     """Choose and keep the paths of every convolution of a pass at height x width (see the module's
     docstring); returns the seconds of one evaluation under each plan tried (empty: nothing to do).
-    ``pass_bytes``: the pass's own estimate, when it runs inside one (its allocator is left as it set it)."""
+    ``pass_bytes``: the pass's own estimate, when it runs inside one (its allocator is left as it set it).
+    A network still on torch's own convolutions is given the CPU's, whose paths the plans choose."""
     layers = [*content_layers, *style_layers]
     last = max(layers, key=net.names.index)
     if not needs_tuning(net, height, width, last):
         return {}
+    if isinstance(net.convolutions, TorchConvolutions):
+        net.convolutions = CpuConvolutions()
     started = time.perf_counter()
     # The whole-pass evaluations below allocate what a pass does: under the allocator a pass of this
-    # size sets (painter.memory), not whatever the last pass left. With glibc's moving
-    # threshold, a 960 px tuning's heap fragmented from one plan's evaluation to the next: on a 2-core
-    # Xeon a worker's warm-up (350 and 960 px) peaked at 2040 to 2125 MB, and 1850 MB so.
+    # size sets (painter.speed.memory), not whatever the last pass left: with glibc's moving
+    # threshold, a large tuning's heap fragments from one plan's evaluation to the next, and its
+    # peak climbs past the pass's own.
     if pass_bytes is None:
         pass_bytes = estimate_pass_bytes(
             height, width, content_layers=content_layers, style_layers=style_layers, optimizer="adam"
         )
     allocator_for_pass(pass_bytes)
     shapes = conv_shapes(net, height, width, last)
-    # Two timed runs per layer and plan where that is cheap; one at large sizes (a 960 px evaluation
-    # takes seconds, and its layers' differences are tens of milliseconds).
+    # Two timed runs per layer and plan where that is cheap; one at large sizes, where an evaluation
+    # takes seconds and its layers' differences stand well above the noise.
     repeats = 2 if height * width <= 400 * 300 else 1
     plans: dict[str, Plan] = {}
     plans["mix"], layer_timings = _layer_plan(shapes, repeats)
     if pass_bytes > SMALL_PASS_BYTES:
-        # Where a pass is large, a second workspace is what puts it over its bound: on a 2-core Xeon a
-        # 960 px mix of Winograd with NNPACK at conv2_1 and conv3_1's forward (1 and 7% faster there
-        # than the next path) peaked at 1824 MB in a render, its Winograd-only plan at 1530 to 1544 MB.
+        # Where a pass is large, a second workspace is what puts it over its bound, for the little a
+        # layer or two gains on the other banded path.
         counts = Counter(key for shape, _ in shapes for key in _keys(shape))
         plans["mix"] = one_banded_path(plans["mix"], layer_timings, counts)
     uniform = list(conv_paths())
@@ -219,18 +229,17 @@ def tune_pass(
         plans[path] = _uniform_plan(shapes, path)
     convpath.assign(plans["mix"], keep=False)  # so that making the dummy targets measures nothing
     objective, image = _dummy_objective(net, height, width, content_layers, style_layers)
-    # The transformed weights (four times the weights: 200 MB to conv5_1) and the bands' buffer would
-    # sit on top of every other plan's evaluation: they go now (the dummy targets made some), and the
-    # plans that use them run last and make them again. A 960 px tuning where Winograd won every wide
-    # layer alone peaked at 1695 MB holding them throughout, 1627 MB so (the mixed pass alone: 1530).
+    # The transformed weights (four times the weights) and the bands' buffer would sit on top of every
+    # other plan's evaluation, raising the tuning's peak above the pass's: they go now (the dummy
+    # targets made some), and the plans that use them run last and make them again.
     for _, conv in shapes:
         drop_winograd_weights(conv)
     winograd.release_workspace()
     seconds: dict[str, float] = {}
     for name in sorted(plans, key=lambda name: "winograd" in plans[name].values()):
         convpath.assign(plans[name], keep=False)
-        # Two timed evaluations at every size: with one, a neighbour's burst on a shared host decided
-        # the 960 px plan (bench/README.md).
+        # Two timed evaluations at every size: with one, a neighbour's burst on a shared host could
+        # decide the plan.
         seconds[name] = convpath.best_time(lambda: objective(image), 2)
         winograd.release_workspace()
     best = kept_plan(seconds)

@@ -1,15 +1,15 @@
 """VGG's 3x3 convolutions as Winograd F(4x4, 3x3) written with torch's matrix products, for CPUs where
 NNPACK's own Winograd (AVX2 code only) loses to oneDNN's direct convolution.
 
-On a 2-core AVX-512 Xeon oneDNN's direct convolution reached 64 to 70% of the matmul peak on VGG's
-layers and NNPACK, whose kernels stop at AVX2, less (bench/README.md). Winograd F(4x4, 3x3) computes a
+On CPUs with vectors wider than AVX2, NNPACK's kernels leave much of the machine unused, and oneDNN's
+direct convolution does all the work of a direct convolution. Winograd F(4x4, 3x3) computes a
 4x4 block of outputs from a 6x6 block of inputs with 36 channel products instead of 144: its heavy part
 is 36 matrix products (tiles x channels in, channels in x channels out), which torch hands to the
 machine's BLAS at whatever vector width the CPU has. The transforms around them are small matrix
 products as well (6x6 tiles flattened to 36 values: ``vec(Bᵀ d B) = (Bᵀ ⊗ Bᵀ) vec(d)``), on NHWC data
-so that every gather copies runs of whole pixels. On channels of 128 and more this beat oneDNN
-channels-last by 1.6 to 2.3 times on a 2-core EPYC; on the shallow layers the transforms cost more
-than they save, so the path is only offered from 128 channels (``convpath.WINOGRAD_MIN_CHANNELS``).
+so that every gather copies runs of whole pixels. On wide layers the products dominate and the path
+wins; on the shallow layers the transforms cost more than they save, so the path is only offered from
+``convpath.WINOGRAD_MIN_CHANNELS`` channels.
 
 The input gradient is the exact adjoint of the forward computation (the transposed transforms, the
 same transformed weights, overlapping tiles added back), so the path needs one transformed copy of the
@@ -106,8 +106,7 @@ _arena = _Arena()
 
 def _workspace(sizes: tuple[int, ...], like: torch.Tensor) -> list[torch.Tensor]:
     """Flat float buffers of these sizes, carved from one kept per thread. Fresh tensors of tens of
-    megabytes each call cost more than the arithmetic: every page of them faults on first touch (a
-    band's bmm took 37 ms into a new tensor and 11 ms into a used one on a 2-core EPYC guest). The
+    megabytes each call cost more than the arithmetic: every page of them faults on first touch. The
     arena grows to the largest band met (about the workspace limit) and is kept."""
     total = sum(sizes)
     buffer = _arena.buffer

@@ -12,9 +12,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from painter.backprop import LeanObjective
 from painter.images import resize_longest
 from painter.losses import content_targets, style_targets
+from painter.speed.backprop import LeanObjective
 from painter.targets_cache import style_target_cache
 from painter.vgg import FeatureNet, vgg19_features
 

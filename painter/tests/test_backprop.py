@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from painter.backprop import LeanObjective, tv_value_and_grad
 from painter.losses import GatysObjective, content_targets, style_targets, tv_loss
-from painter.memory import allocator_for_pass
+from painter.speed.backprop import LeanObjective, tv_value_and_grad
+from painter.speed.memory import allocator_for_pass
 from painter.vgg import FeatureNet
 
 LAYOUTS = [
@@ -105,7 +105,7 @@ class _FakeLibc:
 def test_a_small_pass_keeps_its_freed_heap_mapped_and_a_large_one_gives_it_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from painter import memory
+    from painter.speed import memory
 
     libc = _FakeLibc()
     monkeypatch.setattr(memory, "_libc", lambda: libc)

@@ -1,4 +1,4 @@
-"""The exact start of a GPU's L-BFGS passes (painter.graphs.ExactStart, a pass's ``exact_start``)."""
+"""The exact start of a GPU's L-BFGS passes (painter.precision.ExactStart, a pass's ``exact_start``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from painter import RecipeError, load_image, recipe_preset
-from painter import graphs as graphs_module
-from painter.graphs import ExactStart, pass_evaluation
 from painter.losses import LossTerms
 from painter.pipeline import feature_network
+from painter.precision import ExactStart
+from painter.speed import backend_for
 from painter.transfer import run_pass
 from painter.vgg import default_source
 
@@ -25,7 +25,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 def test_a_gpu_pass_starts_exactly_as_its_recipe_says_and_a_cpu_pass_has_no_need() -> None:
     assert recipe_preset("nimble").passes[1].exact_start == 2
-    assert isinstance(pass_evaluation(_zero_evaluation, torch.device("cpu"), exact_start=2), ExactStart)
+    assert backend_for("cuda").reduced_precision
+    assert not backend_for("cpu").reduced_precision
+    assert isinstance(backend_for("cpu").evaluation(_zero_evaluation, exact_start=2), ExactStart)
 
 
 def test_a_negative_exact_start_is_refused_with_the_field_named() -> None:
@@ -38,7 +40,7 @@ def _zero_evaluation(image: torch.Tensor) -> tuple[LossTerms, torch.Tensor]:
     return LossTerms(zero, zero, zero, zero), image
 
 
-def test_the_first_evaluations_run_in_full_precision_then_the_recorded_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_first_evaluations_run_in_full_precision_then_the_recorded_one() -> None:
     seen: list[bool] = []
 
     def evaluate(image: torch.Tensor) -> tuple[LossTerms, torch.Tensor]:
@@ -52,12 +54,11 @@ def test_the_first_evaluations_run_in_full_precision_then_the_recorded_one(monke
         recorded.append(example)
         return evaluation
 
-    monkeypatch.setattr(graphs_module, "replayed", record)
     # Flags of torch's backends (cuBLAS's is not an ordinary attribute): set and put back by hand.
     flags = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
     try:
-        staged = ExactStart(evaluate, 2)
+        staged = ExactStart(evaluate, 2, later=record)
         images = [torch.full((1, 3, 2, 2), float(k)) for k in range(4)]
         for image in images:
             staged(image)
@@ -76,13 +77,10 @@ def test_an_exact_start_makes_a_tf32_pass_follow_the_unrounded_one(
     the rounding changes the pass (one of the two runs has its first L-BFGS step thrown), and with the
     exact start the rounded pass follows the unrounded one.
 
-    Which of the two is thrown is rounding's coin toss, not TF32's doing: on a 2-core EPYC with the
-    measured paths the TF32 run (1.34e10 at the third evaluation against 1.16e8 unrounded, the H100's
-    failure), with torch's own path the unrounded one (1.28e10 against 1.57e8; the exact start followed
-    it there too, to 1e-3), on an AVX-512 Xeon the TF32 run 1.4-fold; on an H100 fp32 throws such
-    steps as well (bench/README.md, "Second GPU run"). What cures a thrown step is compact L-BFGS's
-    step guard (test_lbfgs.py). One convolution path, torch's own: on the Xeon the paths it measured
-    for itself changed from run to run."""
+    Which of the two is thrown is rounding's coin toss, not TF32's doing: it changes with the CPU and
+    the convolution path, and on a GPU fp32 throws such steps as well. What cures a thrown step is
+    compact L-BFGS's step guard (test_lbfgs.py). One convolution path, torch's own, so that the paths
+    a CPU measures for itself cannot change the toss from run to run."""
     monkeypatch.setenv("PICMATIX_CONV_PATH", "onednn")
     sys.path.insert(0, str(BENCH))
     try:

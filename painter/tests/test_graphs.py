@@ -16,9 +16,10 @@ import pytest
 import torch
 from PIL import Image
 
-from painter import PassSpec, graphs, transfer
-from painter.graphs import Evaluation, ReplayedEvaluation, cuda_graphs_enabled, replayed
-from painter.losses import LossTerms
+from painter import PassSpec, transfer
+from painter.losses import Evaluation, LossTerms
+from painter.speed import backend_for
+from painter.speed.graphs import ReplayedEvaluation, cuda_graphs_enabled, replayed
 from painter.vgg import FeatureNet, WeightSource, vgg19_features
 
 Outputs = tuple[LossTerms, torch.Tensor]
@@ -77,7 +78,8 @@ def test_a_pass_through_a_recording_paints_what_a_direct_pass_paints(
         recorders.append(RerunRecorder())
         return ReplayedEvaluation(evaluate, example, recorders[-1])
 
-    monkeypatch.setattr(graphs, "replayed", through_a_recording)
+    # The CPU records nothing: its speed work is given the recording a GPU makes.
+    monkeypatch.setattr(backend_for("cpu"), "capture", through_a_recording)
     through = run("replayed")
     assert len(recorders) == 1
     assert recorders[0].replays == spec.iterations  # every evaluation of the pass was a replay

@@ -12,12 +12,18 @@ from PIL import Image
 from painter import precision
 from painter.recipe import PassSpec, Recipe
 from painter.score import score_image
+from painter.speed.cpu_convs import CpuConvolutions
 from painter.targets_cache import style_target_cache
-from painter.vgg import conv3x3, conv3x3_input_grad, vgg19_features
+from painter.vgg import FeatureNet, vgg19_features
 
 from .conftest import LeanObjectiveFactory
 
 STYLE_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+
+# A CPU network's convolutions, in bf16 where the pass asks (FeatureNet.conv).
+_NET = FeatureNet((), (), CpuConvolutions())
+conv3x3 = _NET.conv
+conv3x3_input_grad = _NET.conv_input_grad
 
 
 @pytest.fixture

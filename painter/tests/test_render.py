@@ -27,7 +27,7 @@ from painter import (
     recipe_preset,
     render,
 )
-from painter.memory import estimate_pass_bytes
+from painter.speed.memory import estimate_pass_bytes
 
 ONE_PASS = Recipe(passes=(PassSpec(size=48, iterations=3),), upscale=Upscale(method="none"))
 

