@@ -24,7 +24,7 @@ from djstripe.models import WebhookEndpoint
 from djstripe.views import ProcessWebhookView
 
 from core.files import private_file_response
-from core.http import HttpResponseSeeOther
+from core.http import HttpResponseSeeOther, csp_allow
 from orders.jobs import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from orders.models import Order, RenderJob
 from orders.print_size import order_hd_size_text
@@ -48,7 +48,17 @@ def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
+# What Stripe's Payment Element loads and talks to (Stripe's documented Content-Security-Policy), on
+# this page only.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+
+
 @never_cache
+@csp_allow(STRIPE_CSP)
 @require_http_methods(["GET", "POST"])
 def buy(request: HttpRequest, token: str) -> HttpResponse:
     """The purchase page (GET) and what its form posts (POST): with Stripe, the script asks for the

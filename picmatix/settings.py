@@ -12,8 +12,10 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +98,7 @@ INSTALLED_APPS = [
     # static files (found by the app finder, so they are not in STATICFILES_DIRS as well).
     "picmatix",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +111,7 @@ MIDDLEWARE = [
     # So does Prometheus scraping each web pod: /metrics is answered here too, by its bearer token.
     "backoffice.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -538,6 +542,45 @@ CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "orders.tasks.retention_purge
 # /metrics (Prometheus text, backoffice/metrics.py) answers only a scraper that sends
 # `Authorization: Bearer <this token>`; without a token the endpoint does not exist (404).
 METRICS_TOKEN = env_token("PICMATIX_METRICS_TOKEN", min_length=24)
+
+
+# --- Content-Security-Policy ------------------------------------------------------------------
+# Scripts only from the shop (and the static CDN) or inline with the response's nonce; no inline
+# handlers. Stripe's and Google's origins are added by the two views that use them (payments.views.buy,
+# picmatix.views.upload). Inline style attributes stay allowed: a few layout values come from the
+# server (the comparison's aspect ratio) and the admin's widgets write some; they cannot run code.
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+_own = [SELF, *filter(None, [_origin(STATIC_URL)])]
+_files: list[str] = []  # where the browser fetches private files (presigned) and posts direct uploads
+if STORAGE_BACKEND == "s3":
+    _bucket, _region = str(_s3_options["bucket_name"]), str(_s3_options["region_name"] or "us-east-1")
+    _custom = _s3_options.get("custom_domain")
+    _endpoint = _origin(str(_s3_options["endpoint_url"] or ""))
+    if _custom:
+        _files = [f"https://{_custom}"]
+    elif _endpoint:
+        _files = [_endpoint]
+    else:  # boto3 signs with the regional host or the global one, as its configuration says
+        _files = [f"https://{_bucket}.s3.{_region}.amazonaws.com", f"https://{_bucket}.s3.amazonaws.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [*_own, NONCE],
+        "style-src": [*_own, UNSAFE_INLINE],
+        "img-src": [*_own, "data:", "blob:", *_files],
+        "font-src": _own,
+        "connect-src": [SELF, *_files],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 # --- Logs and errors --------------------------------------------------------------------------
 # Console always (journald, `docker logs`); json in production; an optional file per process.

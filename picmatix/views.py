@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
 from core.clientip import client_ip
-from core.http import HttpResponseSeeOther
+from core.http import HttpResponseSeeOther, csp_allow
 from gallery.selectors import gallery_recent
 from orders.forms import OrderForm
 from orders.services import OrdersPerDayReached, order_create
@@ -36,6 +36,14 @@ def root(request: HttpRequest) -> HttpResponse:
         return HttpResponseSeeOther(reverse("orders:upload"))
 
 
+# What Google's reCAPTCHA widget loads (Google's documented Content-Security-Policy), on this page only.
+RECAPTCHA_CSP = {
+    "script-src": ["https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"],
+    "frame-src": ["https://www.google.com/recaptcha/", "https://recaptcha.google.com/recaptcha/"],
+}
+
+
+@csp_allow(RECAPTCHA_CSP)
 def upload(request: HttpRequest) -> HttpResponse:
     # Bound on every POST, an empty one included, so that a refusal can be added to its errors.
     form = (

@@ -123,11 +123,22 @@ def open_browser(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
             lambda route: route.fulfill(status=200, content_type="application/javascript", body=script),
         )
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Chromium reports each thing the Content-Security-Policy blocks on the console, page after
+        # page: a test that saw any fails.
+        page.on("console", lambda message: csp_violation(message.text, violations))
+        return page
 
+    violations: list[str] = []
     yield open_page
     for context in contexts:
         context.close()
+    assert violations == [], "the Content-Security-Policy blocked something: " + "; ".join(violations)
+
+
+def csp_violation(text: str, violations: list[str]) -> None:
+    if "Content Security Policy" in text:
+        violations.append(text)
 
 
 def _style_image(name: str) -> bytes:

@@ -64,6 +64,8 @@ def painted_order(style_slug: str) -> Any:
         order=order,
         status=RenderJob.Status.DONE,
         preview=default_storage.save("renders/golden-preview.jpg", ContentFile(_jpeg(preview))),
+        # The HD file too: a painting is for sale only while it is stored.
+        hd=default_storage.save("renders/golden-hd.jpg", ContentFile(_jpeg(painting))),
         stats={"preview_size": list(preview.size)},
     )
     return order, preview.size
