@@ -19,7 +19,14 @@ class ImageError(EngineError):
 
 
 class InsufficientMemory(EngineError):
-    """A pass would not fit in the memory of the chosen device."""
+    """A pass would not fit in the memory of the chosen device.
+
+    ``transient``: measured against the memory free at that moment, which another process may give
+    back, so a later try may fit; False against a configured limit, which no wait changes."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class RecipeError(EngineError, ValueError):

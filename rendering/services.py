@@ -215,6 +215,11 @@ def _failed(job_id: int, worker: str, reporter: ProgressReporter, exc: Exception
             return "released"
         logger.warning("job %s: lease lost by %s, render abandoned", job_id, worker)
         return "lost"
+    if isinstance(exc, engine.InsufficientMemory) and exc.transient:
+        # Too little memory free just now (another process on the host): another try, here or on
+        # another worker, may fit; the job's attempts bound how often.
+        render_job_fail(job_id=job_id, worker=worker, error=f"{type(exc).__name__}: {exc}", retryable=True)
+        return "retry"
     if isinstance(exc, engine.EngineError | RenderTimeLimit):
         # The engine's own errors (bad recipe or photo, too little memory, missing VGG or waifu2x
         # files) are not cured by retrying: staff must fix the recipe, the photo or the worker.

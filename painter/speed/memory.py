@@ -277,7 +277,8 @@ def require_memory(needed: int, device: torch.device, *, limit: int | None, what
     source = "the memory limit" if limit is not None else f"free on {device}"
     raise InsufficientMemory(
         f"{what} needs about {format_bytes(needed)} but only {format_bytes(available)} is {source}; "
-        "lower the pass size (or lbfgs_history), or render on a bigger device"
+        "lower the pass size (or lbfgs_history), or render on a bigger device",
+        transient=limit is None,
     )
 
 

@@ -121,8 +121,22 @@ def test_the_memory_estimate_refuses_an_impossible_size_before_any_work(
 ) -> None:
     monkeypatch.setattr(pipeline, "vgg19_features", _must_not_run)
     recipe = Recipe(passes=(PassSpec(size=4096, iterations=10),), upscale=Upscale(method="none"))
-    with pytest.raises(InsufficientMemory, match=r"pass 1 at 4096x3072 px needs about .* GB but only 100.0 MB"):
+    with pytest.raises(
+        InsufficientMemory, match=r"pass 1 at 4096x3072 px needs about .* GB but only 100.0 MB"
+    ) as refused:
         render(photo, [painting], recipe, device="cpu", memory_limit_bytes=100 * 2**20)
+    assert refused.value.transient is False  # a configured limit: no later try fits
+
+
+def test_too_little_memory_free_just_now_is_said_to_be_transient(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from painter.speed import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 100 * 2**20)
+    with pytest.raises(InsufficientMemory, match="free on cpu") as refused:
+        memory.require_memory(2**31, torch.device("cpu"), limit=None, what="pass 1")
+    assert refused.value.transient is True
 
 
 def test_the_memory_estimate_grows_with_size_and_lbfgs_history() -> None:

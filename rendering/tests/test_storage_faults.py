@@ -83,3 +83,18 @@ def test_a_storage_that_stays_down_hands_the_job_back_without_using_an_attempt(
     assert (job.status, job.attempts) == (RenderJob.Status.QUEUED, 0)
     assert job.order.status == Order.Status.RENDERING
     assert not job.order.events.filter(kind="render_failed").exists()
+
+
+@pytest.mark.parametrize(("transient", "outcome"), [(True, "retry"), (False, "failed")])
+def test_too_little_memory_free_just_now_is_tried_again_a_configured_limit_is_not(
+    job: RenderJob, media: Path, mocker: MockerFixture, transient: bool, outcome: str
+) -> None:
+    from painter import InsufficientMemory
+    from rendering.services import render_job_execute
+
+    mocker.patch("orders.enqueue.failure_notices_enqueue")
+    short = InsufficientMemory("pass 2 needs about 9.0 GB but only 2.0 GB is free", transient=transient)
+    mocker.patch("rendering.services._paint", side_effect=short)
+    assert render_job_execute(job_id=job.pk, worker="w1") == outcome
+    job.refresh_from_db()
+    assert job.status == (RenderJob.Status.QUEUED if transient else RenderJob.Status.FAILED)
