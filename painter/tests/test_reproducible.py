@@ -42,6 +42,8 @@ FORMERLY_PIXELS = {
     "PICMATIX_EXACT_START": "0",
     "PICMATIX_TF32": "0",
     "PICMATIX_BF16": "all",
+    # The host's default weights for new styles (offline here, torchvision's would not even load).
+    "PICMATIX_VGG_WEIGHTS": "torchvision",
 }
 # Another path (or bands of rows) sums a convolution in another order: float32 rounding.
 OTHER_SUMS = {"PICMATIX_CONV_PATH": "onednn", "PICMATIX_NNPACK_WORKSPACE_MB": "0.05"}
