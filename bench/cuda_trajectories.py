@@ -19,6 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,16 +30,16 @@ from painter import PassSpec, Progress, Recipe, Upscale, render
 from painter.images import resize_longest
 
 SHARED = Path(os.environ.get("PICMATIX_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-SWITCHES = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_TF32", "PICMATIX_EXACT_START", "PICMATIX_LBFGS")
-SETTINGS = [
-    {"PICMATIX_CUDA_GRAPHS": "0", "PICMATIX_TF32": "0"},
-    {"PICMATIX_CUDA_GRAPHS": "1", "PICMATIX_TF32": "0"},
-    {"PICMATIX_CUDA_GRAPHS": "0", "PICMATIX_TF32": "1"},
-    {"PICMATIX_CUDA_GRAPHS": "1", "PICMATIX_TF32": "1"},
-    {"PICMATIX_CUDA_GRAPHS": "0", "PICMATIX_TF32": "1", "PICMATIX_EXACT_START": "0"},
-    {"PICMATIX_CUDA_GRAPHS": "1", "PICMATIX_TF32": "1", "PICMATIX_EXACT_START": "0"},
-    {"PICMATIX_CUDA_GRAPHS": "0", "PICMATIX_TF32": "1", "PICMATIX_LBFGS": "torch"},
-    {"PICMATIX_CUDA_GRAPHS": "0", "PICMATIX_TF32": "0", "PICMATIX_LBFGS": "torch"},
+# CUDA graphs are the host's (speed only); TF32, the exact start and the L-BFGS are the recipe's.
+SETTINGS: list[tuple[dict[str, str], dict[str, object]]] = [
+    ({"PICMATIX_CUDA_GRAPHS": "0"}, {"tf32": False}),
+    ({"PICMATIX_CUDA_GRAPHS": "1"}, {"tf32": False}),
+    ({"PICMATIX_CUDA_GRAPHS": "0"}, {"tf32": True}),
+    ({"PICMATIX_CUDA_GRAPHS": "1"}, {"tf32": True}),
+    ({"PICMATIX_CUDA_GRAPHS": "0"}, {"tf32": True, "exact_start": 0}),
+    ({"PICMATIX_CUDA_GRAPHS": "1"}, {"tf32": True, "exact_start": 0}),
+    ({"PICMATIX_CUDA_GRAPHS": "0"}, {"tf32": True, "lbfgs_kind": "torch", "lbfgs_guard": None}),
+    ({"PICMATIX_CUDA_GRAPHS": "0"}, {"tf32": False, "lbfgs_kind": "torch", "lbfgs_guard": None}),
 ]
 
 
@@ -57,15 +58,16 @@ def main() -> None:
     args = parser.parse_args()
     photo = _tiny(SHARED / "images/content/tubingen.jpg", 64)
     painting = _tiny(SHARED / "images/styles/starry_night.jpg", 64)
-    recipe = Recipe(
-        passes=(PassSpec(size=64, iterations=20, seed=0), PassSpec(size=96, iterations=10, tv_weight=1e-3)),
-        upscale=Upscale(method="none"),
-    )
+    compact = {"lbfgs_kind": "compact", "lbfgs_guard": None}
     first: list[float] | None = None
-    for setting in SETTINGS:
-        for name in SWITCHES:
-            os.environ.pop(name, None)
-        os.environ.update(setting)
+    for variables, fields in SETTINGS:
+        os.environ.update(variables)
+        passes = (PassSpec(size=64, iterations=20, seed=0), PassSpec(size=96, iterations=10, tv_weight=1e-3))
+        recipe = Recipe(
+            passes=tuple(replace(p, **{**compact, **fields}) for p in passes),  # type: ignore[arg-type]
+            upscale=Upscale(method="none"),
+        )
+        setting = {**variables, **fields}
         losses: list[float] = []
         render(photo, [painting], recipe, device=args.device, progress=losses_of(losses))
         if first is None:

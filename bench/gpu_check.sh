@@ -21,20 +21,20 @@
 #   schedules   seed and nimble on the six pairs at full size, the engine's GPU defaults (CUDA graphs,
 #               compact L-BFGS, TF32, and since 2026-11-27's CPU emulation of TF32 the exact start:
 #               each L-BFGS pass's first two evaluations in full fp32): both scores, FLOPs, seconds.
-#               Does nimble hold on the GPU now? (PICMATIX_EXACT_START=0 was the H100 run's setting)
+#               Does nimble hold on the GPU now? (exact_start 0 was the H100 run's setting)
 #   graphs      nimble on the six pairs with PICMATIX_CUDA_GRAPHS=0 (rows named nimble_nographs)
 #   throughput  renders per minute of nimble, 1, 2 and 4 worker processes on the one GPU
-#   fp32        seed and nimble on two pairs with PICMATIX_TF32=0 (seed_fp32, nimble_fp32): TF32's cost
-#   bf16        nimble on two pairs, PICMATIX_BF16=backward and =all (nimble_bf16b, nimble_bf16)
+#   fp32        seed and nimble on two pairs with the passes' tf32 off (seed_fp32, nimble_fp32): TF32's cost
+#   bf16        nimble on two pairs, bf16 "backward" and "all" (nimble_bf16b, nimble_bf16)
 #   passes      350 and 960 px passes, s per iteration, CUDA graphs off and on (PICMATIX_CUDA_GRAPHS)
 #   tests       painter/tests/test_cuda.py, test_graphs.py, test_precision.py and test_lbfgs.py
 # and, not in the default list:
-#   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, PICMATIX_LBFGS=compact,
-#               under TF32, TF32 with PICMATIX_BF16=backward, and full fp32 (_compact, _cbf16b, _cfp32)
-#   guard       nimble on the six pairs with PICMATIX_LBFGS_GUARD=2 (rows nimble_guard), the default
+#   compact, compact_bf16b, compact_fp32   nimble on the six pairs, graphs on, lbfgs_kind compact,
+#               under TF32, TF32 with bf16 "backward", and full fp32 (_compact, _cbf16b, _cfp32)
+#   guard       nimble on the six pairs with lbfgs_guard 2 (rows nimble_guard), the default
 #               since the second H100 run; `schedules` has it too now
-#   noguard     nimble on the six pairs with PICMATIX_LBFGS_GUARD=off (rows nimble_noguard): without it
-#   noexact     nimble on the six pairs with PICMATIX_EXACT_START=0 (rows nimble_noexact): the exact
+#   noguard     nimble on the six pairs with lbfgs_guard null (rows nimble_noguard): without it
+#   noexact     nimble on the six pairs with exact_start 0 (rows nimble_noexact): the exact
 #               start's share, measured on the same machine
 #   guard_noexact  nimble on the six pairs with the guard and no exact start (rows nimble_guard_noexact)
 #   seed_guard  the seed on the six pairs with the guard (rows seed_guard): does it leave a good pass alone?
@@ -135,38 +135,40 @@ run() {
                 tee -a "$out/throughput.log" | grep '^{' | tee -a "$log"
             ;;
         bf16)
-            PICMATIX_BF16=backward paint bf16 60 _bf16b --schedules nimble --pairs 2
-            PICMATIX_BF16=all paint bf16 60 _bf16 --schedules nimble --pairs 2
+            paint bf16 60 _bf16b --schedules nimble --pairs 2 --pass-fields '{"bf16": "backward"}'
+            paint bf16 60 _bf16 --schedules nimble --pairs 2 --pass-fields '{"bf16": "all"}'
             ;;
-        fp32) PICMATIX_TF32=0 paint fp32 100 _fp32 --schedules seed nimble --pairs 2 ;;
+        fp32) paint fp32 100 _fp32 --schedules seed nimble --pairs 2 --pass-fields '{"tf32": false}' ;;
         compact)
-            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact paint compact 80 _compact --schedules nimble
+            PICMATIX_CUDA_GRAPHS=1 paint compact 80 _compact --schedules nimble --pass-fields '{"lbfgs_kind": "compact"}'
             ;;
         compact_bf16b)
-            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact PICMATIX_BF16=backward paint compact_bf16b 80 _cbf16b \
-                --schedules nimble
+            PICMATIX_CUDA_GRAPHS=1 paint compact_bf16b 80 _cbf16b \
+                --schedules nimble --pass-fields '{"lbfgs_kind": "compact", "bf16": "backward"}'
             ;;
         compact_fp32)
-            PICMATIX_CUDA_GRAPHS=1 PICMATIX_LBFGS=compact PICMATIX_TF32=0 paint compact_fp32 90 _cfp32 --schedules nimble
+            PICMATIX_CUDA_GRAPHS=1 paint compact_fp32 90 _cfp32 --schedules nimble \
+                --pass-fields '{"lbfgs_kind": "compact", "tf32": false}'
             ;;
         guard)
-            PICMATIX_LBFGS_GUARD=2 paint guard 80 _guard --schedules nimble
+            paint guard 80 _guard --schedules nimble --pass-fields '{"lbfgs_kind": "compact", "lbfgs_guard": 2.0}'
             ;;
         noexact)
-            PICMATIX_EXACT_START=0 paint noexact 80 _noexact --schedules nimble
+            paint noexact 80 _noexact --schedules nimble --pass-fields '{"exact_start": 0}'
             ;;
         noguard)
-            PICMATIX_LBFGS_GUARD=off paint noguard 80 _noguard --schedules nimble
+            paint noguard 80 _noguard --schedules nimble --pass-fields '{"lbfgs_guard": null}'
             ;;
         guard_noexact)
-            PICMATIX_LBFGS_GUARD=2 PICMATIX_EXACT_START=0 paint guard_noexact 80 _guard_noexact --schedules nimble
+            paint guard_noexact 80 _guard_noexact --schedules nimble \
+                --pass-fields '{"lbfgs_kind": "compact", "lbfgs_guard": 2.0, "exact_start": 0}'
             ;;
         seed_guard)
-            PICMATIX_LBFGS_GUARD=2 paint seed_guard 100 _guard --schedules seed
+            paint seed_guard 100 _guard --schedules seed --pass-fields '{"lbfgs_kind": "compact", "lbfgs_guard": 2.0}'
             ;;
         nimble_jobs)
-            # whole jobs of nimble with the step guard, one at a time: renders per minute as a worker runs them
-            PICMATIX_LBFGS_GUARD=2 timeout "$(limit 80)" "$python" bench/schedule_bench.py throughput \
+            # whole jobs of nimble (its recipe names the step guard), one at a time: renders per minute
+            timeout "$(limit 80)" "$python" bench/schedule_bench.py throughput \
                 --schedule nimble --workers 1 --renders 3 --scale "$scale" --device "$device" \
                 --iteration-scale "$iteration_scale" 2>&1 | tee -a "$out/nimble_jobs.log" | grep '^{' | cut -c1-600 | tee -a "$log"
             ;;
@@ -177,11 +179,11 @@ run() {
         diagnose)
             # nimble's painting every 10 iterations of its 960 px pass (@0: pass 1's, scaled up), under
             # TF32 and under full fp32, torch's L-BFGS: where a painting goes wrong.
-            PICMATIX_CUDA_GRAPHS=0 PICMATIX_LBFGS=torch paint diagnose 50 _torch --schedules nimble --pairs 1 \
-                --checkpoints 10
-            PICMATIX_CUDA_GRAPHS=0 PICMATIX_LBFGS=torch PICMATIX_TF32=0 paint diagnose 50 _torchfp32 \
-                --schedules nimble --pairs 1 \
-                --checkpoints 10
+            PICMATIX_CUDA_GRAPHS=0 paint diagnose 50 _torch --schedules nimble --pairs 1 \
+                --checkpoints 10 --pass-fields '{"lbfgs_kind": "torch", "lbfgs_guard": null}'
+            PICMATIX_CUDA_GRAPHS=0 paint diagnose 50 _torchfp32 \
+                --schedules nimble --pairs 1 --checkpoints 10 \
+                --pass-fields '{"lbfgs_kind": "torch", "lbfgs_guard": null, "tf32": false}'
             ;;
         *)
             echo "unknown stage $stage (see the top of bench/gpu_check.sh)" | tee -a "$log"

@@ -117,9 +117,13 @@ def candidate_passes() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def schedule_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> Any:
+def schedule_recipe(
+    name: str, scale: float, iteration_scale: float = 1.0, pass_fields: dict[str, Any] | None = None
+) -> Any:
     """The recipe for ``name`` (a preset or a candidate) with every size times ``scale``, passes only;
-    ``iteration_scale`` below 1 only for a quick check of the plumbing (bench/gpu_check.sh's dry run)."""
+    ``iteration_scale`` below 1 only for a quick check of the plumbing (bench/gpu_check.sh's dry run);
+    ``pass_fields`` set on every pass (how a pass computes is the recipe's: ``{"tf32": false}``,
+    ``{"lbfgs_kind": "torch", "lbfgs_guard": null}``)."""
     from painter import PassSpec, PostProcess, Upscale, Watermark, recipe_preset
     from painter.recipe import PRESETS
 
@@ -134,7 +138,12 @@ def schedule_recipe(name: str, scale: float, iteration_scale: float = 1.0) -> An
             passes.append(replace(base, **overrides))
         recipe = replace(seed, passes=tuple(passes))
     scaled = tuple(
-        replace(p, size=max(32, round(p.size * scale)), iterations=max(1, round(p.iterations * iteration_scale)))
+        replace(
+            p,
+            size=max(32, round(p.size * scale)),
+            iterations=max(1, round(p.iterations * iteration_scale)),
+            **(pass_fields or {}),
+        )
         for p in recipe.passes
     )
     return replace(
@@ -176,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         photo = load_image(SHARED / "content" / content_name)
         painting = load_image(SHARED / "styles" / style_name)
         for name in args.schedules:
-            recipe = schedule_recipe(name, args.scale, args.iteration_scale)
+            recipe = schedule_recipe(name, args.scale, args.iteration_scale, json.loads(args.pass_fields))
             last = len(recipe.passes) - 1
             checkpoints: dict[int, Any] = {}
 
@@ -234,16 +243,9 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def switches() -> dict[str, str | None]:
-    """The engine's environment switches this run was made under (unset: the engine's default)."""
-    names = (
-        "PICMATIX_CUDA_GRAPHS",
-        "PICMATIX_TF32",
-        "PICMATIX_BF16",
-        "PICMATIX_LBFGS",
-        "PICMATIX_LBFGS_GUARD",
-        "PICMATIX_EXACT_START",
-        "PICMATIX_CONV_PATH",
-    )
+    """The engine's speed switches this run was made under (unset: the engine's default); what changes
+    pixels is the recipe's, recorded with the row."""
+    names = ("PICMATIX_CUDA_GRAPHS", "PICMATIX_CONV_PATH")
     return {name: os.environ.get(name) for name in names}
 
 
@@ -397,6 +399,7 @@ def main() -> None:
     )
     run.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own)")
     run.add_argument("--suffix", default="", help="appended to each row's schedule name")
+    run.add_argument("--pass-fields", default="{}", help="JSON set on every pass, e.g. '{\"tf32\": false}'")
     run.add_argument("--iteration-scale", type=float, default=1.0, help="plumbing checks only: fewer iterations")
     table = sub.add_parser("table", help="compare with the reference schedule")
     table.add_argument("results")
