@@ -268,7 +268,7 @@ def _stored_jpeg(opened: Image.Image, *, full: tuple[int, int], bound: int) -> C
     # A fresh save without exif=/icc_profile=/xmp= then carries no metadata at all, and a plain JPEG
     # save writes one picture: an MPO's other pictures and its MPF index are left behind.
     # Quality 92 keeps JPEG's own artefacts out of what the engine paints. No `optimize` (Huffman
-    # tables made for this picture): it doubles the encoding time (3.5 ms more at 1024 x 768) to save
-    # 3% of a file that only the renders and the order page read.
+    # tables made for this picture): it doubles the encoding time to save a few per cent of a file
+    # that only the renders and the order page read.
     rgb.save(buffer, "JPEG", quality=92)
     return CleanPhoto(data=buffer.getvalue(), width=rgb.width, height=rgb.height)

@@ -525,9 +525,8 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # A render worker (solo pool, render queue) loads torch, the VGG weights and the network as it starts,
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
-# The recipe new styles start from; `cpu` paints a 640 px preview in about 3 minutes on a 2-core CPU,
-# the embedded default. GPU hosts set `nimble` (bench/LOG.md, "Second GPU run": as good as the seed
-# on six pairs in 58% of its arithmetic, 21.5 whole jobs a minute on an H100).
+# The recipe new styles start from; `cpu`, the embedded default, is sized for a small CPU. GPU hosts
+# set `nimble`, as good as the seed in less of its arithmetic (bench/README.md, "Recipe quality").
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 
