@@ -102,10 +102,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the proxy's word about HTTPS counts only when a proxy of ours says it.
-    "core.clientip.ForwardedProtoMiddleware",
     # Before anything reads the body (CSRF parses uploads): too large a request gets a 413 unread.
     "picmatix.request_limits.RequestSizeLimitMiddleware",
+    # Then: the proxy's word about HTTPS counts only when a proxy of ours says it.
+    "core.clientip.ForwardedProtoMiddleware",
     # Then: load balancer probes address the container by IP, before ALLOWED_HOSTS is checked.
     "picmatix.health.HealthCheckMiddleware",
     # So does Prometheus scraping each web pod: /metrics is answered here too, by its bearer token.

@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 
 
 def _connection(folder: Path, transport: str) -> Connection:
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "control_folder": str(folder)}
+    # Taken messages are moved to a folder of the test's own (kombu's default is the process's
+    # temporary folder, which another test may have pointed somewhere gone).
+    (folder / "processed").mkdir(exist_ok=True)
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder),
+        "store_processed": True,
+        "processed_folder": str(folder / "processed"),
+    }
     return Connection("filesystem://", transport=transport, transport_options=options)
 
 
