@@ -3,6 +3,7 @@ screenshots of each step (not a test: run it by hand beside `make run`, see docs
 
     PICMATIX_EMAIL=file make run                        # in one terminal (emails go to var/mail/)
     .venv/bin/python browser/make_run_journey.py        # in another; screenshots to var/journey/
+    # --photos EN.png ES.jpg: other customers' photos (e.g. scikit-image's CC0 astronaut and cat)
 
 For each of an English desktop and a Spanish phone: the home page, the upload, the painting being
 made, the preview with its comparison slider, the preview email, a declined demonstration card, a
@@ -60,13 +61,13 @@ def _show_mail(page: Page, mail: Mail, out: Path, name: str) -> None:
     _shot(page, out, name)
 
 
-def _order(browser: Browser, base: str, key: str, style: str, out: Path) -> tuple[Page, str]:
+def _order(browser: Browser, base: str, key: str, style: str, out: Path, photo: Path) -> tuple[Page, str]:
     language = key[:2]
     context = browser.new_context(**DEVICES[key])  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(f"{base}/{language}/")
     _shot(page, out, f"{key}-01-home")
-    page.set_input_files("input[name=photo]", str(PHOTO))
+    page.set_input_files("input[name=photo]", str(photo))
     page.locator("label.style-card", has_text=style).click()
     address = f"{key}@example.com"
     page.fill("input[name=email]", address)
@@ -146,6 +147,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "journey")
     parser.add_argument("--wait", type=float, default=1800, help="seconds to wait for each painting")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--photos", type=Path, nargs=2, default=[PHOTO, PHOTO], help="the English and the Spanish customer's photos"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     mail_dir = args.var / "mail"
@@ -153,8 +157,10 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=flags)
         orders = [
-            (key, *_order(browser, args.base, key, style, args.out))
-            for key, style in (("en-desktop", "The Starry Night"), ("es-phone", "El grito"))
+            (key, *_order(browser, args.base, key, style, args.out, photo))
+            for (key, style), photo in zip(
+                (("en-desktop", "The Starry Night"), ("es-phone", "El grito")), args.photos, strict=True
+            )
         ]
         for key, page, address in orders:
             _finish(page, args.base, key, address, mail_dir, args.out, args.wait)
