@@ -18,15 +18,18 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-def csp_allow(extra: dict[str, list[str]]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def csp_allow(
+    extra: dict[str, list[str]], *, when: Callable[[], bool] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """The view's responses allow `extra` sources on top of the Content-Security-Policy (django-csp's
-    csp_update, typed for views that take URL arguments)."""
+    csp_update, typed for views that take URL arguments), while `when()` says so (default: always)."""
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             response = view(*args, **kwargs)
-            response._csp_update = extra  # type: ignore[attr-defined]  # what django-csp's middleware reads
+            if when is None or when():
+                response._csp_update = extra  # type: ignore[attr-defined]  # what django-csp's middleware reads
             return response
 
         return wrapped

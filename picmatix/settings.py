@@ -573,7 +573,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [*_own, "data:", "blob:", *_files],
         "font-src": _own,
         "connect-src": [SELF, *_files],
-        "frame-src": [NONE],
+        # No frames of its own (default-src covers them); Stripe and reCAPTCHA add theirs where used.
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],

@@ -137,7 +137,9 @@ def open_browser(browser: Browser) -> Iterator[Callable[[str, str], Page]]:
 
 
 def csp_violation(text: str, violations: list[str]) -> None:
-    if "Content Security Policy" in text:
+    # Blocked content ("violates the following Content Security Policy directive") and a policy the
+    # browser had to repair ("The Content-Security-Policy directive ... is ignored").
+    if "Content Security Policy" in text or "Content-Security-Policy" in text:
         violations.append(text)
 
 

@@ -36,11 +36,19 @@ def test_the_home_page_runs_only_the_shops_scripts_and_those_with_its_nonce(clie
         assert f"'nonce-{nonce.group(1)}'" in policy["script-src"]
 
 
-def test_the_upload_page_allows_recaptcha_when_it_is_on(client: Client, style: Style, settings: Settings) -> None:
+def test_the_upload_page_allows_recaptcha_only_when_it_is_on(client: Client, style: Style, settings: Settings) -> None:
+    assert "recaptcha" not in client.get("/en/")["Content-Security-Policy"]
     settings.RECAPTCHA_MODE = "on"
     policy = directives(client.get("/en/")["Content-Security-Policy"])
     assert "https://www.google.com/recaptcha/" in policy["script-src"]
-    assert "https://www.google.com/recaptcha/" in policy["frame-src"]
+    assert policy["frame-src"] == ["https://www.google.com/recaptcha/", "https://recaptcha.google.com/recaptcha/"]
+
+
+def test_no_directive_pairs_none_with_a_source(client: Client, painted_order: Order, settings: Settings) -> None:
+    settings.RECAPTCHA_MODE = "on"
+    for url in ("/en/", f"/en/orders/{painted_order.token}/buy/"):
+        for name, values in directives(client.get(url)["Content-Security-Policy"]).items():
+            assert values == ["'none'"] or "'none'" not in values, (url, name)
 
 
 def test_only_the_purchase_page_allows_stripe(client: Client, painted_order: Order) -> None:
