@@ -199,6 +199,17 @@ def render_job_fail(*, job_id: int, worker: str, error: str, retryable: bool) ->
     return job
 
 
+# How many times a job may go back to the queue for a storage failure before they count as attempts.
+STORAGE_RELEASES_FREE = 3
+
+
+def render_job_storage_releases(*, job_id: int) -> int:
+    """How often the job went back to the queue because its painting could not be stored."""
+    return OrderEvent.objects.filter(
+        job_id=job_id, kind=OrderEvent.Kind.RENDER_RELEASED, data__reason__startswith="storage failed"
+    ).count()
+
+
 def render_job_release(*, job_id: int, worker: str, reason: str) -> bool:
     """running -> queued by its own worker (shutting down): another worker takes it at once.
 

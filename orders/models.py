@@ -32,7 +32,7 @@ class Order(models.Model):
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_order_token, editable=False)
     email = models.EmailField(_("email"))
     # The address's mailbox (orders/mailbox.py), for the daily limit of orders per address.
-    mailbox = models.CharField(_("mailbox"), max_length=254, blank=True, editable=False)
+    mailbox = models.CharField(_("mailbox"), max_length=254, blank=True, editable=False, db_default="")
     language = models.CharField(_("language"), max_length=8, default="en")
     country = models.CharField(_("country"), max_length=2, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)

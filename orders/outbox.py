@@ -4,7 +4,8 @@ The normal path queues an email task after commit; the task retries a mail serve
 few hours. Anything beyond that loses the email: a longer outage, a broker that refused the message
 at enqueue, a Redis flushed with retries waiting. The order row knows what it is owed (a painted
 preview without `preview_email_sent_at`, a paid order without `hd_email_sent_at`), so a periodic task
-reads it there and sends what is overdue (payments/outbox does the same for the HD email).
+reads it there and sends what is overdue (payments.services.hd_emails_outbox_send does the same for
+the HD email).
 
 Every send first claims its email on the order row with one guarded UPDATE, for a few minutes: a
 task and the outbox, or two beats, never send the same email twice, and a sender that died lets the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
@@ -42,18 +43,22 @@ BATCH = 100
 OWED_FOR = timedelta(days=7)
 
 
-def order_email_claim(*, order_id: int, email: Email) -> bool:
-    """Hold the order's `email` for one send; False when it was sent or another sender holds it."""
+def order_email_claim(*, order_id: int, email: Email) -> datetime | None:
+    """Hold the order's `email` for one send: the claim's end, to release it with; None when it was
+    sent or another sender holds it."""
     now = timezone.now()
     field = f"{email}_email_claimed_until"
     free = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
     unsent = Q(**{f"{email}_email_sent_at__isnull": True})
-    return Order.objects.filter(free, unsent, pk=order_id).update(**{field: now + CLAIM}) == 1
+    until = now + CLAIM
+    return until if Order.objects.filter(free, unsent, pk=order_id).update(**{field: until}) == 1 else None
 
 
-def order_email_release(*, order_id: int, email: Email) -> None:
-    """The send failed: the next try (the task's retry, or the outbox) may claim it at once."""
-    Order.objects.filter(pk=order_id).update(**{f"{email}_email_claimed_until": None})
+def order_email_release(*, order_id: int, email: Email, claim: datetime) -> None:
+    """The send is over: the next try may claim it at once. Only our own claim: one that ran out and
+    was taken by another sender stays theirs."""
+    field = f"{email}_email_claimed_until"
+    Order.objects.filter(pk=order_id, **{field: claim}).update(**{field: None})
 
 
 def emails_owed(owed: QuerySet[Order], *, email: Email, since_field: str) -> QuerySet[Order]:
@@ -76,6 +81,8 @@ def outbox_send(
 ) -> dict[str, int]:
     """Send each overdue `email` with `deliver(order_id)` (which claims it), then alert staff once
     about those an hour late. A mail server still failing is logged and left to the next run."""
+    # Staff first: a mail server that hangs must not keep them from hearing.
+    alerted = _alert_staff(owed, email=email, since_field=since_field)
     sent = failed = 0
     for order_id in emails_owed(owed, email=email, since_field=since_field).values_list("pk", flat=True)[:BATCH]:
         try:
@@ -89,7 +96,7 @@ def outbox_send(
                 type(error).__name__,
                 extra={"order_id": order_id},
             )
-    alerted = _alert_staff(owed, email=email, since_field=since_field)
+            break  # the server is down: the rest waits for the next run instead of each timing out
     if sent or failed or alerted:
         logger.info("outbox %s: %s sent, %s still failing, %s alerted to staff", email, sent, failed, alerted)
     return {"sent": sent, "failed": failed, "alerted": alerted}

@@ -129,7 +129,8 @@ def order_preview_email_deliver(*, order_id: int, resend: bool = False) -> bool:
     order = Order.objects.select_related("style").filter(pk=order_id).first()
     if order is None or not order.email or (order.preview_email_sent_at is not None and not resend):
         return False  # gone, anonymised at the customer's request, or already sent
-    if not resend and not order_email_claim(order_id=order_id, email="preview"):
+    claim = None if resend else order_email_claim(order_id=order_id, email="preview")
+    if not resend and claim is None:
         return False  # another sender holds it
     try:
         delivered = order_email_deliver(order, email="preview", rendered=preview_email(order))
@@ -137,8 +138,8 @@ def order_preview_email_deliver(*, order_id: int, resend: bool = False) -> bool:
             order_mark_preview_email_sent(order_id=order_id, resend=resend)
     finally:
         # After the mark: once it is recorded as sent, nobody may claim it again.
-        if not resend:
-            order_email_release(order_id=order_id, email="preview")
+        if claim is not None:
+            order_email_release(order_id=order_id, email="preview", claim=claim)
     if not delivered:
         return False
     logger.info("order %s: preview email sent", order_id, extra={"order_id": order_id})

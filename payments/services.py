@@ -228,7 +228,8 @@ def order_hd_email_deliver(*, order_id: int, resend: bool = False) -> bool:
         return False  # refunded meanwhile, never paid, or the customer's data deleted: no link goes out
     if order.hd_email_sent_at is not None and not resend:
         return False
-    if not resend and not order_email_claim(order_id=order_id, email="hd"):
+    claim = None if resend else order_email_claim(order_id=order_id, email="hd")
+    if not resend and claim is None:
         return False  # another sender holds it (orders/outbox.py)
     try:
         delivered = order_email_deliver(order, email="hd", rendered=hd_email(order))
@@ -236,8 +237,8 @@ def order_hd_email_deliver(*, order_id: int, resend: bool = False) -> bool:
             order_mark_hd_email_sent(order_id=order_id, resend=resend, actor="system")
     finally:
         # After the mark: once it is recorded as sent, nobody may claim it again.
-        if not resend:
-            order_email_release(order_id=order_id, email="hd")
+        if claim is not None:
+            order_email_release(order_id=order_id, email="hd", claim=claim)
     if not delivered:
         return False
     logger.info("order %s: HD download email sent", order_id)

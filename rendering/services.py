@@ -20,6 +20,7 @@ from django.db import connection
 
 from core.files import STORAGE_ERRORS
 from orders.jobs import (
+    STORAGE_RELEASES_FREE,
     RenderOutput,
     render_job_claim,
     render_job_fail,
@@ -27,6 +28,7 @@ from orders.jobs import (
     render_job_heartbeat,
     render_job_release,
     render_job_set_progress_image,
+    render_job_storage_releases,
 )
 
 if TYPE_CHECKING:
@@ -241,11 +243,16 @@ def _store(job_id: int, worker: str, result: RenderResult) -> str:
             job_id=job_id, worker=worker, output=RenderOutput(preview.getvalue(), hd.getvalue(), stats)
         )
     except STORAGE_ERRORS as error:
-        # The storage failed, not the job: it goes back to the queue with its attempt returned, and
-        # the customer is not told that their photo failed.
         logger.error("job %s: painting not stored (%s: %s)", job_id, type(error).__name__, error)
-        released = render_job_release(job_id=job_id, worker=worker, reason=f"storage failed: {type(error).__name__}")
-        return "released" if released else "lost"
+        reason = f"storage failed: {type(error).__name__}"
+        if render_job_storage_releases(job_id=job_id) < STORAGE_RELEASES_FREE:
+            # The storage failed, not the job: it goes back to the queue with its attempt returned,
+            # and the customer is not told that their photo failed.
+            return "released" if render_job_release(job_id=job_id, worker=worker, reason=reason) else "lost"
+        # A storage that stays down is an outage, not a blip: painting again for ever would only burn
+        # GPU time; the job now spends its attempts as any failure does, and staff hear of it.
+        render_job_fail(job_id=job_id, worker=worker, error=reason, retryable=True)
+        return "retry"
     return "done" if finished else "lost"
 
 

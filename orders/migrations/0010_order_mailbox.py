@@ -6,13 +6,22 @@ from orders.mailbox import mailbox_of
 
 
 def fill_mailboxes(apps, schema_editor):
+    # In batches, each committed on its own (the migration is not atomic): the orders table is not
+    # held for the whole backfill, and the release still running keeps taking orders meanwhile.
     Order = apps.get_model("orders", "Order")
     orders = Order.objects.using(schema_editor.connection.alias)
+    batch = []
     for order in orders.exclude(email="").only("pk", "email").iterator(chunk_size=2000):
-        orders.filter(pk=order.pk).update(mailbox=mailbox_of(order.email))
+        order.mailbox = mailbox_of(order.email)
+        batch.append(order)
+        if len(batch) == 1000:
+            orders.bulk_update(batch, ["mailbox"])
+            batch = []
+    orders.bulk_update(batch, ["mailbox"])
 
 
 class Migration(migrations.Migration):
+    atomic = False
 
     dependencies = [
         ('orders', '0009_field_names'),
@@ -27,7 +36,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='mailbox',
-            field=models.CharField(blank=True, editable=False, max_length=254, verbose_name='mailbox'),
+            # A database default too: the release still running during the deploy inserts orders
+            # without this column.
+            field=models.CharField(blank=True, db_default='', editable=False, max_length=254, verbose_name='mailbox'),
         ),
         migrations.RunPython(fill_mailboxes, migrations.RunPython.noop),
         migrations.AddIndex(

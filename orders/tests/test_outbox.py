@@ -146,3 +146,29 @@ def test_two_outbox_runs_at_once_send_the_email_once(painted_order: Order, mocke
         thread.join()
     assert sorted(r["sent"] for r in results) == [0, 1]
     assert len(mail.outbox) == 1
+
+
+def test_a_sender_releases_only_its_own_claim(painted_order: Order) -> None:
+    from orders.outbox import order_email_claim, order_email_release
+
+    mine = order_email_claim(order_id=painted_order.pk, email="preview")
+    assert mine is not None
+    theirs = mine + timedelta(minutes=3)  # mine ran out; another sender claimed it since
+    Order.objects.filter(pk=painted_order.pk).update(preview_email_claimed_until=theirs)
+    order_email_release(order_id=painted_order.pk, email="preview", claim=mine)
+    painted_order.refresh_from_db()
+    assert painted_order.preview_email_claimed_until == theirs
+
+
+def test_a_mail_server_that_fails_is_tried_once_a_run_not_once_an_email(
+    painted_order: Order, style: object, smtp_server: MailServer
+) -> None:
+    second = Order.objects.create(
+        email="ben@example.com", style=painted_order.style, content_image="uploads/x.jpg", status="preview_ready"
+    )
+    RenderJob.objects.create(order=second, status=RenderJob.Status.DONE, preview="renders/x.jpg", hd="renders/y.png")
+    painted_ago(painted_order, 30)
+    painted_ago(second, 30)
+    smtp_server.script = [REFUSE_RECIPIENT_451] * 2
+    assert preview_emails_outbox_send()["failed"] == 1
+    assert smtp_server.attempts == 1

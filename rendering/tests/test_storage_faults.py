@@ -98,3 +98,17 @@ def test_too_little_memory_free_just_now_is_tried_again_a_configured_limit_is_no
     assert render_job_execute(job_id=job.pk, worker="w1") == outcome
     job.refresh_from_db()
     assert job.status == (RenderJob.Status.QUEUED if transient else RenderJob.Status.FAILED)
+
+
+def test_a_storage_down_for_good_stops_being_free_after_a_few_hand_backs(
+    job: RenderJob, media: Path, mocker: MockerFixture
+) -> None:
+    from orders.jobs import STORAGE_RELEASES_FREE
+    from rendering.services import render_job_execute
+
+    failing_for(mocker, "renders/", times=10**6)
+    for _ in range(STORAGE_RELEASES_FREE):
+        assert render_job_execute(job_id=job.pk, worker="w1") == "released"
+    assert render_job_execute(job_id=job.pk, worker="w1") == "retry"  # now it spends an attempt
+    job.refresh_from_db()
+    assert job.attempts == 1
