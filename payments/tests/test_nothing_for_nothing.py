@@ -111,3 +111,21 @@ def test_money_that_arrives_not_as_asked_is_put_in_front_of_staff_at_once(
     [alert] = mail.outbox
     assert alert.to == ["staff@example.com"]
     assert "refund it by hand" in alert.body
+
+
+def test_a_refund_that_was_never_queued_is_made_by_the_sweep(pending_payment: Payment, fake_stripe: FakeStripe) -> None:
+    from datetime import timedelta
+
+    from payments.refunds import flagged_payments_refund_sweep
+
+    # The payment arrived for a painting being painted again, and the broker refused its refund task.
+    fake_stripe.succeed(pending_payment.stripe_id)
+    Payment.objects.filter(pk=pending_payment.pk).update(
+        status=Payment.Status.SUCCEEDED,
+        flag="paid while the order was preview_ready and could not be delivered",
+        updated_at=timezone.now() - timedelta(minutes=10),
+    )
+    assert flagged_payments_refund_sweep() == 1
+    assert OrderEvent.Kind.REFUND_CREATED in kinds(pending_payment.order)
+    assert flagged_payments_refund_sweep() == 0  # refunded once: the next sweep has nothing left
+    assert OrderEvent.Kind.STAFF_ALERTED not in kinds(pending_payment.order)
