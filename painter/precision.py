@@ -54,16 +54,25 @@ def bf16_mode() -> str:
 
 
 @contextlib.contextmanager
-def pass_arithmetic(*, tf32: bool, bf16: str) -> Iterator[None]:
-    """A pass's arithmetic as its recipe says (TF32, bf16 convolutions) for the duration; the flags
-    before it are restored on the way out."""
-    token = _bf16.set(bf16)
+def _tf32(allowed: bool) -> Iterator[None]:
+    """torch's TF32 switches (matrix products, cuDNN) set for the duration, then restored."""
     matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = allowed
     try:
         yield
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn
+
+
+@contextlib.contextmanager
+def pass_arithmetic(*, tf32: bool, bf16: str) -> Iterator[None]:
+    """A pass's arithmetic as its recipe says (TF32, bf16 convolutions) for the duration; the flags
+    before it are restored on the way out."""
+    token = _bf16.set(bf16)
+    try:
+        with _tf32(tf32):
+            yield
+    finally:
         _bf16.reset(token)
 
 
@@ -122,12 +131,10 @@ def full_precision() -> Iterator[None]:
     """Float32 throughout, whatever the switches say: no bf16 convolutions, no TF32 (the flags are
     restored on the way out)."""
     token = _exact.set(True)
-    matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     try:
-        yield
+        with _tf32(False):
+            yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn
         _exact.reset(token)
 
 
