@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.events import order_event
-from orders.models import Order, OrderEvent, RenderJob
+from orders.models import Order, OrderEvent, OrderShare, RenderJob
 from orders.signals import order_files_forget
 from orders.staff import OrderActionRefused
 
@@ -47,6 +47,7 @@ def order_customer_data_delete(*, order_id: int, actor: str) -> list[str]:
         )
         RenderJob.objects.filter(order=order).update(progress_image="", preview="", hd="", progress={}, updated_at=now)
         gallery = order_files_forget(order_id=order_id)
+        OrderShare.objects.filter(order_id=order_id).delete()
         status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
         Order.objects.filter(pk=order_id).update(
             email="",

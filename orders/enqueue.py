@@ -37,3 +37,8 @@ def staff_alert_enqueue(order_id: int, reason: str) -> None:
 def hd_email_again_enqueue(order_id: int) -> None:
     """A paid order's lost painting is back: payments sends its download email again."""
     task_send("payments.tasks.order_hd_email_send", order_id, True)
+
+
+def order_links_email_enqueue(request_id: int) -> None:
+    """Send the "links to your orders" email of one request (orders/find_orders.py)."""
+    task_send("orders.tasks.order_links_email_send_task", request_id)

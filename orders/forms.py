@@ -143,3 +143,14 @@ class OrderForm(forms.Form):
             from core.captcha import CaptchaField
 
             self.fields["captcha"] = CaptchaField(label=_("Are you human?"))
+
+
+class OrderLinksForm(forms.Form):
+    """Find my orders (orders/find_orders.py): the address whose orders' links to email."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("The address you gave with your order."),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

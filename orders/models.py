@@ -166,6 +166,9 @@ class OrderEvent(models.Model):
         GALLERY_APPROVED = "gallery_approved", "gallery_approved"
         GALLERY_REMOVED = "gallery_removed", "gallery_removed"
         GALLERY_CONSENT_WITHDRAWN = "gallery_consent_withdrawn", "gallery_consent_withdrawn"
+        # The customer's own share page.
+        SHARE_PUBLISHED = "share_published", "share_published"
+        SHARE_WITHDRAWN = "share_withdrawn", "share_withdrawn"
         # Payments and refunds.
         PAYMENT_STARTED = "payment_started", "payment_started"
         PAYMENT_FLAGGED = "payment_flagged", "payment_flagged"
@@ -208,3 +211,46 @@ class OrderEvent(models.Model):
         if self.pk is not None:
             raise ValueError("OrderEvent rows are append-only")
         super().save(*args, **kwargs)
+
+
+class OrderLinksRequest(models.Model):
+    """Someone asked for the links to the orders of an email address ("Find my orders",
+    orders/find_orders.py). Owed until its emails are sent, then deleted: the row, not the broker,
+    keeps a request that a failing mail server would otherwise lose."""
+
+    # The mailbox key (orders/mailbox.py), never the address as typed: the links go only to the
+    # addresses the orders were placed with.
+    mailbox = models.CharField(_("mailbox"), max_length=254)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    # Addresses already sent to, so that a retry after a failure sends only the rest.
+    sent_to = models.JSONField(_("sent to"), default=list, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("request for order links")
+        verbose_name_plural = _("requests for order links")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"  # no address: this text may land in logs
+
+
+def new_share_key() -> str:
+    # Its own randomness, nothing of the order's token: the share page must not lead to the order.
+    return secrets.token_urlsafe(16)
+
+
+class OrderShare(models.Model):
+    """The customer published their painting (the watermarked preview) on a page of its own
+    (orders/sharing.py). Withdrawing deletes the row, so the page and its image answer 404 at once."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="share", verbose_name=_("order"))
+    key = models.CharField(_("key"), max_length=32, unique=True, default=new_share_key, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shared painting")
+        verbose_name_plural = _("shared paintings")
+
+    def __str__(self) -> str:
+        return f"share of #{self.order_id}"  # never the key: this text may land in logs

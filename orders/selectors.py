@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.mailbox import mailbox_of
 from orders.models import Order, OrderEvent, RenderJob
+from orders.waiting import order_queue_wait
 from styles.models import StyleTrial
 from styles.recipes import recipe_preset_dict, recipe_preset_names, recipe_validate
 
@@ -75,6 +76,9 @@ def order_progress(order: Order) -> dict[str, Any]:
         data["for_sale"] = not order_sale_refusal(order)
     if job is None:
         return data
+    wait = order_queue_wait(order)
+    if wait is not None:
+        data["queue"] = wait.as_dict()
     progress = dict(job.progress or {})
     if settings.REDIS_URL and job.status == RenderJob.Status.RUNNING:
         # Workers on other hosts publish every update to the shared cache, the database less often.
@@ -97,7 +101,7 @@ def order_progress(order: Order) -> dict[str, Any]:
         data["image_url"] = reverse("orders:progress_image", kwargs=kwargs) + "?v=" + job.progress_image.name[-12:]
     if job.status == RenderJob.Status.DONE and job.preview:  # no preview once retention deleted it
         data["preview_url"] = reverse("orders:preview_image", kwargs=kwargs)
-        data["preview_width"], data["preview_height"] = _preview_size(order, job)
+        data["preview_width"], data["preview_height"] = preview_size(order, job)
         if order.content_image and not order.data_deleted_at:
             # The customer's own photo, for the before/after comparison on the order's page only.
             data["photo_url"] = reverse("orders:photo_image", kwargs=kwargs)
@@ -108,7 +112,7 @@ def order_progress(order: Order) -> dict[str, Any]:
 PREVIEW_SIDE = 1024
 
 
-def _preview_size(order: Order, job: RenderJob) -> tuple[int, int]:
+def preview_size(order: Order, job: RenderJob) -> tuple[int, int]:
     """The preview's pixel size, as the worker recorded it; estimated from the photo for older jobs."""
     size = (job.stats or {}).get("preview_size")
     if isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size):

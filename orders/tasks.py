@@ -4,6 +4,7 @@ from celery import Task, shared_task
 
 from core.mail import MAIL_TASK_RETRY
 from orders.events import order_staff_alert_send
+from orders.find_orders import order_links_email_send, order_links_outbox_send
 from orders.services import order_failure_notices_send, order_preview_email_deliver, preview_emails_outbox_send
 
 
@@ -52,3 +53,15 @@ def order_staff_alert_task(order_id: int, reason: str) -> None:
 def preview_emails_outbox_send_task() -> dict[str, int]:
     """Send the preview emails the normal path lost (orders/outbox.py)."""
     return preview_emails_outbox_send()
+
+
+@shared_task(**MAIL_TASK_RETRY)
+def order_links_email_send_task(request_id: int) -> None:
+    """Email the links to the orders of an address someone typed in "Find my orders"."""
+    order_links_email_send(request_id=request_id)
+
+
+@shared_task
+def order_links_outbox_send_task() -> dict[str, int]:
+    """Send the "Find my orders" emails the normal path lost (orders/find_orders.py)."""
+    return order_links_outbox_send()

@@ -11,9 +11,16 @@ TOKEN = "<str:token>"
 # the gallery too. picmatix/urls.py adds it to this namespace.
 urlpatterns = [
     path("upload/policy", views.upload_policy, name="upload_policy"),
+    path("find-my-orders/", views.order_links_find, name="find"),
     path(f"orders/{TOKEN}/", views.detail, name="detail"),
     path(f"orders/{TOKEN}/progress.json", views.progress, name="progress"),
     path(f"orders/{TOKEN}/progress.jpg", views.progress_image, name="progress_image"),
     path(f"orders/{TOKEN}/preview.jpg", views.preview_image, name="preview_image"),
     path(f"orders/{TOKEN}/photo.jpg", views.photo_image, name="photo_image"),
+    path(f"orders/{TOKEN}/delete/", views.data_delete, name="data_delete"),
+    path(f"orders/{TOKEN}/share/", views.share_publish, name="share_publish"),
+    path(f"orders/{TOKEN}/share/withdraw/", views.share_withdraw, name="share_withdraw"),
+    # A share page's key is not an order's token (orders/sharing.py); only the painting is served.
+    path("share/<str:key>/", views.share_page, name="share"),
+    path("share/<str:key>/painting.jpg", views.share_image, name="share_image"),
 ]

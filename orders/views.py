@@ -1,21 +1,38 @@
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from core.captcha import captcha_passed
 from core.clientip import client_ip
 from core.files import private_file_response
+from core.http import HttpResponseSeeOther
+from orders.deletion import order_customer_data_delete
 from orders.direct_upload import direct_upload_policy
-from orders.models import Order, RenderJob
-from orders.selectors import order_by_token_or_404, order_progress, order_sale_refusal, queue_metrics
+from orders.find_orders import order_links_request
+from orders.forms import OrderLinksForm
+from orders.mailbox import mailbox_of
+from orders.models import Order, OrderShare, RenderJob
+from orders.selectors import (
+    order_by_token_or_404,
+    order_progress,
+    order_sale_refusal,
+    preview_size,
+    queue_metrics,
+)
+from orders.sharing import order_share_by_key, order_share_publish, order_share_withdraw, order_shared_preview
+from orders.staff import OrderActionRefused
 
 
 @require_POST
@@ -46,8 +63,8 @@ def detail(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "order": order,
         "progress": order_progress(order),
-        "retention_paid_days": settings.RETENTION_PAID_DAYS,
-        "retention_unpaid_days": settings.RETENTION_UNPAID_DAYS,
+        **_retention(order),
+        **_share(order),
         "sale_refusal": order_sale_refusal(order) if order.status == Order.Status.PREVIEW_READY else "",
     }
     return render(request, "orders/detail.html", context)
@@ -79,6 +96,133 @@ def photo_image(request: HttpRequest, token: str) -> HttpResponseBase:
     if order.data_deleted_at or not order.content_image:
         raise Http404
     return private_file_response(order.content_image.name, "image/jpeg")
+
+
+def _retention(order: Order) -> dict[str, object]:
+    """What the order's page and its deletion page say about how long the shop keeps what."""
+    return {
+        "retention_paid_days": settings.RETENTION_PAID_DAYS,
+        "retention_unpaid_days": settings.RETENTION_UNPAID_DAYS,
+        "paid": order.paid_at is not None,
+    }
+
+
+@never_cache
+def data_delete(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer deletes their photo, paintings and email address: a GET asks (a link in an email
+    or a mail scanner must never delete anything), a POST with the confirmation does it."""
+    order = order_by_token_or_404(token)
+    detail_url = reverse("orders:detail", kwargs={"token": token})
+    if order.data_deleted_at:
+        return HttpResponseSeeOther(detail_url)
+    context: dict[str, object] = {"order": order, **_retention(order)}
+    if request.method != "POST":
+        return render(request, "orders/delete.html", context)
+    if is_ratelimited(
+        request, group="data_delete", key="ip", rate=settings.DATA_DELETE_RATE, method="POST", increment=True
+    ):
+        context["error"] = _("Too many requests from your network in a short time. Please try again later.")
+        return render(request, "orders/delete.html", context, status=429)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "orders/delete.html", context, status=400)
+    # Refused only when a second click or staff deleted it in the meantime: the order page says so.
+    with contextlib.suppress(OrderActionRefused):
+        order_customer_data_delete(order_id=order.pk, actor="customer")
+    return HttpResponseSeeOther(detail_url)
+
+
+def _mailbox_key(_group: str, request: HttpRequest) -> str:
+    # One mailbox however it is spelt (orders/mailbox.py): "ana+1@", "ANA@" ... count together.
+    return mailbox_of(request.POST.get("email", ""))
+
+
+def order_links_find(request: HttpRequest) -> HttpResponse:
+    """Find my orders: the links to an address's orders, emailed to it. The answer never tells
+    whether the address has orders; over the per-address limit it is the same, and nothing is sent."""
+    form = OrderLinksForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if is_ratelimited(
+            request, group="order_links", key="ip", rate=settings.FIND_ORDERS_RATE, method="POST", increment=True
+        ):
+            form.add_error(None, _("Too many requests from your network in a short time. Please try again later."))
+            return render(request, "orders/find.html", {"form": form}, status=429)
+        if form.is_valid():
+            limited = is_ratelimited(
+                request,
+                group="order_links_address",
+                key=_mailbox_key,
+                rate=settings.FIND_ORDERS_ADDRESS_RATE,
+                method="POST",
+                increment=True,
+            )
+            if not limited:
+                language = translation.get_language() or settings.LANGUAGE_CODE
+                order_links_request(email=form.cleaned_data["email"], language=language)
+            return HttpResponseSeeOther(reverse("orders:find") + "?sent=1")
+    return render(request, "orders/find.html", {"form": form, "sent": request.GET.get("sent") == "1"})
+
+
+def _share_url(share: OrderShare, name: str = "orders:share") -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"key": share.key})
+
+
+def _share(order: Order) -> dict[str, object]:
+    """The order page's share controls: the published page's address, or whether it may be published."""
+    share = OrderShare.objects.filter(order=order).first()
+    return {
+        "share_url": _share_url(share) if share else "",
+        "can_share": share is None and order_shared_preview(order) is not None,
+    }
+
+
+@require_POST
+def share_publish(request: HttpRequest, token: str) -> HttpResponse:
+    order = order_by_token_or_404(token)
+    detail_url = reverse("orders:detail", kwargs={"token": token})
+    if is_ratelimited(request, group="share", key="ip", rate=settings.SHARE_RATE, method="POST", increment=True):
+        return HttpResponseSeeOther(detail_url + "?share=limited")
+    order_share_publish(order_id=order.pk)
+    return HttpResponseSeeOther(detail_url + "#share")
+
+
+@require_POST
+def share_withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    order = order_by_token_or_404(token)
+    order_share_withdraw(order_id=order.pk)
+    return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": token}) + "?share=withdrawn#share")
+
+
+def _shared(key: str) -> tuple[OrderShare, RenderJob]:
+    """The share and the painting it shows, looked up on every request: a withdrawn one is a 404 at once."""
+    share = order_share_by_key(key)
+    job = order_shared_preview(share.order) if share else None
+    if share is None or job is None:
+        raise Http404
+    return share, job
+
+
+@require_GET
+@never_cache
+def share_page(request: HttpRequest, key: str) -> HttpResponse:
+    share, job = _shared(key)
+    width, height = preview_size(share.order, job)
+    context = {
+        "key": share.key,
+        "style_name": share.order.style.name,
+        "page_url": _share_url(share),
+        "image_url": _share_url(share, "orders:share_image"),
+        "image_width": width,
+        "image_height": height,
+    }
+    return render(request, "orders/share.html", context)
+
+
+@require_GET
+@never_cache
+def share_image(request: HttpRequest, key: str) -> HttpResponseBase:
+    # Only the watermarked preview: no route of a share page reaches the photo or the HD file.
+    _share_record, job = _shared(key)
+    return private_file_response(job.preview.name, "image/jpeg")
 
 
 @staff_member_required

@@ -6,7 +6,8 @@ module, carries them. In production ``PICMATIX_LOG_FORMAT=json`` writes one JSON
 (what Loki, CloudWatch or ``jq`` read); the plain format appends ``order=… job=…``.
 
 An order's token (in /<lang>/orders/<token>/…) opens its page, and an HD link's signature
-(…/hd/<signature>/) downloads what was paid for: whoever reads a log must not get either. `redact`
+(…/hd/<signature>/) downloads what was paid for, and a share page's key (/<lang>/share/<key>/) shows a
+painting its customer chose to show: whoever reads a log must not get any of them. `redact`
 replaces them with ``[redacted]`` in every line this project writes: the app's own handlers, Django's
 request and server logs and its error emails, gunicorn's access and error logs (picmatix/access_log.py)
 and Sentry events (`sentry_before_send`).
@@ -44,6 +45,8 @@ _URL_SAFE = "A-Za-z0-9_-"
 _SECRETS = re.compile(
     # A path segment after /orders/ long enough to be (part of) a token; "/admin/orders/order/" stays.
     rf"(?P<orders>/orders/)[{_URL_SAFE}]{{16,}}"
+    # A share page's key (in /<lang>/share/<key>/…): it shows the customer's painting.
+    rf"|(?P<share>/share/)[{_URL_SAFE}]{{16,}}"
     # An HD link's `timestamp:signature`, whatever it looks like.
     r"|(?P<hd>/hd/)[^/?#\s\"'<>]+"
     # A bare token or signature anywhere (a query string, a Referer, an exception's local variables):
@@ -57,7 +60,8 @@ _SECRETS = re.compile(
 
 
 def _redact_match(match: re.Match[str]) -> str:
-    return (match.group("orders") or match.group("hd") or match.group("webhook") or "") + REDACTED
+    prefix = match.group("orders") or match.group("share") or match.group("hd") or match.group("webhook")
+    return (prefix or "") + REDACTED
 
 
 def redact(text: str) -> str:

@@ -363,6 +363,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Emails that the normal path lost, sent from what the order rows record (orders/outbox.py).
     "preview-emails-outbox": {"task": "orders.tasks.preview_emails_outbox_send_task", "schedule": 300.0},
     "hd-emails-outbox": {"task": "payments.tasks.hd_emails_outbox_send_task", "schedule": 300.0},
+    "order-links-outbox": {"task": "orders.tasks.order_links_outbox_send_task", "schedule": 300.0},
     # Money that buys nothing and is not refunded yet (payments/refunds.py).
     "flagged-payments-refund": {"task": "payments.tasks.flagged_payments_refund_sweep_task", "schedule": 300.0},
 }
@@ -404,6 +405,15 @@ UPLOAD_MAX_PIXELS = env_int("PICMATIX_UPLOAD_MAX_PIXELS", 40_000_000, minimum=10
 # paint larger than this raises it; photos already stored keep their size.
 PHOTO_MAX_SIDE = env_int("PICMATIX_PHOTO_MAX_SIDE", 1024, minimum=256, maximum=16_384)
 UPLOAD_RATE = env_str("PICMATIX_UPLOAD_RATE", "20/h")
+# Customers deleting their data from an order's page, per client: the token is the real guard, this
+# stops a script that learnt many tokens (a leaked log, say) from wiping orders wholesale.
+DATA_DELETE_RATE = env_str("PICMATIX_DATA_DELETE_RATE", "10/h")
+# "Find my orders" emails an address the links to its orders: per client, and per mailbox whatever
+# its spelling (orders/mailbox.py), so that nobody can flood someone's inbox from many addresses.
+# Publishing a painting on a share page, per client (each one writes a row and an event).
+SHARE_RATE = env_str("PICMATIX_SHARE_RATE", "20/h")
+FIND_ORDERS_RATE = env_str("PICMATIX_FIND_ORDERS_RATE", "10/h")
+FIND_ORDERS_ADDRESS_RATE = env_str("PICMATIX_FIND_ORDERS_ADDRESS_RATE", "3/d")
 # New orders one email address may place in 24 hours (0: no limit). Each order queues a render and
 # sends mail to that address, so this bounds what one address can cost us or receive unasked.
 ORDERS_PER_EMAIL_PER_DAY = env_int("PICMATIX_ORDERS_PER_EMAIL_PER_DAY", 5, minimum=0)
