@@ -7,8 +7,10 @@ screenshots of each step (not a test: run it by hand beside `make run`, see docs
 
 For each of an English desktop and a Spanish phone: the home page, the upload, the painting being
 made, the preview with its comparison slider, the preview email, a declined demonstration card, a
-paid one, the thanks page, the HD email and the HD download, whose pixel size it prints. It waits for
-the real render worker, so with the `cpu` recipe it takes several minutes per painting.
+paid one, the thanks page, the HD email and the HD download, whose pixel size it prints; then issue
+31's pages: the share page (and a mock of a messenger's card drawn from its Open Graph tags), "Find
+my orders" with its email, and "Delete my data" with the order page after it. It waits for the real
+render worker, so with the `cpu` recipe it takes several minutes per painting.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from browser.mails import Mail, mails_in_folder  # noqa: E402  (after the path is set)
+from browser.cards import OPEN_GRAPH_JS, open_graph_card  # noqa: E402  (after the path is set)
+from browser.mails import Mail, mails_in_folder  # noqa: E402
 
 PHOTO = ROOT.parent / "shared" / "images" / "content" / "golden_gate.jpg"
 DEVICES = {
@@ -140,6 +143,48 @@ def _finish(page: Page, base: str, key: str, address: str, mail_dir: Path, out: 
     _shot(mail_page, out, f"{key}-10-hd-download")
 
 
+def _new_mail(folder: Path, address: str, seen: int, timeout_s: float) -> Mail:
+    """The first email to `address` after the `seen` it had."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        mails = [mail for mail in mails_in_folder(folder) if address in mail.to]
+        if len(mails) > seen:
+            return mails[seen]
+        time.sleep(2)
+    raise SystemExit(f"no new email to {address} within {timeout_s:.0f} s")
+
+
+def _card(page: Page, tags: dict[str, str], out: Path, name: str) -> None:
+    page.set_content(open_graph_card(tags), wait_until="load")
+    page.locator("body").screenshot(path=str(out / f"{name}.png"))
+    print(f"  screenshot {name}.png (a mock made from the Open Graph tags)", flush=True)
+
+
+def _returning(page: Page, base: str, key: str, address: str, mail_dir: Path, out: Path) -> None:
+    """Issue 31's pages: share the painting, find the orders by email, delete the data."""
+    language = key[:2]
+    order_url = page.url
+    page.click("#share form button[type=submit]")
+    page.wait_for_selector("#share-url")
+    share_url = page.input_value("#share-url")
+    page.goto(share_url)
+    _shot(page, out, f"{key}-11-share")
+    _card(page.context.new_page(), page.evaluate(OPEN_GRAPH_JS), out, f"{key}-12-share-card-mock")
+    seen = len([mail for mail in mails_in_folder(mail_dir) if address in mail.to])
+    page.goto(f"{base}/{language}/find-my-orders/")
+    page.fill("input[name=email]", address)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#order-links-sent")
+    _shot(page, out, f"{key}-13-find-my-orders-sent")
+    _show_mail(page.context.new_page(), _new_mail(mail_dir, address, seen, 120), out, f"{key}-14-find-my-orders-email")
+    page.goto(order_url + "delete/")
+    _shot(page, out, f"{key}-15-delete-confirm")
+    page.click("#delete-data button[type=submit]")
+    page.wait_for_selector("#data-deleted")
+    _shot(page, out, f"{key}-16-data-deleted")
+    assert page.request.get(share_url).status == 404, f"{key}: the share page outlived the data"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -164,6 +209,8 @@ def main() -> int:
         ]
         for key, page, address in orders:
             _finish(page, args.base, key, address, mail_dir, args.out, args.wait)
+            page.goto(page.url.split("/buy/thanks/")[0] + "/")  # back to the order page
+            _returning(page, args.base, key, address, mail_dir, args.out)
         browser.close()
     return 0
 

@@ -19,6 +19,7 @@ from django_ratelimit.core import is_ratelimited
 from core.clientip import client_ip
 from core.http import HttpResponseSeeOther, csp_allow
 from gallery.selectors import gallery_recent
+from orders.advice import photo_advice_limits
 from orders.forms import OrderForm
 from orders.services import OrdersPerDayReached, order_create
 from payments.money import money_format
@@ -82,6 +83,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "form": form,
         "styles": styles,
         "offers_own_colours": any(style.allow_original_colours for style in styles),
+        "photo_advice": photo_advice_limits(styles),
         **_home(request),
     }
     return render(request, "orders/upload.html", context, status=429 if limited else 200)

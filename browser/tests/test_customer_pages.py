@@ -43,8 +43,9 @@ CASES = [("en", "desktop"), ("es", "phone")]
 MAX_BYTES = 250_000
 MAX_LCP_MS = 2500
 METRICS = ROOT / "var" / "browser-metrics.json"
-# The customer's own images: their photo and its paintings, which weigh what the photo weighs.
-CUSTOMER_IMAGES = re.compile(r"/orders/[^/]+/(photo|preview|progress)\.jpg")
+# The customer's own images: their photo and its paintings, which weigh what the photo weighs (a share
+# page's painting is the preview).
+CUSTOMER_IMAGES = re.compile(r"/orders/[^/]+/(photo|preview|progress)\.jpg|/share/[^/]+/painting\.jpg")
 # Pages in docs/screenshots/ (English desktop, Spanish phone).
 DOCUMENTED = {"home", "order-comparison", "buy-demo", "error-404"}
 
