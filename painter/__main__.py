@@ -1,5 +1,7 @@
 """Command line: ``python -m painter CONTENT STYLE [STYLE...] -o OUT [--recipe seed|cpu|quick|tiny|FILE.json]``,
-and ``python -m painter score OUTPUT PHOTO STYLE [STYLE...]``: a painting's objective under a recipe.
+``python -m painter score OUTPUT PHOTO STYLE [STYLE...]``: a painting's objective under a recipe and
+how much of the painting is in it, and ``python -m painter calibrate STYLE [--photos P ...]``: the
+style weight at which a painting looks like its painting (painter.calibrate).
 
 Renders without Django. Errors an operator can fix (unreadable images, bad recipes, missing weights or
 models, too little memory) print one line to stderr and exit with status 2.
@@ -118,7 +120,7 @@ def score_main(argv: Sequence[str]) -> int:
     """``python -m painter score``: the table (or JSON line) on stdout, errors as one line, status 2."""
     args = _score_parser().parse_args(argv)
     from painter import EngineError, load_image
-    from painter.score import score_image
+    from painter.score import score_image, stylisation
 
     try:
         recipe = _recipe(args.recipe)
@@ -126,17 +128,100 @@ def score_main(argv: Sequence[str]) -> int:
         content = load_image(args.content)
         styles = [load_image(path) for path in args.styles]
         scores = score_image(output, content, styles, recipe, device=args.device, weights=args.weights)
+        measures = stylisation(output, content, styles, recipe, device=args.device, weights=args.weights)
     except (CliError, EngineError, OSError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps({"output": args.output, "recipe": args.recipe, "passes": [s.to_dict() for s in scores]}))
+        passes = [
+            {**s.to_dict(), "style_closed": m.style_closed, "content_change": m.content_change}
+            for s, m in zip(scores, measures, strict=True)
+        ]
+        print(json.dumps({"output": args.output, "recipe": args.recipe, "passes": passes}))
         return 0
-    print(f"{'pass':>4} {'size':>9} {'content':>12} {'style':>12} {'tv':>12} {'total':>12}")
-    for s in scores:
+    print(f"{'pass':>4} {'size':>9} {'content':>12} {'style':>12} {'tv':>12} {'total':>12} {'closed':>7} {'moved':>7}")
+    for s, m in zip(scores, measures, strict=True):
         size = f"{s.size[0]}x{s.size[1]}"
-        print(f"{s.pass_index + 1:>4} {size:>9} {s.content:12.5g} {s.style:12.5g} {s.tv:12.5g} {s.total:12.5g}")
+        print(
+            f"{s.pass_index + 1:>4} {size:>9} {s.content:12.5g} {s.style:12.5g} {s.tv:12.5g} {s.total:12.5g}"
+            f" {_share(m.style_closed):>7} {_share(m.content_change):>7}"
+        )
+    print(
+        "closed: the share of the style distance between the photo and the painting(s) that the image closes; "
+        "moved: how far its content features left the photo's (0: the photo)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _calibrate_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m painter calibrate",
+        description="Find the style weight at which paintings of real photos carry as much of the painting as "
+        "the styles that look right (painter.calibrate). Prints the calibrated recipe as JSON (what --recipe "
+        "FILE takes) on stdout and the ladder of candidates, with the measure under each, on stderr.",
+    )
+    parser.add_argument("styles", nargs="+", metavar="style", help="the painting(s) of the style")
+    parser.add_argument(
+        "--photos",
+        nargs="+",
+        metavar="PHOTO",
+        help="the photos to calibrate on (default: the reference photos in scikit-image: a portrait, a cat, a launch)",
+    )
+    parser.add_argument("--recipe", default="cpu", help=_RECIPE_HELP + " whose style weights are calibrated")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: the recipe and the calibration (--recipe reads it too)",
+    )
+    return parser
+
+
+def calibrate_main(argv: Sequence[str]) -> int:
+    """``python -m painter calibrate``."""
+    args = _calibrate_parser().parse_args(argv)
+    from painter import EngineError, load_image
+    from painter.calibrate import Rung, calibrate
+    from painter.references import reference_photos
+
+    def report(rung: Rung) -> None:
+        print(
+            f"x{rung.multiplier:<8g} style weight {rung.style_weight:<10g} moved {rung.content_change:6.1%}"
+            f"  closed {rung.style_closed:6.1%}  ({rung.seconds:.0f} s)",
+            file=sys.stderr,
+        )
+
+    try:
+        recipe = _recipe(args.recipe)
+        styles = [load_image(path) for path in args.styles]
+        if args.photos:
+            photos = [(Path(path).stem, load_image(path)) for path in args.photos]
+        else:
+            photos = [(ref.key, load_image(path)) for ref, path in reference_photos()]
+        result = calibrate(styles, photos, recipe, device=args.device, on_rung=report)
+    except (CliError, EngineError, OSError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    chosen = result.rungs[result.chosen]
+    low, high = result.band
+    verdict = "in the band" if result.in_band else "outside the band: no rung reached it"
+    print(
+        f"chosen x{chosen.multiplier:g} (moved {chosen.content_change:.1%}, band {low:.0%} to {high:.0%}: {verdict}) "
+        f"in {result.seconds:.0f} s",
+        file=sys.stderr,
+    )
+    if args.json:
+        data = result.to_dict()
+        print(json.dumps({"recipe": data.pop("recipe"), "calibration": data}))
+    else:
+        print(result.recipe.to_json())
     return 0
 
 
@@ -145,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A subcommand by its first word: a photo named "score" still renders as ./score.
     if arguments[:1] == ["score"]:
         return score_main(arguments[1:])
+    if arguments[:1] == ["calibrate"]:
+        return calibrate_main(arguments[1:])
     args = _parser().parse_args(arguments)
     _choose_waifu2x_dir(args)
     # Imported here so that --help stays fast (torch takes seconds to import).
@@ -215,7 +302,13 @@ def _recipe(name: str) -> Recipe:
         text = Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"recipe {name}: not a preset ({', '.join(PRESETS)}) and not a readable file ({exc})") from exc
-    return Recipe.from_json(text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Recipe.from_json(text)  # says where the JSON is broken
+    if isinstance(data, dict) and set(data) == {"recipe", "calibration"}:
+        data = data["recipe"]  # what `python -m painter calibrate --json` prints
+    return Recipe.from_dict(data)
 
 
 class _ProgressBar:

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .images import pil_to_tensor
+from .losses import content_targets
 from .pipeline import resolve_device
 from .precision import full_precision
 from .recipe import Recipe, recipe_preset
@@ -24,7 +25,7 @@ from .speed import backend_for
 from .transfer import pass_targets
 from .vgg import default_source, vgg19_features
 
-__all__ = ["PassScore", "score_image"]
+__all__ = ["PassScore", "Stylisation", "score_image", "stylisation"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,79 @@ def score_image(
         )
         del targets, terms
     return scores
+
+
+@dataclass(frozen=True)
+class Stylisation:
+    """How much of the painting is in a painting, under one pass's objective (painter.score).
+
+    ``style_closed``: of the style loss between the photo and the paintings (where a pass that starts
+    from the photo starts), the share the image closes: 0 is the photo, 1 would be the paintings'
+    style statistics exactly; negative when the image is further from them than the photo.
+    ``content_change``: how far the image's content features moved from the photo's, relative to
+    their size (root of the mean square difference over the root of the mean square of the
+    photo's); 0 is the photo. Both are ratios, so they do not depend on the pass's weights, and they
+    compare across photos, paintings and recipes at the same pass size. None where the pass has no
+    style (or no content) term.
+    """
+
+    pass_index: int
+    size: tuple[int, int]
+    style_closed: float | None
+    content_change: float | None
+    photo_style: float
+    image_style: float
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["size"] = list(self.size)
+        return data
+
+
+def stylisation(
+    output: Image.Image | torch.Tensor,
+    photo: Image.Image,
+    styles: Sequence[Image.Image],
+    recipe: Recipe | None = None,
+    *,
+    device: str = "auto",
+    weights: str | None = None,
+) -> list[Stylisation]:
+    """Each pass's :class:`Stylisation` of ``output`` (arguments as :func:`score_image`)."""
+    recipe = recipe if recipe is not None else recipe_preset("seed")
+    photo = photo.convert("RGB")
+    paintings = [s.convert("RGB") for s in styles]
+    dev = resolve_device(device)
+    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
+    speed = backend_for(dev)
+    net, source = vgg19_features(layers, source=weights or recipe.weights, device=dev)
+    net = speed.network(net)
+    measures: list[Stylisation] = []
+    for index, spec in enumerate(recipe.passes):
+        with speed.without_measuring(), full_precision():
+            targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
+            height, width = targets.photo.shape[-2:]
+            rgb = _at_size(output, (width, height), dev)
+            image_terms, _ = targets.objective(targets.network_input(source, rgb))
+            photo_input = targets.network_input(source, targets.photo)
+            photo_terms, _ = targets.objective(photo_input)
+            features = content_targets(net, photo_input, spec.content_layers)
+            energy = sum(float(f.pow(2).mean()) for f in features.values())
+        closed = None
+        if spec.style_layers and spec.style_weight > 0 and float(photo_terms.style) > 0:
+            closed = 1.0 - float(image_terms.style) / float(photo_terms.style)
+        change = None
+        if spec.content_layers and spec.content_weight > 0 and energy > 0:
+            change = (float(image_terms.content) / spec.content_weight / energy) ** 0.5
+        measures.append(
+            Stylisation(
+                pass_index=index,
+                size=(width, height),
+                style_closed=closed,
+                content_change=change,
+                photo_style=float(photo_terms.style),
+                image_style=float(image_terms.style),
+            )
+        )
+        del targets, image_terms, photo_terms
+    return measures

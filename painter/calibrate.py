@@ -1,0 +1,282 @@
+"""Calibration: the style weight at which a painting carries as much of its painting as the styles
+that look right do.
+
+At the same weights, paintings pull on a photo with very different strength: the style loss between a
+photo and a swirling, high-contrast painting is many times that between the photo and a smooth, muted
+one, so the muted painting's optimisation barely leaves the photo and the customer gets the photo with
+a tint. Calibration paints the reference photos (a face, an animal, a scene: painter.references) at a
+trial size with the style weight multiplied along a ladder, measures each painting
+(painter.score.stylisation), and picks the multiplier at which the mean over the photos of how far
+the painting moved from the photo (``content_change``) falls in :data:`TARGET_BAND`, the band that the
+styles which already look right reach at the same trial (bench/calibration.py measured it, and checks
+it on paintings and photos it was not chosen on). The share of the style distance closed is kept
+beside it: at the trial it barely tells a muted painting from a swirling one (both close most of
+their own, smaller or larger, distance), while how far the painting left the photo does.
+
+The trial is the recipe's first pass, the one that lays down the style (later passes start from it
+with the same weights), at :data:`TRIAL_SIZE` px for :data:`TRIAL_ITERATIONS` iterations whatever the
+recipe's own schedule: the multiplier it finds then applies to every pass of the recipe. Few
+iterations on purpose: like a full-size pass, the trial stops long before it converges, so a
+painting's pull on the photo decides how far it gets, which is what calibration corrects.
+
+The ladder's rungs are a factor :data:`STEP` apart; the customer's strengths (:data:`STRENGTHS`) are
+the rungs beside the chosen one, so the ladder staff see also shows what "lighter" and "stronger"
+paint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from .recipe import PostProcess, Recipe, Upscale, Watermark
+
+__all__ = [
+    "STEP",
+    "STRENGTHS",
+    "TARGET_BAND",
+    "Calibration",
+    "Rung",
+    "calibrate",
+    "trial_recipe",
+    "with_strength",
+    "with_style_multiplier",
+]
+
+#: Mean content change over the reference photos at the trial: the lowest and highest that the
+#: paintings which already look right reach at the default weights, widened by 0.01 each side
+#: (bench/calibration.py, its "chosen" paintings).
+TARGET_BAND = (0.85, 0.98)
+TRIAL_SIZE = 128
+TRIAL_ITERATIONS = 30
+#: Between two rungs of the ladder, and between the customer's strengths.
+STEP = 4.0
+STRENGTHS = {"lighter": 1.0 / STEP, "as_shown": 1.0, "stronger": STEP}
+#: More rungs than this and the style's painting is not one a weight can fix: staff are told.
+MAX_RUNGS = 7
+#: Past these, L-BFGS without a line search stalls or throws the image in the trial's few steps
+#: (bench/calibration.py): the painting gets no stronger, only worse.
+MULTIPLIER_RANGE = (1.0 / 256, 256.0)
+
+
+@dataclass(frozen=True)
+class PhotoMeasure:
+    """One reference photo painted at one rung: the measure of painter.score.stylisation."""
+
+    photo: str
+    style_closed: float
+    content_change: float
+
+
+@dataclass(frozen=True)
+class Rung:
+    """The trial painted with every pass's style weight multiplied by ``multiplier``."""
+
+    multiplier: float
+    style_weight: float  # the first pass's, after multiplying
+    measures: tuple[PhotoMeasure, ...]
+    seconds: float
+    images: tuple[Image.Image, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def value(self) -> float:
+        """What calibration brings into the band: the mean content change."""
+        return self.content_change
+
+    @property
+    def style_closed(self) -> float:
+        return sum(m.style_closed for m in self.measures) / len(self.measures)
+
+    @property
+    def content_change(self) -> float:
+        return sum(m.content_change for m in self.measures) / len(self.measures)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "multiplier": self.multiplier,
+            "style_weight": self.style_weight,
+            "style_closed": round(self.style_closed, 4),
+            "content_change": round(self.content_change, 4),
+            "seconds": round(self.seconds, 1),
+            "photos": [
+                {
+                    "photo": m.photo,
+                    "style_closed": round(m.style_closed, 4),
+                    "content_change": round(m.content_change, 4),
+                }
+                for m in self.measures
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The ladder (rungs in increasing multiplier), the rung chosen, and the recipe it gives."""
+
+    band: tuple[float, float]
+    rungs: tuple[Rung, ...]
+    chosen: int
+    recipe: Recipe
+    seconds: float
+    in_band: bool
+
+    @property
+    def multiplier(self) -> float:
+        return self.rungs[self.chosen].multiplier
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "band": list(self.band),
+            "trial": {"size": TRIAL_SIZE, "iterations": TRIAL_ITERATIONS, "step": STEP},
+            "multiplier": self.multiplier,
+            "in_band": self.in_band,
+            "chosen": self.chosen,
+            "rungs": [rung.to_dict() for rung in self.rungs],
+            "seconds": round(self.seconds, 1),
+            "recipe": self.recipe.to_dict(),
+        }
+
+
+def with_style_multiplier(recipe: Recipe, multiplier: float) -> Recipe:
+    """``recipe`` with every pass's style weight multiplied (the balance between style and photo)."""
+    return dataclasses.replace(
+        recipe,
+        passes=tuple(dataclasses.replace(p, style_weight=p.style_weight * multiplier) for p in recipe.passes),
+    )
+
+
+def with_strength(recipe: Recipe, strength: str) -> Recipe:
+    """The recipe a customer's strength paints: the calibrated style weights times its factor."""
+    if strength not in STRENGTHS:
+        raise ValueError(f"unknown strength {strength!r}: use one of {', '.join(STRENGTHS)}")
+    return with_style_multiplier(recipe, STRENGTHS[strength])
+
+
+def trial_recipe(recipe: Recipe, multiplier: float = 1.0) -> Recipe:
+    """The calibration's trial: the recipe's first pass at the trial's size and iterations, its style
+    weight multiplied, with nothing after it (no colour finishing, watermark or upscale)."""
+    first = recipe.passes[0]
+    spec = dataclasses.replace(
+        first, size=TRIAL_SIZE, iterations=TRIAL_ITERATIONS, style_weight=first.style_weight * multiplier
+    )
+    return dataclasses.replace(
+        recipe,
+        passes=(spec,),
+        post=PostProcess(enabled=False),
+        watermark=Watermark(enabled=False),
+        upscale=Upscale(method="none"),
+    )
+
+
+def _key(multiplier: float) -> float:
+    return round(math.log(multiplier, STEP), 3)
+
+
+RungCallback = Callable[[Rung], None]
+
+
+def calibrate(
+    styles: Sequence[Image.Image],
+    photos: Sequence[tuple[str, Image.Image]],
+    recipe: Recipe,
+    *,
+    band: tuple[float, float] = TARGET_BAND,
+    device: str = "auto",
+    on_rung: RungCallback | None = None,
+    start: float = 1.0,
+) -> Calibration:
+    """Search the style-weight multiplier of ``recipe`` for ``band``, on the named ``photos``.
+
+    Climbs (or descends) the ladder from ``start`` by :data:`STEP` until the band is reached or
+    crossed; where it was crossed, tries the rung halfway (geometrically) between. The rungs beside
+    the chosen one are always painted, as the customer's lighter and stronger. ``on_rung`` is called
+    with each rung as it is painted (a worker's heartbeat, a progress line).
+    """
+    from .pipeline import render
+    from .score import stylisation
+
+    if not photos:
+        raise ValueError("calibration needs at least one photo")
+    began = time.perf_counter()
+    low, high = band
+    painted: dict[float, Rung] = {}
+
+    def paint(multiplier: float) -> Rung:
+        key = _key(multiplier)
+        if key in painted:
+            return painted[key]
+        trial = trial_recipe(recipe, multiplier)
+        started = time.perf_counter()
+        measures: list[PhotoMeasure] = []
+        images: list[Image.Image] = []
+        for name, photo in photos:
+            result = render(photo, styles, trial, device=device)
+            (measure,) = stylisation(result.hd, photo, styles, trial, device=device)
+            measures.append(PhotoMeasure(name, measure.style_closed or 0.0, measure.content_change or 0.0))
+            images.append(result.hd)
+        rung = Rung(
+            multiplier=multiplier,
+            style_weight=trial.passes[0].style_weight,
+            measures=tuple(measures),
+            seconds=time.perf_counter() - started,
+            images=tuple(images),
+        )
+        painted[key] = rung
+        if on_rung is not None:
+            on_rung(rung)
+        return rung
+
+    _search(paint, start, band)
+    chosen = _closest(list(painted.values()), band)
+    # The customer's lighter and stronger are the rungs beside the chosen one.
+    for factor in (1.0 / STEP, STEP):
+        if _allowed(chosen.multiplier * factor):
+            paint(chosen.multiplier * factor)
+    rungs = tuple(sorted(painted.values(), key=lambda r: r.multiplier))
+    return Calibration(
+        band=band,
+        rungs=rungs,
+        chosen=rungs.index(chosen),
+        recipe=with_style_multiplier(recipe, chosen.multiplier),
+        seconds=time.perf_counter() - began,
+        in_band=low <= chosen.value <= high,
+    )
+
+
+def _allowed(multiplier: float) -> bool:
+    return MULTIPLIER_RANGE[0] <= multiplier <= MULTIPLIER_RANGE[1]
+
+
+def _search(paint: Callable[[float], Rung], start: float, band: tuple[float, float]) -> None:
+    """Climb (or descend) the ladder from ``start`` until a rung is in the band or the band is crossed;
+    when crossed, paint the rung halfway (geometrically) between the two either side of it."""
+    low, high = band
+    rung = paint(start)
+    direction = 1 if rung.value < low else -1 if rung.value > high else 0
+    for _ in range(MAX_RUNGS - 3):  # two rungs stay for the strengths beside the chosen one
+        if not direction or not _allowed(rung.multiplier * STEP**direction):
+            return
+        previous, rung = rung, paint(rung.multiplier * STEP**direction)
+        if low <= rung.value <= high:
+            return
+        if (rung.value > high) if direction > 0 else (rung.value < low):
+            paint(math.sqrt(previous.multiplier * rung.multiplier))
+            return
+
+
+def _closest(rungs: list[Rung], band: tuple[float, float]) -> Rung:
+    """The rung in the band nearest its middle; with none in it, the one nearest the band."""
+    low, high = band
+    middle = (low + high) / 2
+
+    def distance(rung: Rung) -> tuple[float, float]:
+        value = rung.value
+        outside = max(low - value, value - high, 0.0)
+        return (outside, abs(value - middle))
+
+    return min(rungs, key=distance)

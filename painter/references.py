@@ -1,0 +1,79 @@
+"""Reference photographs: real photos whose licence lets the shop paint and show them.
+
+Calibration (painter.calibrate), the style cards' examples and staff test renders need photos with
+the fine detail and smooth skin of a customer's, not drawings (on which any style looks strong).
+scikit-image's wheel carries public-domain and CC0 photographs; they are read here as files from the
+installed package, without importing scikit-image (and its scipy). A folder of the operator's own
+photos may replace them.
+
+Each photo has a role, so that a calibration always sees a face, an animal and a scene. The face's
+eyes and mouth are marked (``landmarks``, fractions of the width and height) for the check that a
+painting keeps them where they are (painter.faces).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import EngineError
+
+__all__ = ["REFERENCES", "Reference", "reference_folder", "reference_photos"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference photograph in scikit-image's data folder."""
+
+    key: str
+    file: str
+    role: str  # "face", "animal" or "scene"
+    title: str
+    licence: str
+    landmarks: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+#: The calibration's photos first (a face, an animal, a scene); the rest are held out: the benchmark
+#: (bench/calibration.py) judges on them what was chosen on the first three.
+REFERENCES = (
+    Reference(
+        "astronaut",
+        "astronaut.png",
+        "face",
+        "Eileen Collins, astronaut",
+        "NASA, public domain",
+        # Marked by hand on the 512 x 512 file: the centre of each eye and of the mouth.
+        {"left eye": (0.396, 0.196), "right eye": (0.484, 0.207), "mouth": (0.440, 0.285)},
+    ),
+    Reference("chelsea", "chelsea.png", "animal", "Chelsea the cat", "CC0, Stefan van der Walt"),
+    Reference("rocket", "rocket.jpg", "scene", "Falcon 9 launch", "SpaceX, public domain"),
+    Reference("coffee", "coffee.png", "scene", "Coffee cup", "CC0, Rachel Michetti"),
+    Reference("camera", "camera.png", "face", "Photographer in a field", "CC0, Lav Varshney"),
+)
+CALIBRATION_KEYS = ("astronaut", "chelsea", "rocket")
+
+
+def reference_folder() -> Path:
+    """scikit-image's data folder, found without importing the package; EngineError when it is not
+    installed (``pip install scikit-image``, a dependency of the shop)."""
+    spec = importlib.util.find_spec("skimage")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        folder = Path(location) / "data"
+        if (folder / REFERENCES[0].file).is_file():
+            return folder
+    raise EngineError(
+        "the reference photos come with scikit-image, which is not installed here: "
+        "pip install scikit-image, or give the photos to use (--photos)"
+    )
+
+
+def reference_photos(keys: tuple[str, ...] = CALIBRATION_KEYS) -> list[tuple[Reference, Path]]:
+    """The reference photos named by ``keys``, in that order, with their files."""
+    folder = reference_folder()
+    by_key = {ref.key: ref for ref in REFERENCES}
+    unknown = [key for key in keys if key not in by_key]
+    if unknown:
+        raise EngineError(f"unknown reference photos {unknown}: use some of {', '.join(by_key)}")
+    return [(by_key[key], folder / by_key[key].file) for key in keys]
