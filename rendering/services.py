@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from orders.models import RenderJob
     from painter import Progress, Recipe, Watermark
     from painter.pipeline import RenderResult
-    from styles.models import StyleTrialImage
+    from styles.models import StyleTrial, StyleTrialImage
 
 logger = logging.getLogger(__name__)
 PROGRESS_IMAGE_SIDE = 384
@@ -279,12 +279,16 @@ class TrialProgress:
 
 
 def style_trial_execute(*, trial_id: int, worker: str) -> str:
-    """Paint a test render (one recipe of a style on each sample photo). Returns what happened."""
+    """Paint a test render (one recipe of a style on each sample photo), or a calibration. Returns
+    what happened."""
+    from styles.models import StyleTrial
     from styles.services import style_trial_claim, style_trial_finish, trial_recipe
 
     trial = style_trial_claim(trial_id=trial_id, worker=worker)
     if trial is None:
         return "skipped"
+    if trial.kind == StyleTrial.Kind.CALIBRATION:
+        return _calibrate(trial, worker)
     import painter as engine
 
     try:
@@ -302,6 +306,69 @@ def style_trial_execute(*, trial_id: int, worker: str) -> str:
             return "cancelled"
     finished = style_trial_finish(trial_id=trial_id, worker=worker)
     logger.info("test render %s of style %s finished on %s", trial_id, trial.style.slug, worker)
+    return "done" if finished else "lost"
+
+
+def _calibrate(trial: StyleTrial, worker: str) -> str:
+    """Run painter.calibrate on the calibration's sample photos, keeping each rung as it is painted."""
+    import painter as engine
+    from painter.calibrate import Rung, calibrate
+    from styles.calibration import calibration_samples, style_calibration_finish, style_calibration_rung_store
+
+    try:
+        recipe = engine.Recipe.from_dict(trial.recipe)
+        style = _open_image(trial.style.image)
+        samples = calibration_samples(trial)
+        if not samples:
+            raise ValueError("its sample photos were deleted")
+        photos = [(sample.title or f"sample {sample.pk}", _open_image(sample.image)) for sample in samples]
+    except Exception as exc:
+        style_calibration_finish(trial_id=trial.pk, worker=worker, ladder=None, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+    def keep(rung: Rung) -> None:
+        paintings = []
+        for sample, image, measure in zip(samples, rung.images, rung.measures, strict=True):
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, "JPEG", quality=88)
+            paintings.append(
+                {
+                    "sample_id": sample.pk,
+                    "jpeg": buffer.getvalue(),
+                    "width": image.width,
+                    "height": image.height,
+                    "measure": {"content_change": measure.content_change, "style_closed": measure.style_closed},
+                }
+            )
+        stored = style_calibration_rung_store(
+            trial_id=trial.pk, worker=worker, multiplier=rung.multiplier, paintings=paintings, seconds=rung.seconds
+        )
+        # Failed by the reaper meanwhile, or the worker is stopping: a calibration is cheap to start again.
+        if not stored or SHUTDOWN_REQUESTED.is_set():
+            raise engine.RenderCancelled("calibration stopped")
+
+    try:
+        result = calibrate([style], photos, recipe, device=settings.RENDER_DEVICE, on_rung=keep)
+    except engine.RenderCancelled:
+        style_calibration_finish(
+            trial_id=trial.pk, worker=worker, ladder=None, error="the worker stopped; start it again"
+        )
+        return "cancelled"
+    except Exception as exc:
+        logger.warning("calibration %s of style %s failed: %s", trial.pk, trial.style.slug, exc)
+        style_calibration_finish(trial_id=trial.pk, worker=worker, ladder=None, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    ladder = result.to_dict()
+    ladder.pop("recipe")
+    finished = style_calibration_finish(trial_id=trial.pk, worker=worker, ladder=ladder)
+    logger.info(
+        "calibration %s of style %s: x%g in %.0f s (%s)",
+        trial.pk,
+        trial.style.slug,
+        result.multiplier,
+        result.seconds,
+        "in the band" if result.in_band else "outside the band",
+    )
     return "done" if finished else "lost"
 
 

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_search import BoundedSearchMixin
+from styles.calibration import style_calibration_start
 from styles.forms import PresetOrRecipeMixin, RecipeField
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.recipes import recipe_validate
@@ -40,7 +41,17 @@ class StyleAdminForm(PresetOrRecipeMixin, forms.ModelForm):
 
     class Meta:
         model = Style
-        fields = ("slug", "name_en", "name_es", "description_en", "description_es", "active", "position", "recipe")
+        fields = (
+            "slug",
+            "name_en",
+            "name_es",
+            "description_en",
+            "description_es",
+            "active",
+            "position",
+            "recipe",
+            "allow_strength",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,16 +86,18 @@ class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("slug", "name_en", "name_es")
     prepopulated_fields = {"slug": ("name_en",)}
-    readonly_fields = ("preview_large", "trials_link")
+    readonly_fields = ("preview_large", "trials_link", "calibration_summary")
     fields = (
         "preview_large",
         "trials_link",
+        "calibration_summary",
         "upload",
         "slug",
         ("name_en", "name_es"),
         ("description_en", "description_es"),
         ("active", "position"),
         "allow_original_colours",
+        "allow_strength",
         "preset",
         "recipe",
     )
@@ -108,6 +121,26 @@ class StyleAdmin(BoundedSearchMixin, TrialAdminMixin, admin.ModelAdmin):
         upload = form.cleaned_data.get("upload")
         if upload:
             style_set_image(style=obj, image_bytes=upload.read())
+        if upload and SamplePhoto.objects.filter(active=True).exists():
+            # A new painting pulls on photos with its own strength: calibrate it (styles.calibration).
+            style_calibration_start(style=obj, actor=f"staff:{request.user.get_username()}")
+            self.message_user(request, _("Calibration queued: the ladder appears on the calibration page."))
+
+    @admin.display(description=_("calibration"))
+    def calibration_summary(self, style: Style) -> SafeString | str:
+        if not style.pk:
+            return "—"
+        url = reverse("admin:styles_style_calibration", args=[style.pk])
+        data = style.calibration
+        if not data:
+            return format_html('<a href="{}">{}</a>', url, _("Not calibrated: calibrate on the sample photos"))
+        after = data.get("after") or {}
+        text = _("style weight x%(multiplier)s, moved %(moved)s (%(verdict)s)") % {
+            "multiplier": f"{data.get('multiplier', 1):g}",
+            "moved": f"{float(after.get('content_change', 0)):.0%}",
+            "verdict": _("in the band") if data.get("in_band") else _("outside the band"),
+        }
+        return format_html('<a href="{}">{}</a>', url, text)
 
     @admin.display(description=_("test renders"))
     def trials_link(self, style: Style) -> SafeString | str:

@@ -42,6 +42,18 @@ class Style(models.Model):
         default=False,
         help_text=_("Customers may keep their photo's colours and take only the brushwork of this style."),
     )
+    # The customer's "lighter / as shown / stronger" (painter.calibrate.STRENGTHS), offered once the
+    # style is calibrated: each is shown by the calibration's painting of the reference portrait.
+    allow_strength = models.BooleanField(
+        _("offer a lighter or stronger painting"),
+        default=True,
+        help_text=_("Customers may ask for less or more of the style than the example shows (once calibrated)."),
+    )
+    # The last calibration adopted (styles.calibration): the multiplier applied to the recipe's style
+    # weights, the measure before and after, the test render that holds its ladder.
+    calibration = models.JSONField(_("calibration"), default=dict, blank=True)
+    # Storage names of the reference portrait painted at each strength (public, like the example).
+    strength_examples = models.JSONField(_("strength examples"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -65,6 +77,13 @@ class Style(models.Model):
         if translation.get_language() == "es" and self.description_es:
             return self.description_es
         return self.description_en
+
+    @property
+    def offers_strength(self) -> bool:
+        """Whether customers choose a strength: staff allow it and the calibration painted each one."""
+        from painter.calibrate import STRENGTHS
+
+        return self.allow_strength and all(self.strength_examples.get(name) for name in STRENGTHS)
 
 
 class SamplePhoto(models.Model):
@@ -97,7 +116,15 @@ class StyleTrial(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        RENDER = "render", _("Test render")
+        # A ladder of style weights on the sample photos (painter.calibrate); its images are the rungs.
+        CALIBRATION = "calibration", _("Calibration")
+
     style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="trials", verbose_name=_("style"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.RENDER)
+    # A calibration's outcome (painter.calibrate.Calibration.to_dict, without the images).
+    ladder = models.JSONField(_("calibration ladder"), default=dict, blank=True)
     label = models.CharField(_("label"), max_length=120, blank=True)
     # The recipe as staff wrote it (what "use this recipe" copies to the style); the worker paints it
     # with the passes scaled down to `max_size` (styles.services.trial_recipe).
@@ -141,6 +168,9 @@ class StyleTrialImage(models.Model):
     height = models.PositiveIntegerField(_("height (px)"), default=0)
     seconds = models.FloatField(_("render time (s)"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # A calibration's rung: the style weights' multiplier and what painter.score.stylisation measured.
+    multiplier = models.FloatField(_("style weight multiplier"), null=True, blank=True)
+    measure = models.JSONField(_("measure"), default=dict, blank=True)
 
     class Meta:
         ordering = ("id",)

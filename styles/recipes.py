@@ -29,6 +29,14 @@ def recipe_with_photo_colours(recipe: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def recipe_with_strength(recipe: dict[str, Any], strength: str) -> dict[str, Any]:
+    """The recipe with its style weights multiplied for the customer's strength (painter.calibrate)."""
+    from painter.calibrate import with_strength
+    from painter.recipe import Recipe
+
+    return with_strength(Recipe.from_dict(recipe_validate(recipe)), strength).to_dict()
+
+
 def recipe_preset_names() -> list[str]:
     from painter.recipe import PRESETS
 

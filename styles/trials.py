@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.files import private_file_response
+from styles.calibration import style_calibration_adopt, style_calibration_start
 from styles.forms import PASS_SETTINGS, POST_SETTINGS, UPSCALE_SETTINGS, WATERMARK_SETTINGS, TrialForm
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.services import style_example_adopt, style_set_recipe, style_trial_start, trial_recipe
@@ -91,6 +92,55 @@ def recipe_comparison(trials: list[StyleTrial]) -> list[dict[str, Any]]:
     return table
 
 
+def calibration_ladder(trial: StyleTrial, style: Style) -> dict[str, Any]:
+    """The ladder's table: rungs as columns (by multiplier), sample photos as rows."""
+    images = list(trial.images.exclude(image="").select_related("sample"))
+    multipliers = sorted({i.multiplier for i in images if i.multiplier is not None})
+    rungs = {float(r["multiplier"]): r for r in trial.ladder.get("rungs") or []}
+    chosen = trial.ladder.get("multiplier")
+    in_use = style.calibration.get("multiplier") if style.calibration.get("trial") == trial.pk else None
+    samples: list[SamplePhoto | None] = []
+    for item in images:
+        if item.sample not in samples:
+            samples.append(item.sample)
+    by_cell: dict[tuple[int | None, float | None], StyleTrialImage] = {(i.sample_id, i.multiplier): i for i in images}
+    columns = []
+    for multiplier in multipliers:
+        rung = rungs.get(multiplier, {})
+        columns.append(
+            {
+                "multiplier": multiplier,
+                "label": f"x{multiplier:g}",
+                "style_weight": _text(rung.get("style_weight")),
+                "moved": _share(rung.get("content_change")),
+                "closed": _share(rung.get("style_closed")),
+                "chosen": chosen is not None and abs(multiplier - float(chosen)) < 1e-9 * max(1.0, multiplier),
+                "in_use": in_use is not None and abs(multiplier - float(in_use)) < 1e-9 * max(1.0, multiplier),
+            }
+        )
+    rows = []
+    for sample in samples:
+        cells = []
+        for m in multipliers:
+            found = by_cell.get((sample.pk if sample else None, m))
+            measure = found.measure if found is not None else {}
+            cells.append(
+                found
+                and {
+                    "image": found,
+                    "moved": _share(measure.get("content_change")),
+                    "closed": _share(measure.get("style_closed")),
+                }
+            )
+        rows.append({"sample": sample, "cells": cells})
+    band = [_share(v) for v in trial.ladder.get("band") or []]
+    return {"columns": columns, "rows": rows, "band": band, "in_band": trial.ladder.get("in_band")}
+
+
+def _share(value: Any) -> str:
+    return "—" if value is None else f"{float(value):.0%}"
+
+
 class TrialAdminMixin(admin.ModelAdmin):
     """StyleAdmin's test render pages: /admin/styles/style/<id>/test-renders/ and the images."""
 
@@ -98,6 +148,12 @@ class TrialAdminMixin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:object_id>/test-renders/", view(self.trials_view), name="styles_style_trials"),
+            path("<int:object_id>/calibration/", view(self.calibration_view), name="styles_style_calibration"),
+            path(
+                "<int:object_id>/calibration/<int:trial_id>/adopt/",
+                view(self.calibration_adopt_view),
+                name="styles_style_calibration_adopt",
+            ),
             path(
                 "<int:object_id>/test-renders/<int:trial_id>/adopt/",
                 view(self.trial_adopt_view),
@@ -125,7 +181,7 @@ class TrialAdminMixin(admin.ModelAdmin):
 
     def trials_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         style = self._style(request, object_id)
-        trials = list(style.trials.order_by("-id")[:30])
+        trials = list(style.trials.filter(kind=StyleTrial.Kind.RENDER).order_by("-id")[:30])
         if request.method == "POST":
             if not self.has_change_permission(request, style):
                 raise PermissionDenied
@@ -191,6 +247,62 @@ class TrialAdminMixin(admin.ModelAdmin):
             "can_change": self.has_change_permission(request, style),
             "sample_count": SamplePhoto.objects.filter(active=True).count(),
         }
+
+    def calibration_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+        """The latest calibration's ladder (or ?trial=N's): a column per rung, a row per sample photo,
+        the measure under each painting, the band, the rung in use marked; POST starts another."""
+        style = self._style(request, object_id)
+        url = reverse("admin:styles_style_calibration", args=[style.pk])
+        if request.method == "POST":
+            if not self.has_change_permission(request, style):
+                raise PermissionDenied
+            try:
+                trial = style_calibration_start(style=style, actor=f"staff:{request.user.get_username()}")
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(url)
+            self.message_user(request, _("Calibration #%(id)s queued.") % {"id": trial.pk})
+            return HttpResponseRedirect(f"{url}?trial={trial.pk}")
+        calibrations = list(style.trials.filter(kind=StyleTrial.Kind.CALIBRATION).order_by("-id")[:20])
+        wanted = request.GET.get("trial", "")
+        shown = next((t for t in calibrations if str(t.pk) == wanted), calibrations[0] if calibrations else None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Calibration: %(style)s") % {"style": style.name_en},
+            "style": style,
+            "trial": shown,
+            "calibrations": calibrations,
+            "can_change": self.has_change_permission(request, style),
+            "busy": shown is not None and shown.status in (StyleTrial.Status.QUEUED, StyleTrial.Status.RUNNING),
+            **(calibration_ladder(shown, style) if shown is not None else {}),
+        }
+        return TemplateResponse(request, "admin/styles/style/calibration.html", context)
+
+    def calibration_adopt_view(self, request: HttpRequest, object_id: int, trial_id: int) -> HttpResponseBase:
+        """Adopt one rung of a finished calibration (POST, with its multiplier)."""
+        style = self._style(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request, style):
+            raise PermissionDenied
+        trial = get_object_or_404(StyleTrial, pk=trial_id, style=style, kind=StyleTrial.Kind.CALIBRATION)
+        try:
+            multiplier = float(request.POST.get("multiplier", ""))
+            style_calibration_adopt(trial=trial, multiplier=multiplier, actor=f"staff:{request.user.get_username()}")
+        except (ValueError, ValidationError) as error:
+            messages_ = error.messages if isinstance(error, ValidationError) else [_("Choose a rung of the ladder.")]
+            self.message_user(request, " ".join(str(m) for m in messages_), messages.ERROR)
+        else:
+            self.log_change(request, style, f"Style weights x{multiplier:g} from calibration #{trial.pk}.")
+            self.message_user(
+                request,
+                _("The style now paints with its style weights x%(multiplier)s; its example is being painted again.")
+                % {"multiplier": f"{multiplier:g}"},
+                messages.SUCCESS,
+            )
+        url = reverse("admin:styles_style_calibration", args=[style.pk])
+        return HttpResponseRedirect(f"{url}?trial={trial.pk}")
 
     def trial_adopt_view(self, request: HttpRequest, object_id: int, trial_id: int) -> HttpResponseBase:
         style = self._style(request, object_id)

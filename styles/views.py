@@ -7,14 +7,21 @@ from django.shortcuts import get_object_or_404
 from styles.models import Style
 
 
-def _public_image(request: HttpRequest, slug: str, field: str) -> FileResponse:
+def _style(request: HttpRequest, slug: str) -> Style:
     """Style images are public for active styles; staff also see those not yet published."""
     queryset = Style.objects.all() if request.user.is_staff else Style.objects.active()
-    style = get_object_or_404(queryset, slug=slug)
-    file = getattr(style, field)
-    if not file or not default_storage.exists(file.name):
+    return get_object_or_404(queryset, slug=slug)
+
+
+def _public_image(request: HttpRequest, slug: str, field: str) -> FileResponse:
+    file = getattr(_style(request, slug), field)
+    return _image_response(file.name if file else "")
+
+
+def _image_response(name: str) -> FileResponse:
+    if not name or not default_storage.exists(name):
         raise Http404
-    response = FileResponse(default_storage.open(file.name, "rb"), content_type="image/jpeg")
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -31,3 +38,9 @@ def example(request: HttpRequest, slug: str) -> FileResponse:
 def example_own_colours(request: HttpRequest, slug: str) -> FileResponse:
     """The example keeping the reference photo's colours, for styles that offer it."""
     return _public_image(request, slug, "example_own_colours")
+
+
+def strength_example(request: HttpRequest, slug: str, strength: str) -> FileResponse:
+    """The reference portrait painted at one of the customer's strengths (styles.calibration). Only
+    the names the style lists are served: the path never reaches storage from the URL."""
+    return _image_response(str(_style(request, slug).strength_examples.get(strength) or ""))

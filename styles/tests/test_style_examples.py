@@ -14,7 +14,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from conftest import jpeg_bytes, shared_path
-from styles.models import Style, StyleTrial, StyleTrialImage
+from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_preset_dict
 from styles.services import sample_photo_add, style_trial_claim, style_trial_finish, style_trial_start
 
@@ -43,9 +43,11 @@ def _setup(**options: Any) -> str:
 def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
     media: Path,
     queued: MagicMock,
+    mocker: MockerFixture,
     settings: Settings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
+    sent = mocker.patch("styles.calibration.task_send")
     folder = shared_path("images", "styles")
     settings.DEFAULT_STYLE_RECIPE = "cpu"
     with django_capture_on_commit_callbacks(execute=True):
@@ -55,12 +57,15 @@ def test_setup_loads_only_the_public_domain_paintings_of_a_folder(
     assert styles["the-scream"].name_es == "El grito"
     assert styles["the-scream"].active
     assert styles["starry-night"].recipe == recipe_preset_dict("cpu")
-    # Each one's example is queued: the reference photo, painted small, adopted when done.
-    trials = StyleTrial.objects.filter(adopt_as_example=True)
+    # Each one is calibrated on the reference photographs (real photos: a face, an animal, a scene);
+    # its example follows the calibration (styles/tests/test_calibration.py).
+    trials = StyleTrial.objects.filter(kind=StyleTrial.Kind.CALIBRATION)
     assert trials.count() == 3
-    assert queued.call_count == 3
-    assert {t.images.get().sample.title for t in trials} == {"Mountain lake"}
-    # Run again: nothing new (the examples are still pending).
+    assert sent.call_count == 3
+    titles = list(SamplePhoto.objects.values_list("title", flat=True))
+    assert titles == ["Eileen Collins, astronaut", "Chelsea the cat", "Falcon 9 launch"]
+    assert {tuple(t.ladder["samples"]) for t in trials} == {tuple(SamplePhoto.objects.values_list("pk", flat=True))}
+    # Run again: nothing new (the calibrations are still pending).
     _setup(paintings=str(folder))
     assert Style.objects.count() == 3
     assert StyleTrial.objects.count() == 3

@@ -12,19 +12,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from painter.errors import EngineError
+from painter.references import CALIBRATION_KEYS, reference_photos
 from payments.providers.stripe import WEBHOOK_EVENTS, stripe_webhook_endpoint_sync
+from styles.calibration import style_calibration_start
 from styles.demo import DEMO_STYLES, demo_style_jpeg
 from styles.models import SamplePhoto, Style, StyleTrial
 from styles.paintings import ManifestError, paintings_in
 from styles.recipes import recipe_preset_dict
 from styles.samples import GENERATED, generated_jpeg
-from styles.services import sample_photo_add, style_create, style_trial_start
+from styles.services import sample_photo_add, style_create
 
-# The reference photo every style's example paints: drawn by our own code, so the shop may show it.
-REFERENCE_TITLE = "Mountain lake"
-# Examples show on the style cards at most 240 px wide: 256 px is enough, and keeps the three example
-# renders queued at setup to a minute or so ahead of the first customer's order on a CPU.
-EXAMPLE_SIZE = 256
+# Without scikit-image's photographs, the drawn ones stand in (the shop may show both).
+DRAWN_REFERENCES = ("Small face in a park", "Mountain lake", "Flower bed")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ class Command(BaseCommand):
             "list of public-domain paintings (default: $PICMATIX_STYLE_PAINTINGS_DIR; none: the drawn styles).",
         )
         parser.add_argument(
-            "--no-examples", action="store_true", help="Do not queue the test renders that become the examples."
+            "--no-examples",
+            action="store_true",
+            help="Do not add the reference photos or queue the calibrations (each followed by the example painting).",
         )
 
     def handle(self, *args: Any, recipe: str, username: str, paintings: str, no_examples: bool, **options: Any) -> None:
@@ -96,7 +98,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"created style {style.slug} from {style.origin} (recipe {preset})")
         if not no_examples:
-            self._queue_examples()
+            self._reference_photos()
+            self._queue_calibrations()
         webhook_url = stripe_webhook_endpoint_sync()
         if webhook_url:
             self.stdout.write(f"Stripe webhook endpoint (events: {', '.join(WEBHOOK_EVENTS)}): {webhook_url}")
@@ -130,26 +133,29 @@ class Command(BaseCommand):
             for painting in found
         ]
 
-    def _queue_examples(self) -> None:
-        """A test render of the reference photo for each style without an example; when it is done its
-        painting becomes the example on the style's card (staff can adopt another in the admin)."""
-        reference = SamplePhoto.objects.filter(title=REFERENCE_TITLE).first()
-        if reference is None:
-            reference = sample_photo_add(image_bytes=generated_jpeg(GENERATED[REFERENCE_TITLE]), title=REFERENCE_TITLE)
+    def _reference_photos(self) -> None:
+        """The sample photos calibration and the examples paint, first in order: scikit-image's
+        public-domain and CC0 photographs (a portrait, a cat, a launch), else drawn ones."""
+        if SamplePhoto.objects.exists():
+            return
+        try:
+            found = [(ref.title, path.read_bytes()) for ref, path in reference_photos(CALIBRATION_KEYS)]
+        except (EngineError, OSError) as error:
+            self.stdout.write(f"no reference photographs ({error}): using drawn sample photos")
+            found = [(title, generated_jpeg(GENERATED[title])) for title in DRAWN_REFERENCES]
+        for position, (title, data) in enumerate(found):
+            sample_photo_add(image_bytes=data, title=title, position=position)
+            self.stdout.write(f"added the sample photo {title}")
+
+    def _queue_calibrations(self) -> None:
+        """A calibration of each active style never calibrated; when it is done, the style's recipe
+        has its calibrated weights and its card's example is painted from the reference portrait."""
         pending = StyleTrial.objects.filter(
-            adopt_as_example=True, status__in=(StyleTrial.Status.QUEUED, StyleTrial.Status.RUNNING)
+            kind=StyleTrial.Kind.CALIBRATION, status__in=(StyleTrial.Status.QUEUED, StyleTrial.Status.RUNNING)
         )
-        for style in Style.objects.active().filter(example="").exclude(trials__in=pending):
-            style_trial_start(
-                style=style,
-                recipe=style.recipe,
-                max_size=EXAMPLE_SIZE,
-                actor="setup",
-                label="example",
-                samples=[reference],
-                adopt_as_example=True,
-            )
-            self.stdout.write(f"queued the example painting of {style.slug}")
+        for style in Style.objects.active().filter(calibration={}).exclude(trials__in=pending):
+            style_calibration_start(style=style, actor="setup")
+            self.stdout.write(f"queued the calibration of {style.slug} (its example follows)")
 
     def _staff_account(self, username: str) -> None:
         users = get_user_model().objects
