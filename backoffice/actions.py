@@ -134,8 +134,9 @@ def delete_customer_data(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Order]
 ) -> TemplateResponse | None:
     question = _(
-        "Delete the photo, the paintings, the gallery artwork and the email address of these orders? "
-        "The orders, their payments and their event logs stay, anonymised. This cannot be undone."
+        "Delete the photo, the paintings, the gallery artwork and the email address of these orders, and "
+        "of every other order of the same photo (another style)? The orders, their payments and their "
+        "event logs stay, anonymised. This cannot be undone."
     )
     asking = _confirmed(modeladmin, request, queryset, "delete_customer_data", question)
     if asking is not None:

@@ -63,6 +63,8 @@ class OrderAdmin(BoundedSearchMixin, OrderActionPermissions, admin.ModelAdmin):
         "content_height",
         "gallery_consent",
         "keep_colours",
+        # The photo's first order (another style): a select of every order would be neither useful nor light.
+        "source",
         "status",
         "data_deleted_at",
         "preview_email_sent_at",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,37 +31,58 @@ def _delete_files(names: list[str], order_id: int) -> None:
 
 
 def order_customer_data_delete(*, order_id: int, actor: str) -> list[str]:
-    """At the customer's request: delete their photo, paintings, gallery artwork and email address.
+    """At the customer's request: delete their photo, paintings, gallery artwork and email address,
+    on this order and on every other order of the same photo (another style, Order.source): a
+    customer who deletes their data expects their photo gone, and each of those orders holds a copy.
 
-    The order stays, anonymised, with its payments and its event log (the shop's accounts); a render
-    still painting is stopped first, so no worker writes new files afterwards.
+    The orders stay, anonymised, with their payments and their event logs (the shop's accounts); a
+    render still painting is stopped first, so no worker writes new files afterwards.
     """
     now = timezone.now()
+    root = Order.objects.values_list("source_id", flat=True).get(pk=order_id) or order_id
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        # The photo's first order is locked first, as a new order of the photo locks it
+        # (orders/services.py): the family read next is complete, and two deletions queue up.
+        Order.objects.select_for_update().filter(pk=root).first()
+        family = list(Order.objects.select_for_update().filter(Q(pk=root) | Q(source_id=root)).order_by("pk"))
+        order = next(member for member in family if member.pk == order_id)
         if order.data_deleted_at:
             raise OrderActionRefused(_("its data was already deleted"))
-        names = [order.content_image.name] if order.content_image else []
-        for job in order.jobs.all():
-            names += [f.name for f in (job.progress_image, job.preview, job.hd) if f]
-        # A worker still painting finds its job failed, and render_job_finish drops its output.
-        RenderJob.objects.filter(order=order, status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]).update(
-            status=RenderJob.Status.FAILED, error="customer data deleted", lease_expires_at=None, finished_at=now
-        )
-        RenderJob.objects.filter(order=order).update(progress_image="", preview="", hd="", progress={}, updated_at=now)
-        gallery = order_files_forget(order_id=order_id)
-        OrderShare.objects.filter(order_id=order_id).delete()
-        status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
-        Order.objects.filter(pk=order_id).update(
-            email="",
-            mailbox="",
-            content_image="",
-            gallery_consent=False,
-            status=status,
-            data_deleted_at=now,
-            updated_at=now,
-        )
-        order_event(order=order_id, kind=OrderEvent.Kind.DATA_DELETED, actor=actor, files=len(names) + len(gallery))
+        names: list[str] = []
+        gallery: list[str] = []
+        for member in family:
+            if member.data_deleted_at is None:
+                extra = {} if member.pk == order_id else {"with_order": order_id}
+                files, thumbnails = _forget(member, actor=actor, now=now, **extra)
+                names += files
+                gallery += thumbnails
         transaction.on_commit(partial(_delete_files, names, order_id))
     logger.info("order %s: customer data deleted by %s", order_id, actor, extra={"order_id": order_id})
     return names + gallery
+
+
+def _forget(order: Order, *, actor: str, now: datetime, **data: Any) -> tuple[list[str], list[str]]:
+    """Clear one locked order's files and email; returns its files to delete after commit and the
+    gallery thumbnails (deleted by the gallery itself)."""
+    names = [order.content_image.name] if order.content_image else []
+    for job in order.jobs.all():
+        names += [f.name for f in (job.progress_image, job.preview, job.hd) if f]
+    # A worker still painting finds its job failed, and render_job_finish drops its output.
+    RenderJob.objects.filter(order=order, status__in=[RenderJob.Status.QUEUED, RenderJob.Status.RUNNING]).update(
+        status=RenderJob.Status.FAILED, error="customer data deleted", lease_expires_at=None, finished_at=now
+    )
+    RenderJob.objects.filter(order=order).update(progress_image="", preview="", hd="", progress={}, updated_at=now)
+    gallery = order_files_forget(order_id=order.pk)
+    OrderShare.objects.filter(order_id=order.pk).delete()
+    status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
+    Order.objects.filter(pk=order.pk).update(
+        email="",
+        mailbox="",
+        content_image="",
+        gallery_consent=False,
+        status=status,
+        data_deleted_at=now,
+        updated_at=now,
+    )
+    order_event(order=order.pk, kind=OrderEvent.Kind.DATA_DELETED, actor=actor, files=len(names) + len(gallery), **data)
+    return names, gallery

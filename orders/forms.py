@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.direct_upload import direct_upload_discard, direct_upload_human, direct_upload_take
 from orders.images import CleanPhoto, photo_clean
+from orders.models import Order
 from orders.selectors import order_email_retry_at
 from styles.models import Style
 
@@ -18,6 +19,42 @@ from styles.models import Style
 class StyleChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
+
+
+def orders_per_day_message(retry_at: datetime) -> str:
+    return _(
+        "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s."
+    ) % {"limit": settings.ORDERS_PER_EMAIL_PER_DAY, "wait": timeuntil(retry_at)}
+
+
+def _strength_clean(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """No choice is "as shown"; another strength only with a style that offers it (a stale page or a
+    crafted POST gets told, and nothing is stored)."""
+    cleaned["strength"] = cleaned.get("strength") or Order.Strength.AS_SHOWN
+    style = cleaned.get("style")
+    if cleaned["strength"] != Order.Strength.AS_SHOWN and style is not None and not style.offers_strength:
+        form.add_error("strength", _("This style does not offer another strength."))
+
+
+def strength_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("How much of the painting"),
+        choices=Order.Strength.choices,
+        initial=Order.Strength.AS_SHOWN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+def style_field() -> StyleChoiceField:
+    """The active styles, as radio buttons: a style staff switched off is refused even from a stale page."""
+    return StyleChoiceField(
+        label=_("Style"),
+        queryset=Style.objects.active(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Please choose a style."), "invalid_choice": _("Please choose a style.")},
+    )
 
 
 class OrderForm(forms.Form):
@@ -28,13 +65,7 @@ class OrderForm(forms.Form):
         help_text=_("JPEG, PNG, WebP or HEIC, up to 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}),
     )
-    style = StyleChoiceField(
-        label=_("Style"),
-        queryset=Style.objects.active(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={"required": _("Please choose a style."), "invalid_choice": _("Please choose a style.")},
-    )
+    style = style_field()
     email = forms.EmailField(
         label=_("Your email"), help_text=_("We send the link to your preview here."), max_length=254
     )
@@ -50,6 +81,7 @@ class OrderForm(forms.Form):
         required=False,
         initial=False,
     )
+    strength = strength_field()
     # Set by the page's script after the browser sent the photo to S3 (orders/direct_upload.py).
     upload = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)
 
@@ -94,6 +126,7 @@ class OrderForm(forms.Form):
             # The page offers the option only with styles that allow it; a stale page or a crafted
             # POST gets told, and nothing is stored.
             self.add_error("keep_colours", _("This style does not offer keeping your photo's colours."))
+        _strength_clean(self, cleaned)
         # Checked last, once the rest (the captcha included) is right: a bot learns nothing about
         # an address, and a customer is not told about the limit while a field is still wrong.
         if not self.errors and self._refused_for_the_day(cleaned):
@@ -124,9 +157,7 @@ class OrderForm(forms.Form):
 
     def refuse_for_the_day(self, retry_at: datetime) -> None:
         """The address's mailbox reached its daily limit: say when it may order again."""
-        message = _(
-            "This email address has reached its limit of %(limit)s new orders a day. You can order again in %(wait)s."
-        ) % {"limit": settings.ORDERS_PER_EMAIL_PER_DAY, "wait": timeuntil(retry_at)}
+        message = orders_per_day_message(retry_at)
         token = (self.cleaned_data if hasattr(self, "cleaned_data") else {}).get("upload")
         self.add_error("email", ValidationError(message, code="orders_per_day"))
         if token:
@@ -143,6 +174,22 @@ class OrderForm(forms.Form):
             from core.captcha import CaptchaField
 
             self.fields["captcha"] = CaptchaField(label=_("Are you human?"))
+
+
+class AnotherStyleForm(forms.Form):
+    """Another style, and strength where the style offers it, for the photo of an order (its page;
+    orders/services.py, order_another_style_create). The photo and the email are the order's."""
+
+    style = style_field()
+    strength = strength_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _strength_clean(self, cleaned)
+        return cleaned
+
+    def refuse_for_the_day(self, retry_at: datetime) -> None:
+        self.add_error(None, ValidationError(orders_per_day_message(retry_at), code="orders_per_day"))
 
 
 class OrderLinksForm(forms.Form):

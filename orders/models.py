@@ -42,6 +42,25 @@ class Order(models.Model):
     content_height = models.PositiveIntegerField(_("photo height (px)"), default=0)
     gallery_consent = models.BooleanField(_("may appear in the public gallery"), default=False)
     keep_colours = models.BooleanField(_("keeps the photo's colours"), default=False)
+
+    class Strength(models.TextChoices):
+        # painter.calibrate.STRENGTHS: the calibrated style weights times a factor.
+        LIGHTER = "lighter", _("Lighter")
+        AS_SHOWN = "as_shown", _("As shown")
+        STRONGER = "stronger", _("Stronger")
+
+    strength = models.CharField(_("strength"), max_length=10, choices=Strength.choices, default=Strength.AS_SHOWN)
+    # "Another style for the same photo" (orders/services.py, order_another_style_create): the first
+    # order of the photo, never one made from it, so that a photo's orders are that order and the
+    # ones pointing at it. Each holds its own copy of the photo; deletion covers them all.
+    source = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="other_styles",
+        verbose_name=_("photo from order"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RENDERING)
     preview_email_sent_at = models.DateTimeField(_("preview email sent at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -141,6 +160,8 @@ class OrderEvent(models.Model):
 
         # The order and its render jobs.
         ORDER_CREATED = "order_created", "order_created"
+        # Written on the order whose page the customer asked from; the new order's order_created names it.
+        OTHER_STYLE_ORDERED = "other_style_ordered", "other_style_ordered"
         RENDER_CLAIMED = "render_claimed", "render_claimed"
         RENDER_DONE = "render_done", "render_done"
         RENDER_RETRY = "render_retry", "render_retry"

@@ -337,3 +337,10 @@ def order_by_token_or_404(token: str) -> Order:
     """The order whose private token this is, with its style (every page of an order names it); the
     token is the only key to a customer's pages, so any other is a 404."""
     return get_object_or_404(Order.objects.select_related("style"), token=token)
+
+
+def photo_orders(order: Order) -> list[Order]:
+    """Every order of the order's photo, oldest first: its first order and those made from it in
+    another style (Order.source)."""
+    root = order.source_id or order.pk
+    return list(Order.objects.filter(Q(pk=root) | Q(source_id=root)).select_related("style").order_by("pk"))

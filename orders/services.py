@@ -26,14 +26,17 @@ from orders.models import Order, OrderEvent, RenderJob
 from orders.outbox import order_email_claim, order_email_release, outbox_send, previews_owed
 from orders.selectors import order_email_retry_at
 from styles.models import Style
-from styles.recipes import recipe_with_photo_colours
+from styles.recipes import recipe_with_photo_colours, recipe_with_strength
 
 logger = logging.getLogger(__name__)
 
 
 def order_recipe(order: Order) -> dict[str, Any]:
-    """What the order is painted with: its style's current recipe, keeping the photo's colours if asked."""
+    """What the order is painted with: its style's current recipe, at the strength the customer chose,
+    keeping the photo's colours if asked."""
     recipe = order.style.recipe
+    if order.strength != Order.Strength.AS_SHOWN:
+        recipe = recipe_with_strength(recipe, order.strength)
     return recipe_with_photo_colours(recipe) if order.keep_colours else recipe
 
 
@@ -65,15 +68,20 @@ def order_create(
     currency: str = "",
     gallery_consent: bool = False,
     keep_colours: bool = False,
+    strength: str = Order.Strength.AS_SHOWN,
     per_day: int = 0,
+    source: Order | None = None,
 ) -> Order:
     """Store the cleaned photo, write the order and its render job, and queue the render.
 
     With `per_day`, raises OrdersPerDayReached when the address's mailbox already placed that many
     orders in the last 24 hours, counted under a lock so that parallel requests cannot all pass.
+    With `source`, the photo is a copy of that order's (order_another_style_create).
     """
     if keep_colours and not style.allow_original_colours:
         raise ValidationError(_("This style does not offer keeping your photo's colours."), code="colours_not_offered")
+    if strength != Order.Strength.AS_SHOWN and not style.offers_strength:
+        raise ValidationError(_("This style does not offer another strength."), code="strength_not_offered")
     # The upload is written before the transaction (slow I/O stays out of it) and removed again if
     # the transaction fails, so a failed order never leaves an orphan photo behind.
     name = default_storage.save(f"uploads/{secrets.token_hex(16)}.{photo.extension}", ContentFile(photo.data))
@@ -84,6 +92,8 @@ def order_create(
                 retry_at = order_email_retry_at(email=email, per_day=per_day)
                 if retry_at is not None:
                     raise OrdersPerDayReached(retry_at)
+            if source is not None:
+                _photo_still_stored(source)
             order = Order.objects.create(
                 email=email,
                 style=style,
@@ -95,15 +105,85 @@ def order_create(
                 currency=currency,
                 gallery_consent=gallery_consent,
                 keep_colours=keep_colours,
+                strength=strength,
+                source_id=(source.source_id or source.pk) if source is not None else None,
             )
             job = RenderJob.objects.create(order=order, recipe=order_recipe(order))
-            order_event(order=order, job=job, kind=OrderEvent.Kind.ORDER_CREATED, actor="customer", style=style.slug)
+            made_from = {"source": source.pk} if source is not None else {}
+            order_event(
+                order=order,
+                job=job,
+                kind=OrderEvent.Kind.ORDER_CREATED,
+                actor="customer",
+                style=style.slug,
+                strength=strength,
+                **made_from,
+            )
+            if source is not None:
+                order_event(
+                    order=source,
+                    kind=OrderEvent.Kind.OTHER_STYLE_ORDERED,
+                    actor="customer",
+                    new_order=order.pk,
+                    style=style.slug,
+                    strength=strength,
+                )
             transaction.on_commit(partial(enqueue.render_job_enqueue, job.pk))
     except BaseException:
         default_storage.delete(name)
         raise
     logger.info("order %s created, job %s queued", order.pk, job.pk, extra={"order_id": order.pk, "job_id": job.pk})
     return order
+
+
+def order_another_style_offered(order: Order) -> bool:
+    """Whether the order's page offers another style: while the order still holds its photo."""
+    return order.data_deleted_at is None and bool(order.content_image)
+
+
+def _photo_still_stored(source: Order) -> None:
+    """Inside the new order's transaction: the photo's first order is locked, as the customer's data
+    deletion locks it first (orders/deletion.py), so a deletion either sees the new order and deletes
+    it too, or has committed and the new order is refused."""
+    root = source.source_id or source.pk
+    Order.objects.select_for_update().filter(pk=root).first()
+    if not Order.objects.filter(pk=source.pk, data_deleted_at__isnull=True).exclude(content_image="").exists():
+        raise ValidationError(_("Your photo is no longer stored, so it cannot be painted again."), code="photo_gone")
+
+
+def order_another_style_create(
+    *, source_id: int, style: Style, strength: str, language: str, per_day: int = 0
+) -> Order:
+    """Another style for the photo an order holds: a new order of its own (preview, price, HD link,
+    token) with a copy of the photo, linked to the photo's first order.
+
+    A copy rather than a shared file: each order keeps owning its photo, so retention, deletion and
+    reconcile stay per order and never leave one order pointing at a file another deleted. The email,
+    country and currency are the asking order's: the same customer, at the price they were shown.
+    Raises ValidationError when the photo is gone and OrdersPerDayReached as order_create does.
+    """
+    source = Order.objects.get(pk=source_id)
+    gone = ValidationError(_("Your photo is no longer stored, so it cannot be painted again."), code="photo_gone")
+    if not order_another_style_offered(source):
+        raise gone
+    try:
+        with default_storage.open(source.content_image.name, "rb") as stored:
+            data = stored.read()
+    except FileNotFoundError:
+        raise gone from None
+    # Cleaned when it was uploaded (orders/images.py): stored as JPEG, metadata already dropped.
+    photo = CleanPhoto(data=data, width=source.content_width, height=source.content_height)
+    return order_create(
+        email=source.email,
+        style=style,
+        photo=photo,
+        language=language,
+        country=source.country,
+        currency=source.currency,
+        strength=strength,
+        per_day=per_day,
+        source=source,
+    )
 
 
 def order_mark_preview_email_sent(*, order_id: int, resend: bool = False) -> bool:

@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"orders/{TOKEN}/preview.jpg", views.preview_image, name="preview_image"),
     path(f"orders/{TOKEN}/photo.jpg", views.photo_image, name="photo_image"),
     path(f"orders/{TOKEN}/delete/", views.data_delete, name="data_delete"),
+    path(f"orders/{TOKEN}/another-style/", views.another_style, name="another_style"),
     path(f"orders/{TOKEN}/share/", views.share_publish, name="share_publish"),
     path(f"orders/{TOKEN}/share/withdraw/", views.share_withdraw, name="share_withdraw"),
     # A share page's key is not an order's token (orders/sharing.py); only the painting is served.

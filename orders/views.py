@@ -4,6 +4,7 @@ import contextlib
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -21,18 +22,21 @@ from core.http import HttpResponseSeeOther
 from orders.deletion import order_customer_data_delete
 from orders.direct_upload import direct_upload_policy
 from orders.find_orders import order_links_request
-from orders.forms import OrderLinksForm
+from orders.forms import AnotherStyleForm, OrderLinksForm
 from orders.mailbox import mailbox_of
 from orders.models import Order, OrderShare, RenderJob
 from orders.selectors import (
     order_by_token_or_404,
     order_progress,
     order_sale_refusal,
+    photo_orders,
     preview_size,
     queue_metrics,
 )
+from orders.services import OrdersPerDayReached, order_another_style_create, order_another_style_offered
 from orders.sharing import order_share_by_key, order_share_publish, order_share_withdraw, order_shared_preview
 from orders.staff import OrderActionRefused
+from styles.models import Style
 
 
 @require_POST
@@ -59,15 +63,60 @@ def upload_policy(request: HttpRequest) -> JsonResponse:
 # computer's browser or a proxy must not hand them to the next person.
 @never_cache
 def detail(request: HttpRequest, token: str) -> HttpResponse:
-    order = order_by_token_or_404(token)
-    context = {
+    return render(request, "orders/detail.html", _detail_context(order_by_token_or_404(token)))
+
+
+def _detail_context(order: Order, another_style: AnotherStyleForm | None = None) -> dict[str, object]:
+    return {
         "order": order,
         "progress": order_progress(order),
         **_retention(order),
         **_share(order),
+        **_another_style(order, another_style),
         "sale_refusal": order_sale_refusal(order) if order.status == Order.Status.PREVIEW_READY else "",
     }
-    return render(request, "orders/detail.html", context)
+
+
+def _another_style(order: Order, form: AnotherStyleForm | None) -> dict[str, object]:
+    """The order page's "another style" form (while the order holds its photo) and the photo's other orders."""
+    offered = order_another_style_offered(order)
+    styles = list(Style.objects.active()) if offered else []
+    return {
+        # A refused form is shown with its errors even once the photo is gone (a stale page).
+        "another_style_form": form if form is not None else (AnotherStyleForm() if offered else None),
+        "another_styles": styles,
+        "another_style_strength": any(style.offers_strength for style in styles),
+        "photo_orders": [other for other in photo_orders(order) if other.pk != order.pk],
+    }
+
+
+@require_POST
+@never_cache
+def another_style(request: HttpRequest, token: str) -> HttpResponse:
+    """A new order of this order's photo in another style; the page again with what went wrong."""
+    order = order_by_token_or_404(token)
+    form = AnotherStyleForm(request.POST)
+    status = 400
+    # A new order, like an upload: both share one limit per client (an upload's is the same render).
+    if is_ratelimited(request, group="upload", key="ip", rate=settings.UPLOAD_RATE, method="POST", increment=True):
+        form.add_error(None, _("Too many photos from your network in a short time. Please try again later."))
+        status = 429
+    elif form.is_valid():
+        try:
+            new = order_another_style_create(
+                source_id=order.pk,
+                style=form.cleaned_data["style"],
+                strength=form.cleaned_data["strength"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                per_day=settings.ORDERS_PER_EMAIL_PER_DAY,
+            )
+        except OrdersPerDayReached as reached:
+            form.refuse_for_the_day(reached.retry_at)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+        else:
+            return HttpResponseSeeOther(reverse("orders:detail", kwargs={"token": new.token}))
+    return render(request, "orders/detail.html", _detail_context(order, form), status=status)
 
 
 @never_cache
@@ -115,7 +164,9 @@ def data_delete(request: HttpRequest, token: str) -> HttpResponse:
     detail_url = reverse("orders:detail", kwargs={"token": token})
     if order.data_deleted_at:
         return HttpResponseSeeOther(detail_url)
-    context: dict[str, object] = {"order": order, **_retention(order)}
+    # Deleting covers every order of the photo (orders/deletion.py): the page names the others.
+    others = [other for other in photo_orders(order) if other.pk != order.pk and other.data_deleted_at is None]
+    context: dict[str, object] = {"order": order, **_retention(order), "photo_orders": others}
     if request.method != "POST":
         return render(request, "orders/delete.html", context)
     if is_ratelimited(

@@ -71,6 +71,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     currency=locality.currency,
                     gallery_consent=form.cleaned_data["gallery_consent"],
                     keep_colours=form.cleaned_data["keep_colours"],
+                    strength=form.cleaned_data["strength"],
                     per_day=settings.ORDERS_PER_EMAIL_PER_DAY,
                 )
             except OrdersPerDayReached as reached:
@@ -83,6 +84,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "form": form,
         "styles": styles,
         "offers_own_colours": any(style.allow_original_colours for style in styles),
+        "offers_strength": any(style.offers_strength for style in styles),
         "photo_advice": photo_advice_limits(styles),
         **_home(request),
     }

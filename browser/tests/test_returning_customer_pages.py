@@ -1,6 +1,7 @@
 """Issue 31's pages, as a customer who waits, shares and comes back meets them, in English and Spanish
 on a desktop and a phone: the queued order's place and estimate, the share page (and its 404 once
-withdrawn), "Find my orders" and its answer, "Delete my data" and what the order page says after.
+withdrawn), "another style" for the same photo and the new order's page, "Find my orders" and its
+answer, "Delete my data" (which names the other order of the photo) and what the order page says after.
 
 Each page passes the bar of test_customer_pages.py: the site's design in the customer's language,
 axe-core with no serious or critical violation and our own checks, and on the phone, with the cache
@@ -23,6 +24,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 from playwright.sync_api import Page, Response, expect
+from pytest_mock import MockerFixture
 
 from browser.cards import OPEN_GRAPH_JS, open_graph_card
 from browser.tests.accessibility import accessibility_problems
@@ -143,7 +145,12 @@ def preview_card(page: Page, tags: dict[str, str], name: str) -> Path:
 
 @pytest.mark.parametrize(("language", "device"), CASES, ids=[f"{lang}-{device}" for lang, device in CASES])
 def test_waiting_sharing_finding_and_deleting_pages_are_accessible_light_and_in_the_customer_s_language(
-    shop: Shop, open_browser: Callable[[str, str], Page], settings: Any, language: str, device: str
+    shop: Shop,
+    open_browser: Callable[[str, str], Page],
+    settings: Any,
+    mocker: MockerFixture,
+    language: str,
+    device: str,
 ) -> None:
     from orders.waiting import order_queue_wait, queue_wait_message
     from styles.models import Style
@@ -188,6 +195,25 @@ def test_waiting_sharing_finding_and_deleting_pages_are_accessible_light_and_in_
     click_through(page, "#share form button[type=submit]")
     visit.check("share-withdrawn", lambda: page.goto(share_url), heading=translated(language, "Not found"), status=404)
 
+    # Another style for the same photo: the form on the order page (opened), then the new order's
+    # page, which links back to the first. The new order's render is not this test's business.
+    mocker.patch("orders.enqueue.render_job_enqueue")
+    starry = Style.objects.get(slug="starry")
+
+    def open_another_style() -> None:
+        page.goto(visit.url(f"/orders/{order.token}/"))
+        page.locator("#another-style summary").click()
+
+    visit.check("another-style", open_another_style, heading=your_painting)
+    expect(page.locator("#another-style form button[type=submit]")).to_be_visible()
+    page.locator(f"#another-style-{starry.pk}").check()
+    visit.check(
+        "another-style-made", lambda: click_through(page, "#another-style button[type=submit]"), heading=your_painting
+    )
+    made = Order.objects.get(source=order)
+    assert page.url.endswith(f"/orders/{made.token}/")
+    expect(page.locator(f'#photo-orders a[href="/{language}/orders/{order.token}/"]')).to_be_visible()
+
     # Find my orders: the form, its answer (the same for any address), and the email it sends.
     finding = translated(language, "Find my orders")
     visit.check("find-my-orders", lambda: page.goto(visit.url("/find-my-orders/")), heading=finding)
@@ -206,6 +232,7 @@ def test_waiting_sharing_finding_and_deleting_pages_are_accessible_light_and_in_
     # Delete my data: asked first, then the order page says what was deleted and what is kept.
     deleting = translated(language, "Delete my data")
     visit.check("delete-confirm", lambda: page.goto(visit.url(f"/orders/{order.token}/delete/")), heading=deleting)
+    expect(page.locator(f'#photo-orders-deleted a[href="/{language}/orders/{made.token}/"]')).to_be_visible()
     visit.check("delete-done", lambda: click_through(page, "#delete-data button[type=submit]"), heading=your_painting)
     expect(page.locator("#data-deleted")).to_be_visible()
 
