@@ -19,9 +19,9 @@ recipe's own schedule: the multiplier it finds then applies to every pass of the
 iterations on purpose: like a full-size pass, the trial stops long before it converges, so a
 painting's pull on the photo decides how far it gets, which is what calibration corrects.
 
-The ladder's rungs are a factor :data:`STEP` apart; the customer's strengths (:data:`STRENGTHS`) are
-the rungs beside the chosen one, so the ladder staff see also shows what "lighter" and "stronger"
-paint.
+The ladder's rungs are a factor :data:`STEP` apart. The customer's strengths (:data:`STRENGTHS`) are
+the chosen multiplier halved and doubled, painted too, so the ladder staff see also shows what
+"lighter" and "stronger" paint.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .recipe import PostProcess, Recipe, Upscale, Watermark
 __all__ = [
     "STEP",
     "STRENGTHS",
+    "STRENGTH_STEP",
     "TARGET_BAND",
     "Calibration",
     "Rung",
@@ -54,9 +55,13 @@ __all__ = [
 TARGET_BAND = (0.85, 0.98)
 TRIAL_SIZE = 128
 TRIAL_ITERATIONS = 30
-#: Between two rungs of the ladder, and between the customer's strengths.
+#: Between two rungs of the ladder.
 STEP = 4.0
-STRENGTHS = {"lighter": 1.0 / STEP, "as_shown": 1.0, "stronger": STEP}
+#: Between the customer's strengths: a factor of 4 (a rung) either side changes a painting plainly,
+#: but at 4 times the calibrated weight the portrait's face dissolves into the strokes of the
+#: strongest paintings (painter/tests/test_strength.py); twice it keeps its eyes and mouth.
+STRENGTH_STEP = 2.0
+STRENGTHS = {"lighter": 1.0 / STRENGTH_STEP, "as_shown": 1.0, "stronger": STRENGTH_STEP}
 #: More rungs than this and the style's painting is not one a weight can fix: staff are told.
 MAX_RUNGS = 7
 #: Past these, L-BFGS without a line search stalls or throws the image in the trial's few steps
@@ -132,7 +137,7 @@ class Calibration:
     def to_dict(self) -> dict[str, object]:
         return {
             "band": list(self.band),
-            "trial": {"size": TRIAL_SIZE, "iterations": TRIAL_ITERATIONS, "step": STEP},
+            "trial": {"size": TRIAL_SIZE, "iterations": TRIAL_ITERATIONS, "step": STEP, "strength_step": STRENGTH_STEP},
             "multiplier": self.multiplier,
             "in_band": self.in_band,
             "chosen": self.chosen,
@@ -193,8 +198,8 @@ def calibrate(
     """Search the style-weight multiplier of ``recipe`` for ``band``, on the named ``photos``.
 
     Climbs (or descends) the ladder from ``start`` by :data:`STEP` until the band is reached or
-    crossed; where it was crossed, tries the rung halfway (geometrically) between. The rungs beside
-    the chosen one are always painted, as the customer's lighter and stronger. ``on_rung`` is called
+    crossed; where it was crossed, tries the rung halfway (geometrically) between. The customer's
+    lighter and stronger of the chosen rung are always painted. ``on_rung`` is called
     with each rung as it is painted (a worker's heartbeat, a progress line).
     """
     from .pipeline import render
@@ -233,8 +238,8 @@ def calibrate(
 
     _search(paint, start, band)
     chosen = _closest(list(painted.values()), band)
-    # The customer's lighter and stronger are the rungs beside the chosen one.
-    for factor in (1.0 / STEP, STEP):
+    # The customer's lighter and stronger, shown to staff beside the chosen rung.
+    for factor in (STRENGTHS["lighter"], STRENGTHS["stronger"]):
         if _allowed(chosen.multiplier * factor):
             paint(chosen.multiplier * factor)
     rungs = tuple(sorted(painted.values(), key=lambda r: r.multiplier))
@@ -258,7 +263,7 @@ def _search(paint: Callable[[float], Rung], start: float, band: tuple[float, flo
     low, high = band
     rung = paint(start)
     direction = 1 if rung.value < low else -1 if rung.value > high else 0
-    for _ in range(MAX_RUNGS - 3):  # two rungs stay for the strengths beside the chosen one
+    for _ in range(MAX_RUNGS - 3):  # two rungs stay for the strengths of the chosen one
         if not direction or not _allowed(rung.multiplier * STEP**direction):
             return
         previous, rung = rung, paint(rung.multiplier * STEP**direction)

@@ -17,6 +17,7 @@ from painter.__main__ import main
 from painter.calibrate import (
     MULTIPLIER_RANGE,
     STEP,
+    STRENGTH_STEP,
     STRENGTHS,
     TARGET_BAND,
     TRIAL_ITERATIONS,
@@ -69,9 +70,9 @@ def test_a_style_already_in_the_band_keeps_its_weights(monkeypatch: pytest.Monke
     assert result.multiplier == 1.0
     assert result.in_band
     assert result.recipe == recipe_preset("cpu")
-    # The rungs beside it are painted: they are the customer's lighter and stronger.
-    assert [r.multiplier for r in result.rungs] == [1 / STEP, 1.0, STEP]
-    assert sorted(set(engine.painted)) == [1 / STEP, 1.0, STEP]
+    # Its lighter and stronger are painted too: staff see what the customer would get.
+    assert [r.multiplier for r in result.rungs] == [1 / STRENGTH_STEP, 1.0, STRENGTH_STEP]
+    assert sorted(set(engine.painted)) == [1 / STRENGTH_STEP, 1.0, STRENGTH_STEP]
     assert len(engine.painted) == 3 * len(PHOTOS)  # each rung once, on every photo
 
 
@@ -84,7 +85,13 @@ def test_a_weak_painting_climbs_the_ladder_and_the_recipe_records_the_weight(mon
     assert [p.style_weight for p in result.recipe.passes] == [p.style_weight * STEP**3 for p in cpu.passes]
     data: Any = result.to_dict()
     assert data["chosen"] == [r["multiplier"] for r in data["rungs"]].index(STEP**3)
-    assert data["trial"] == {"size": TRIAL_SIZE, "iterations": TRIAL_ITERATIONS, "step": STEP}
+    assert data["trial"] == {
+        "size": TRIAL_SIZE,
+        "iterations": TRIAL_ITERATIONS,
+        "step": STEP,
+        "strength_step": STRENGTH_STEP,
+    }
+    assert [r["multiplier"] for r in data["rungs"]] == [1, STEP, STEP**2, STEP**3 / 2, STEP**3, STEP**3 * 2]
     assert data["rungs"][0]["photos"][0]["photo"] == "face"
 
 
@@ -174,7 +181,7 @@ def test_calibrate_prints_a_recipe_that_render_takes(
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert data["calibration"]["multiplier"] == STEP**2
-    assert [r["multiplier"] for r in data["calibration"]["rungs"]] == [1, STEP, STEP**2, STEP**3]
+    assert [r["multiplier"] for r in data["calibration"]["rungs"]] == [1, STEP, STEP**2 / 2, STEP**2, STEP**2 * 2]
     assert {r["photos"][0]["photo"] for r in data["calibration"]["rungs"]} == {"photo"}
     assert "x16" in err
     assert "moved" in err

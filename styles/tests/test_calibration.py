@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import jpeg_bytes
-from painter.calibrate import STEP, TARGET_BAND
+from painter.calibrate import STEP, STRENGTH_STEP, TARGET_BAND
 from styles.calibration import (
     style_calibration_finish,
     style_calibration_rung_store,
@@ -71,7 +71,7 @@ def _run_worker(
     """Play the render worker's part through the services it calls (rendering.services._calibrate)."""
     assert style_trial_claim(trial_id=trial.pk, worker="w1") is not None
     for multiplier, moved in ladder:
-        shade = 40 + 50 * round(math.log(multiplier, STEP))
+        shade = 30 + 35 * round(math.log2(multiplier))
         paintings = [
             {
                 "sample_id": sample.pk,
@@ -97,7 +97,9 @@ def _calibrated(
     style.save()
     with capture(execute=True):
         trial = style_calibration_start(style=style, actor="setup")
-    ladder = [(1.0, 0.70), (STEP, 0.80), (STEP**2, 0.88), (STEP**3, 0.95)]
+    # As painter.calibrate paints it: up the ladder to x16, with x16's lighter (x8) and stronger (x32).
+    half, double = STEP**2 / STRENGTH_STEP, STEP**2 * STRENGTH_STEP
+    ladder = [(1.0, 0.70), (STEP, 0.80), (half, 0.84), (STEP**2, 0.88), (double, 0.91), (STEP**3, 0.95)]
     with capture(execute=True):
         _run_worker(trial, samples, ladder, chosen=STEP**2)
     style.refresh_from_db()
@@ -118,7 +120,7 @@ def test_a_calibration_adopts_its_chosen_rung_and_publishes_the_strengths(
     assert style.calibration["before"]["content_change"] == 0.70
     assert style.calibration["after"]["content_change"] == 0.88
     assert style.calibration["in_band"] is True
-    # Lighter and stronger are the portrait's rungs beside the chosen one, served publicly.
+    # Lighter and stronger are the portrait's rungs at half and twice the chosen one, served publicly.
     assert style.offers_strength
     shades = {}
     for strength in ("lighter", "as_shown", "stronger"):
@@ -148,11 +150,11 @@ def test_staff_see_the_ladder_and_can_choose_another_rung(
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count('class="chosen"') == 1  # the chosen rung's column
-    for label in ("x1", "x4", "x16", "x64"):
+    for label in ("x1", "x4", "x8", "x16", "x32", "x64"):
         assert f">\n    {label}<" in html or f">{label}<" in html or f"{label}<div" in html
     assert "moved 88%" in html
     assert "moved 70%" in html
-    assert html.count("admin/styles/style/test-render-images/") == 4 * 3
+    assert html.count("admin/styles/style/test-render-images/") == 6 * 3
     old_examples = dict(style.strength_examples)
     response = curator.post(
         f"/admin/styles/style/{style.pk}/calibration/{trial.pk}/adopt/", {"multiplier": repr(STEP**3)}
@@ -161,7 +163,7 @@ def test_staff_see_the_ladder_and_can_choose_another_rung(
     style.refresh_from_db()
     assert style.calibration["multiplier"] == STEP**3
     assert style.recipe["passes"][0]["style_weight"] == recipe_preset_dict("cpu")["passes"][0]["style_weight"] * STEP**3
-    # The rung above x64 was never painted: no "stronger" example, so the strengths are not offered.
+    # x128 was never painted: no "stronger" example for x64, so the strengths are not offered.
     assert not style.offers_strength
     assert old_examples
     assert style.strength_examples == {}
