@@ -1,0 +1,187 @@
+"""Every default schedule against the seed's, on the held-out pairs, as the customer gets the painting.
+
+    python bench/judge.py [--scale 0.333] [--pairs held_out] [-o var/bench/judge.json]
+
+For each pair of bench/pairs.py, each recipe (``seed``, ``nimble``, ``cpu``) paints the photo at the
+style's calibrated weights (var/bench/calibration.json from bench/calibration.py; x1 without it), the
+HD file is written as a PNG and read back (colour finishing and upscale included), and scored under
+the seed's own objective: both passes' scores (painter.score), lower is better. A recipe loses a pair
+when either score is more than 5 % above the seed's. A sheet of every pair (photo, painting, one
+column per recipe) goes next to the JSON.
+
+``--scale`` multiplies every pass's size of every recipe (and of the seed's objective) alike: the full
+sizes take the seed about a quarter of an hour per pair on a small CPU, so a CPU run judges the
+schedules at a third of their sizes, and a GPU host runs ``--scale 1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pairs import PAIRS, REPO, SHARED, load_photo, load_style
+
+from painter import Recipe, recipe_preset, render
+from painter.calibrate import with_style_multiplier
+from painter.score import score_image, stylisation
+
+RECIPES = ("seed", "nimble", "cpu")
+
+
+def _variants() -> dict[str, Recipe]:
+    """What nimble changes from the seed, one at a time (``--ablate``), and both without colour
+    finishing: which of them makes a difference on a pair nimble loses."""
+    seed, nimble = recipe_preset("seed"), recipe_preset("nimble")
+    torch_lbfgs = {"lbfgs_kind": "torch", "lbfgs_guard": None}
+    return {
+        "seed": seed,
+        "nimble": nimble,
+        "seed+in_range": dataclasses.replace(
+            seed, passes=tuple(dataclasses.replace(p, keep_in_range=True) for p in seed.passes)
+        ),
+        "seed+95": dataclasses.replace(
+            seed, passes=(seed.passes[0], dataclasses.replace(seed.passes[1], iterations=95))
+        ),
+        "nimble+torch_lbfgs": dataclasses.replace(
+            nimble, passes=tuple(dataclasses.replace(p, **torch_lbfgs) for p in nimble.passes)
+        ),
+        "seed-post": dataclasses.replace(seed, post=dataclasses.replace(seed.post, enabled=False)),
+        "nimble-post": dataclasses.replace(nimble, post=dataclasses.replace(nimble.post, enabled=False)),
+    }
+
+
+LOSES_ABOVE = 1.05
+WAIFU2X = SHARED / "models" / "waifu2x" / "upconv_7_photo"
+
+
+def scaled(recipe: Recipe, scale: float) -> Recipe:
+    passes = tuple(dataclasses.replace(p, size=max(16, round(p.size * scale))) for p in recipe.passes)
+    upscale = recipe.upscale
+    if upscale.long_side is not None:
+        upscale = dataclasses.replace(upscale, long_side=max(64, round(upscale.long_side * scale)))
+    return dataclasses.replace(recipe, passes=passes, upscale=upscale)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1 / 3)
+    parser.add_argument("--pairs", choices=("held_out", "chosen", "all"), default="held_out")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")
+    parser.add_argument("--ablate", metavar="PAIR", help="paint one pair (photo+style) with each of nimble's changes")
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "var" / "bench" / "judge.json")
+    parser.add_argument("--calibration", type=Path, default=REPO / "var" / "bench" / "calibration.json")
+    args = parser.parse_args()
+    pairs = [p for p in PAIRS if args.pairs == "all" or p.split == args.pairs]
+    if args.limit:
+        pairs = pairs[: args.limit]
+    multipliers: dict[str, float] = {}
+    if args.calibration.exists():
+        calibrated = json.loads(args.calibration.read_text())["paintings"]
+        multipliers = {name: float(data["multiplier"]) for name, data in calibrated.items()}
+    out_dir = args.output.parent / "judge"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if args.ablate:
+        _ablate(args.ablate, args.scale, multipliers, out_dir, args.output.with_name("ablation.json"))
+        return
+    results: dict[str, Any] = json.loads(args.output.read_text()) if args.output.exists() else {}
+    results.setdefault("scale", args.scale)
+    results.setdefault("pairs", {})
+    for pair in pairs:
+        if pair.name in results["pairs"]:
+            continue
+        photo, style = load_photo(pair.photo), load_style(pair.style)
+        multiplier = multipliers.get(pair.style, 1.0)
+        objective = with_style_multiplier(scaled(recipe_preset("seed"), args.scale), multiplier)
+        row: dict[str, Any] = {"split": pair.split, "multiplier": multiplier, "recipes": {}}
+        for name in RECIPES:
+            recipe = with_style_multiplier(scaled(recipe_preset(name), args.scale), multiplier)
+            started = time.perf_counter()
+            result = render(photo, [style], recipe, device="cpu", waifu2x_dir=str(WAIFU2X))
+            seconds = time.perf_counter() - started
+            path = out_dir / f"{pair.name}-{name}.png"
+            result.hd.save(path)
+            with Image.open(path) as written:
+                hd = written.convert("RGB")
+            scores = score_image(hd, photo, [style], objective, device="cpu")
+            measures = stylisation(hd, photo, [style], objective, device="cpu")
+            row["recipes"][name] = {
+                "seconds": round(seconds, 1),
+                "hd_size": list(hd.size),
+                "scores": [round(s.total, 1) for s in scores],
+                "moved": [round(m.content_change or 0.0, 4) for m in measures],
+                "closed": [round(m.style_closed or 0.0, 4) for m in measures],
+            }
+            print(pair.name, name, row["recipes"][name], flush=True)
+        seed = row["recipes"]["seed"]["scores"]
+        for name in RECIPES[1:]:
+            ratios = [mine / base for mine, base in zip(row["recipes"][name]["scores"], seed, strict=True)]
+            row["recipes"][name]["vs_seed"] = [round(r, 3) for r in ratios]
+            row["recipes"][name]["loses"] = any(r > LOSES_ABOVE for r in ratios)
+        results["pairs"][pair.name] = row
+        args.output.write_text(json.dumps(results, indent=2))
+        _sheet(pair.name, photo, style, out_dir)
+    _summary(results)
+
+
+def _ablate(name: str, scale: float, multipliers: dict[str, float], out_dir: Path, output: Path) -> None:
+    pair = next(p for p in PAIRS if p.name == name)
+    photo, style = load_photo(pair.photo), load_style(pair.style)
+    multiplier = multipliers.get(pair.style, 1.0)
+    objective = with_style_multiplier(scaled(recipe_preset("seed"), scale), multiplier)
+    results: dict[str, Any] = json.loads(output.read_text()) if output.exists() else {}
+    row = results.setdefault(name, {"scale": scale, "multiplier": multiplier})
+    for variant, recipe in _variants().items():
+        if variant in row:
+            continue
+        painted = with_style_multiplier(scaled(recipe, scale), multiplier)
+        started = time.perf_counter()
+        result = render(photo, [style], painted, device="cpu", waifu2x_dir=str(WAIFU2X))
+        path = out_dir / f"{name}-{variant}.png"
+        result.hd.save(path)
+        with Image.open(path) as written:
+            hd = written.convert("RGB")
+        scores = score_image(hd, photo, [style], objective, device="cpu")
+        row[variant] = {
+            "seconds": round(time.perf_counter() - started, 1),
+            "scores": [round(s.total, 1) for s in scores],
+        }
+        print(name, variant, row[variant], flush=True)
+        output.write_text(json.dumps(results, indent=2))
+    base = row["seed"]["scores"]
+    for variant in _variants():
+        ratios = [mine / b for mine, b in zip(row[variant]["scores"], base, strict=True)]
+        print(f"{variant:<20} " + " / ".join(f"{r:.3f}" for r in ratios))
+
+
+def _sheet(name: str, photo: Image.Image, style: Image.Image, out_dir: Path) -> None:
+    width = 240
+    tiles = [photo, style] + [Image.open(out_dir / f"{name}-{r}.png").convert("RGB") for r in RECIPES]
+    tiles = [t.resize((width, round(width * t.height / t.width)), Image.Resampling.LANCZOS) for t in tiles]
+    sheet = Image.new("RGB", (width * len(tiles), max(t.height for t in tiles)), "white")
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, (i * width, 0))
+    sheet.save(out_dir / f"sheet-{name}.jpg", quality=85)
+
+
+def _summary(results: dict[str, Any]) -> None:
+    print(f"\nscale {results['scale']:.3g}; score under the seed's objective, pass 1 / pass 2, ratio to the seed's")
+    print(f"{'pair':<28} {'x':>5} " + " ".join(f"{r:>17}" for r in RECIPES[1:]))
+    for name, row in results["pairs"].items():
+        cells = []
+        for recipe in RECIPES[1:]:
+            ratios = row["recipes"][recipe]["vs_seed"]
+            mark = " LOSES" if row["recipes"][recipe]["loses"] else ""
+            cells.append(f"{ratios[0]:.2f}/{ratios[1]:.2f}{mark:>6}")
+        print(f"{name:<28} {row['multiplier']:>5g} " + " ".join(f"{c:>17}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
