@@ -64,6 +64,11 @@ STRENGTH_STEP = 2.0
 STRENGTHS = {"lighter": 1.0 / STRENGTH_STEP, "as_shown": 1.0, "stronger": STRENGTH_STEP}
 #: More rungs than this and the style's painting is not one a weight can fix: staff are told.
 MAX_RUNGS = 7
+#: Climbing stops at a rung that moved the trial's paintings less than this much further than the
+#: rung below it, and that rung is not a candidate. The trial's few iterations reach a ceiling there,
+#: while the customer's longer passes keep going: Seated Nude was in the band at x64 at the trial,
+#: and at x64 the whole recipe painted the portrait's face out entirely (bench/README.md).
+MIN_GAIN = 0.05
 #: Past these, L-BFGS without a line search stalls or throws the image in the trial's few steps
 #: (bench/calibration.py): the painting gets no stronger, only worse.
 MULTIPLIER_RANGE = (1.0 / 256, 256.0)
@@ -236,8 +241,9 @@ def calibrate(
             on_rung(rung)
         return rung
 
-    _search(paint, start, band)
-    chosen = _closest(list(painted.values()), band)
+    ceiling = _search(paint, start, band)
+    candidates = [rung for rung in painted.values() if ceiling is None or rung.multiplier < ceiling]
+    chosen = _closest(candidates, band)
     # The customer's lighter and stronger, shown to staff beside the chosen rung.
     for factor in (STRENGTHS["lighter"], STRENGTHS["stronger"]):
         if _allowed(chosen.multiplier * factor):
@@ -257,21 +263,25 @@ def _allowed(multiplier: float) -> bool:
     return MULTIPLIER_RANGE[0] <= multiplier <= MULTIPLIER_RANGE[1]
 
 
-def _search(paint: Callable[[float], Rung], start: float, band: tuple[float, float]) -> None:
+def _search(paint: Callable[[float], Rung], start: float, band: tuple[float, float]) -> float | None:
     """Climb (or descend) the ladder from ``start`` until a rung is in the band or the band is crossed;
-    when crossed, paint the rung halfway (geometrically) between the two either side of it."""
+    when crossed, paint the rung halfway (geometrically) between the two either side of it. Returns
+    the multiplier of the ceiling when climbing reached one (:data:`MIN_GAIN`)."""
     low, high = band
     rung = paint(start)
     direction = 1 if rung.value < low else -1 if rung.value > high else 0
     for _ in range(MAX_RUNGS - 3):  # two rungs stay for the strengths of the chosen one
         if not direction or not _allowed(rung.multiplier * STEP**direction):
-            return
+            return None
         previous, rung = rung, paint(rung.multiplier * STEP**direction)
+        if direction > 0 and rung.value - previous.value < MIN_GAIN:
+            return rung.multiplier
         if low <= rung.value <= high:
-            return
+            return None
         if (rung.value > high) if direction > 0 else (rung.value < low):
             paint(math.sqrt(previous.multiplier * rung.multiplier))
-            return
+            return None
+    return None
 
 
 def _closest(rungs: list[Rung], band: tuple[float, float]) -> Rung:
