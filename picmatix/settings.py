@@ -539,7 +539,7 @@ RENDER_PROGRESS_IMAGE_EVERY = env_int("PICMATIX_RENDER_PROGRESS_IMAGE_EVERY", 10
 # so that its first job does not wait for them (rendering/tasks.py).
 RENDER_WARM_START = env_bool("PICMATIX_RENDER_WARM_START", True)
 # The recipe new styles start from; `cpu`, the embedded default, is sized for a small CPU. GPU hosts
-# set `nimble`, as good as the seed in less of its arithmetic (bench/README.md, "Recipe quality").
+# set `seed` (deploy/env/production.env.example says why not `nimble`).
 DEFAULT_STYLE_RECIPE = env_str("PICMATIX_DEFAULT_RECIPE", "cpu")
 WAIFU2X_DIR = env_str("PICMATIX_WAIFU2X_DIR")
 

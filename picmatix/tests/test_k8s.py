@@ -323,7 +323,7 @@ def test_the_gpu_overlay_gives_each_render_worker_one_spot_gpu_and_nothing_else_
 
 
 @pytest.mark.parametrize(
-    ("path", "recipe", "device"), [("overlays/gpu", "nimble", "cuda"), ("overlays/cpu", "cpu", "cpu")]
+    ("path", "recipe", "device"), [("overlays/gpu", "seed", "cuda"), ("overlays/cpu", "cpu", "cpu")]
 )
 def test_each_overlay_paints_its_recipe_on_its_device(path: str, recipe: str, device: str) -> None:
     objects = render(path)
