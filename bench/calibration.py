@@ -41,13 +41,15 @@ DOCS = REPO / "docs" / "calibration"
 WAIFU2X = SHARED / "models" / "waifu2x" / "upconv_7_photo"
 
 
-def _ladder(out: Path) -> None:
+def _ladder(out: Path, only: list[str]) -> None:
     recipe = recipe_preset("cpu")
     photos = [(key, load_photo(key)) for key in CALIBRATION_KEYS]
     results: dict[str, Any] = {"band": list(TARGET_BAND), "machine": _machine(), "paintings": {}}
+    if only and out.exists():
+        results = json.loads(out.read_text())  # paint again only the paintings named
     images_dir = out.parent / "calibration"
     images_dir.mkdir(parents=True, exist_ok=True)
-    for name in (*PAINTINGS, *DRAWN):
+    for name in only or (*PAINTINGS, *DRAWN):
         style = load_style(name)
 
         def report(rung: Rung, name: str = name) -> None:
@@ -190,7 +192,7 @@ def main() -> None:
     if args.what == "ladder":
         out = args.output or REPO / "var" / "bench" / "calibration.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        _ladder(out)
+        _ladder(out, args.only)
     elif args.what == "sheets":  # the trial's before | after, for paintings `full` did not paint
         paintings = json.loads(args.input.read_text())["paintings"]
         for name in args.only or list(paintings):

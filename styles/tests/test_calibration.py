@@ -99,7 +99,7 @@ def _calibrated(
         trial = style_calibration_start(style=style, actor="setup")
     # As painter.calibrate paints it: up the ladder to x16, with x16's lighter (x8) and stronger (x32).
     half, double = STEP**2 / STRENGTH_STEP, STEP**2 * STRENGTH_STEP
-    ladder = [(1.0, 0.70), (STEP, 0.80), (half, 0.84), (STEP**2, 0.88), (double, 0.91), (STEP**3, 0.95)]
+    ladder = [(1.0, 0.70), (STEP, 0.80), (half, 0.90), (STEP**2, 0.95), (double, 0.99), (STEP**3, 1.05)]
     with capture(execute=True):
         _run_worker(trial, samples, ladder, chosen=STEP**2)
     style.refresh_from_db()
@@ -118,7 +118,7 @@ def test_a_calibration_adopts_its_chosen_rung_and_publishes_the_strengths(
     assert [p["style_weight"] for p in style.recipe["passes"]] == [p["style_weight"] * STEP**2 for p in cpu["passes"]]
     assert style.calibration["multiplier"] == STEP**2
     assert style.calibration["before"]["content_change"] == 0.70
-    assert style.calibration["after"]["content_change"] == 0.88
+    assert style.calibration["after"]["content_change"] == 0.95
     assert style.calibration["in_band"] is True
     # Lighter and stronger are the portrait's rungs at half and twice the chosen one, served publicly.
     assert style.offers_strength
@@ -152,7 +152,7 @@ def test_staff_see_the_ladder_and_can_choose_another_rung(
     assert html.count('class="chosen"') == 1  # the chosen rung's column
     for label in ("x1", "x4", "x8", "x16", "x32", "x64"):
         assert f">\n    {label}<" in html or f">{label}<" in html or f"{label}<div" in html
-    assert "moved 88%" in html
+    assert "moved 95%" in html
     assert "moved 70%" in html
     assert html.count("admin/styles/style/test-render-images/") == 6 * 3
     old_examples = dict(style.strength_examples)
