@@ -40,7 +40,7 @@ def _variants() -> dict[str, Recipe]:
     """What nimble changes from the seed, one at a time (``--ablate``), and both without colour
     finishing: which of them makes a difference on a pair nimble loses."""
     seed, nimble = recipe_preset("seed"), recipe_preset("nimble")
-    torch_lbfgs = {"lbfgs_kind": "torch", "lbfgs_guard": None}
+    torch_lbfgs: dict[str, Any] = {"lbfgs_kind": "torch", "lbfgs_guard": None}
     return {
         "seed": seed,
         "nimble": nimble,
