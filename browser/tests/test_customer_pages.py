@@ -65,8 +65,10 @@ _LCP = """() => new Promise((resolve) => {
 })"""
 
 
+# Inside a closed <details> an image has boxes but is not rendered, so a lazy one waits, rightly,
+# until the customer opens it (the order page's "another style").
 _SHOWN_IMAGES_LOADED = """() => [...document.images]
-  .filter((img) => img.getAttribute("src") && img.getClientRects().length)
+  .filter((img) => img.getAttribute("src") && img.getClientRects().length && !img.closest("details:not([open])"))
   .every((img) => img.complete)"""
 
 

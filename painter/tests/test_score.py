@@ -126,7 +126,7 @@ def test_the_score_command_prints_a_table_and_a_json_line(
 
     assert main(["score", *args]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["pass", "size", "content", "style", "tv", "total"]
+    assert table[0].split() == ["pass", "size", "content", "style", "tv", "total", "closed", "moved"]
     assert [line.split()[:2] for line in table[1:]] == [["1", "32x24"], ["2", "48x36"]]
 
     assert main(["score", *args, "--json"]) == 0
@@ -134,7 +134,10 @@ def test_the_score_command_prints_a_table_and_a_json_line(
     assert len(printed) == 1
     data = json.loads(printed[0])
     expected = score_image(files["out.png"], photo, [painting], recipe, device="cpu")
-    assert data["passes"] == [s.to_dict() for s in expected]
+    assert [{k: p[k] for k in s.to_dict()} for p, s in zip(data["passes"], expected, strict=True)] == [
+        s.to_dict() for s in expected
+    ]
+    assert all(0 < p["content_change"] and p["style_closed"] is not None for p in data["passes"])
 
 
 def test_the_score_command_reports_an_unreadable_image_in_one_line(
