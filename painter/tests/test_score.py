@@ -137,7 +137,7 @@ def test_the_score_command_prints_a_table_and_a_json_line(
     assert [{k: p[k] for k in s.to_dict()} for p, s in zip(data["passes"], expected, strict=True)] == [
         s.to_dict() for s in expected
     ]
-    assert all(0 < p["content_change"] and p["style_closed"] is not None for p in data["passes"])
+    assert all(p["content_change"] > 0 and p["style_closed"] is not None for p in data["passes"])
 
 
 def test_the_score_command_reports_an_unreadable_image_in_one_line(
