@@ -44,6 +44,7 @@ __all__ = [
     "Calibration",
     "Rung",
     "calibrate",
+    "same_rung",
     "trial_recipe",
     "with_strength",
     "with_style_multiplier",
@@ -184,6 +185,11 @@ def trial_recipe(recipe: Recipe, multiplier: float = 1.0) -> Recipe:
         watermark=Watermark(enabled=False),
         upscale=Upscale(method="none"),
     )
+
+
+def same_rung(a: float | None, b: float | None) -> bool:
+    """Whether two multipliers name the same rung (stored as JSON, read back as floats)."""
+    return a is not None and b is not None and math.isclose(float(a), float(b), rel_tol=1e-9)
 
 
 def _key(multiplier: float) -> float:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.tasks import task_send
-from painter.calibrate import STEP, STRENGTHS, TRIAL_SIZE
+from painter.calibrate import STEP, STRENGTHS, TRIAL_SIZE, same_rung
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
 from styles.recipes import recipe_validate
 
@@ -118,7 +118,7 @@ def style_calibration_finish(*, trial_id: int, worker: str, ladder: dict[str, An
 
 def _rung(trial: StyleTrial, multiplier: float) -> dict[str, Any] | None:
     for rung in trial.ladder.get("rungs") or []:
-        if abs(float(rung["multiplier"]) - multiplier) <= 1e-9 * max(1.0, multiplier):
+        if same_rung(rung["multiplier"], multiplier):
             return dict(rung)
     return None
 
@@ -167,7 +167,7 @@ def _strength_examples(trial: StyleTrial, style: Style, multiplier: float) -> di
             (
                 image
                 for image in trial.images.filter(sample=samples[0]).exclude(image="")
-                if image.multiplier is not None and abs(image.multiplier - wanted) <= 1e-9 * max(1.0, wanted)
+                if same_rung(image.multiplier, wanted)
             ),
             None,
         )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.files import private_file_response
+from painter.calibrate import same_rung
 from styles.calibration import style_calibration_adopt, style_calibration_start
 from styles.forms import PASS_SETTINGS, POST_SETTINGS, UPSCALE_SETTINGS, WATERMARK_SETTINGS, TrialForm
 from styles.models import SamplePhoto, Style, StyleTrial, StyleTrialImage
@@ -114,8 +115,8 @@ def calibration_ladder(trial: StyleTrial, style: Style) -> dict[str, Any]:
                 "style_weight": _text(rung.get("style_weight")),
                 "moved": _share(rung.get("content_change")),
                 "closed": _share(rung.get("style_closed")),
-                "chosen": chosen is not None and abs(multiplier - float(chosen)) < 1e-9 * max(1.0, multiplier),
-                "in_use": in_use is not None and abs(multiplier - float(in_use)) < 1e-9 * max(1.0, multiplier),
+                "chosen": same_rung(multiplier, chosen),
+                "in_use": same_rung(multiplier, in_use),
             }
         )
     rows = []
