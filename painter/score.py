@@ -9,7 +9,7 @@ better; two images score comparably only under the same recipe, photo and painti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import torch
@@ -17,13 +17,13 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .images import pil_to_tensor
-from .losses import content_targets
+from .losses import LossTerms, content_targets
 from .pipeline import resolve_device
 from .precision import full_precision
-from .recipe import Recipe, recipe_preset
+from .recipe import PassSpec, Recipe, recipe_preset
 from .speed import backend_for
-from .transfer import pass_targets
-from .vgg import default_source, vgg19_features
+from .transfer import PassTargets, pass_targets
+from .vgg import FeatureNet, WeightSource, default_source, vgg19_features
 
 __all__ = ["PassScore", "Stylisation", "score_image", "stylisation"]
 
@@ -78,34 +78,60 @@ def score_image(
     source, as for render(); scores under different sources do not compare.
     """
     recipe = recipe if recipe is not None else recipe_preset("seed")
+    source_name = weights or default_source()
+    return [
+        PassScore(
+            pass_index=evaluated.index,
+            size=evaluated.size,
+            content=float(evaluated.terms.content),
+            style=float(evaluated.terms.style),
+            tv=float(evaluated.terms.tv),
+            total=float(evaluated.terms.total),
+        )
+        for evaluated in _each_pass(output, photo, styles, recipe, device=device, source_name=source_name)
+    ]
+
+
+@dataclass
+class _Evaluated:
+    """One pass's objective evaluated on the image (painter.score's two measures share it)."""
+
+    index: int
+    spec: PassSpec
+    size: tuple[int, int]
+    net: FeatureNet
+    source: WeightSource
+    targets: PassTargets
+    terms: LossTerms
+
+
+def _each_pass(
+    output: Image.Image | torch.Tensor,
+    photo: Image.Image,
+    styles: Sequence[Image.Image],
+    recipe: Recipe,
+    *,
+    device: str,
+    source_name: str,
+) -> Iterator[_Evaluated]:
+    """Each pass's targets and its objective's terms on ``output`` scaled to the pass's size. One
+    evaluation per pass: the paths chosen for renders of this size, or the usual one; float32 whatever
+    the recipe's tf32 and bf16 say, so that a score does not move with them (also while the caller
+    evaluates more, inside the loop)."""
     photo = photo.convert("RGB")
     paintings = [s.convert("RGB") for s in styles]
     dev = resolve_device(device)
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
     speed = backend_for(dev)
-    net, source = vgg19_features(layers, source=weights or default_source(), device=dev)
+    net, source = vgg19_features(layers, source=source_name, device=dev)
     net = speed.network(net)
-    scores: list[PassScore] = []
     for index, spec in enumerate(recipe.passes):
-        # One evaluation per pass: the paths chosen for renders of this size, or the usual one; float32
-        # whatever the recipe's tf32 and bf16 say, so that a score does not move with them.
         with speed.without_measuring(), full_precision():
             targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
             height, width = targets.photo.shape[-2:]
             rgb = _at_size(output, (width, height), dev)
             terms, _ = targets.objective(targets.network_input(source, rgb))
-        scores.append(
-            PassScore(
-                pass_index=index,
-                size=(width, height),
-                content=float(terms.content),
-                style=float(terms.style),
-                tv=float(terms.tv),
-                total=float(terms.total),
-            )
-        )
-        del targets, terms
-    return scores
+            yield _Evaluated(index, spec, (width, height), net, source, targets, terms)
 
 
 @dataclass(frozen=True)
@@ -146,24 +172,13 @@ def stylisation(
 ) -> list[Stylisation]:
     """Each pass's :class:`Stylisation` of ``output`` (arguments as :func:`score_image`)."""
     recipe = recipe if recipe is not None else recipe_preset("seed")
-    photo = photo.convert("RGB")
-    paintings = [s.convert("RGB") for s in styles]
-    dev = resolve_device(device)
-    layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
-    speed = backend_for(dev)
-    net, source = vgg19_features(layers, source=weights or recipe.weights, device=dev)
-    net = speed.network(net)
     measures: list[Stylisation] = []
-    for index, spec in enumerate(recipe.passes):
-        with speed.without_measuring(), full_precision():
-            targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
-            height, width = targets.photo.shape[-2:]
-            rgb = _at_size(output, (width, height), dev)
-            image_terms, _ = targets.objective(targets.network_input(source, rgb))
-            photo_input = targets.network_input(source, targets.photo)
-            photo_terms, _ = targets.objective(photo_input)
-            features = content_targets(net, photo_input, spec.content_layers)
-            energy = sum(float(f.pow(2).mean()) for f in features.values())
+    for evaluated in _each_pass(output, photo, styles, recipe, device=device, source_name=weights or recipe.weights):
+        spec, targets, source, image_terms = evaluated.spec, evaluated.targets, evaluated.source, evaluated.terms
+        photo_input = targets.network_input(source, targets.photo)
+        photo_terms, _ = targets.objective(photo_input)
+        features = content_targets(evaluated.net, photo_input, spec.content_layers)
+        energy = sum(float(f.pow(2).mean()) for f in features.values())
         closed = None
         if spec.style_layers and spec.style_weight > 0 and float(photo_terms.style) > 0:
             closed = 1.0 - float(image_terms.style) / float(photo_terms.style)
@@ -172,13 +187,12 @@ def stylisation(
             change = (float(image_terms.content) / spec.content_weight / energy) ** 0.5
         measures.append(
             Stylisation(
-                pass_index=index,
-                size=(width, height),
+                pass_index=evaluated.index,
+                size=evaluated.size,
                 style_closed=closed,
                 content_change=change,
                 photo_style=float(photo_terms.style),
                 image_style=float(image_terms.style),
             )
         )
-        del targets, image_terms, photo_terms
     return measures
