@@ -18,12 +18,12 @@ from PIL import Image
 
 from .images import pil_to_tensor
 from .losses import LossTerms, content_targets
-from .pipeline import resolve_device
+from .pipeline import feature_network, resolve_device
 from .precision import full_precision
 from .recipe import PassSpec, Recipe, recipe_preset
 from .speed import backend_for
 from .transfer import PassTargets, pass_targets
-from .vgg import FeatureNet, WeightSource, default_source, vgg19_features
+from .vgg import FeatureNet, WeightSource, default_source
 
 __all__ = ["PassScore", "Stylisation", "score_image", "stylisation"]
 
@@ -123,8 +123,7 @@ def _each_pass(
     dev = resolve_device(device)
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
     speed = backend_for(dev)
-    net, source = vgg19_features(layers, source=source_name, device=dev)
-    net = speed.network(net)
+    net, source = feature_network(layers, source_name, dev)
     for index, spec in enumerate(recipe.passes):
         with speed.without_measuring(), full_precision():
             targets = pass_targets(net, source, spec, content=photo, styles=paintings, device=dev, tune=False)
