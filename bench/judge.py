@@ -36,10 +36,31 @@ from painter.score import score_image, stylisation
 RECIPES = ("seed", "nimble", "cpu")
 
 
-def _variants() -> dict[str, Recipe]:
-    """What nimble changes from the seed, one at a time (``--ablate``), and both without colour
-    finishing: which of them makes a difference on a pair nimble loses."""
-    seed, nimble = recipe_preset("seed"), recipe_preset("nimble")
+def _variants(of: str) -> dict[str, Recipe]:
+    """What ``of`` (nimble or cpu) changes from the seed, one change at a time (``--ablate``): which
+    of them makes the difference on a pair it loses. nimble's also without colour finishing."""
+    seed, nimble, cpu = recipe_preset("seed"), recipe_preset("nimble"), recipe_preset("cpu")
+    if of == "cpu":
+        sizes = [p.size for p in seed.passes]
+        iterations = [p.iterations for p in seed.passes]
+        return {
+            "seed": seed,
+            "cpu": cpu,
+            "cpu+seed_sizes": dataclasses.replace(
+                cpu, passes=tuple(dataclasses.replace(p, size=n) for p, n in zip(cpu.passes, sizes, strict=True))
+            ),
+            "cpu+seed_iterations": dataclasses.replace(
+                cpu,
+                passes=tuple(dataclasses.replace(p, iterations=n) for p, n in zip(cpu.passes, iterations, strict=True)),
+            ),
+            "cpu+seed_history": dataclasses.replace(
+                cpu,
+                passes=tuple(
+                    dataclasses.replace(p, lbfgs_history=s.lbfgs_history)
+                    for p, s in zip(cpu.passes, seed.passes, strict=True)
+                ),
+            ),
+        }
     torch_lbfgs: dict[str, Any] = {"lbfgs_kind": "torch", "lbfgs_guard": None}
     return {
         "seed": seed,
@@ -75,7 +96,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1 / 3)
     parser.add_argument("--pairs", choices=("held_out", "chosen", "all"), default="held_out")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")
-    parser.add_argument("--ablate", metavar="PAIR", help="paint one pair (photo+style) with each of nimble's changes")
+    parser.add_argument("--ablate", metavar="PAIR", help="paint one pair (photo+style) with each of --of's changes")
+    parser.add_argument("--of", choices=("nimble", "cpu"), default="nimble", help="whose changes --ablate tries")
+    parser.add_argument(
+        "--recipes", nargs="+", choices=RECIPES, default=list(RECIPES), help="seed and the defaults to judge"
+    )
     parser.add_argument("-o", "--output", type=Path, default=REPO / "var" / "bench" / "judge.json")
     parser.add_argument("--calibration", type=Path, default=REPO / "var" / "bench" / "calibration.json")
     args = parser.parse_args()
@@ -89,8 +114,11 @@ def main() -> None:
     out_dir = args.output.parent / "judge"
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.ablate:
-        _ablate(args.ablate, args.scale, multipliers, out_dir, args.output.with_name("ablation.json"))
+        _ablate(
+            args.ablate, args.of, args.scale, multipliers, out_dir, args.output.with_name(f"ablation-{args.of}.json")
+        )
         return
+    recipes = ["seed", *(r for r in args.recipes if r != "seed")]
     results: dict[str, Any] = json.loads(args.output.read_text()) if args.output.exists() else {}
     results.setdefault("scale", args.scale)
     results.setdefault("pairs", {})
@@ -101,7 +129,7 @@ def main() -> None:
         multiplier = multipliers.get(pair.style, 1.0)
         objective = with_style_multiplier(scaled(recipe_preset("seed"), args.scale), multiplier)
         row: dict[str, Any] = {"split": pair.split, "multiplier": multiplier, "recipes": {}}
-        for name in RECIPES:
+        for name in recipes:
             recipe = with_style_multiplier(scaled(recipe_preset(name), args.scale), multiplier)
             started = time.perf_counter()
             result = render(photo, [style], recipe, device="cpu", waifu2x_dir=str(WAIFU2X))
@@ -121,24 +149,25 @@ def main() -> None:
             }
             print(pair.name, name, row["recipes"][name], flush=True)
         seed = row["recipes"]["seed"]["scores"]
-        for name in RECIPES[1:]:
+        for name in recipes[1:]:
             ratios = [mine / base for mine, base in zip(row["recipes"][name]["scores"], seed, strict=True)]
             row["recipes"][name]["vs_seed"] = [round(r, 3) for r in ratios]
             row["recipes"][name]["loses"] = any(r > LOSES_ABOVE for r in ratios)
         results["pairs"][pair.name] = row
         args.output.write_text(json.dumps(results, indent=2))
-        _sheet(pair.name, photo, style, out_dir)
+        _sheet(pair.name, photo, style, recipes, out_dir)
     _summary(results)
 
 
-def _ablate(name: str, scale: float, multipliers: dict[str, float], out_dir: Path, output: Path) -> None:
+def _ablate(name: str, of: str, scale: float, multipliers: dict[str, float], out_dir: Path, output: Path) -> None:
     pair = next(p for p in PAIRS if p.name == name)
     photo, style = load_photo(pair.photo), load_style(pair.style)
     multiplier = multipliers.get(pair.style, 1.0)
     objective = with_style_multiplier(scaled(recipe_preset("seed"), scale), multiplier)
     results: dict[str, Any] = json.loads(output.read_text()) if output.exists() else {}
     row = results.setdefault(name, {"scale": scale, "multiplier": multiplier})
-    for variant, recipe in _variants().items():
+    variants = _variants(of)
+    for variant, recipe in variants.items():
         if variant in row:
             continue
         painted = with_style_multiplier(scaled(recipe, scale), multiplier)
@@ -156,14 +185,14 @@ def _ablate(name: str, scale: float, multipliers: dict[str, float], out_dir: Pat
         print(name, variant, row[variant], flush=True)
         output.write_text(json.dumps(results, indent=2))
     base = row["seed"]["scores"]
-    for variant in _variants():
+    for variant in variants:
         ratios = [mine / b for mine, b in zip(row[variant]["scores"], base, strict=True)]
         print(f"{variant:<20} " + " / ".join(f"{r:.3f}" for r in ratios))
 
 
-def _sheet(name: str, photo: Image.Image, style: Image.Image, out_dir: Path) -> None:
+def _sheet(name: str, photo: Image.Image, style: Image.Image, recipes: list[str], out_dir: Path) -> None:
     width = 240
-    tiles = [photo, style] + [Image.open(out_dir / f"{name}-{r}.png").convert("RGB") for r in RECIPES]
+    tiles = [photo, style] + [Image.open(out_dir / f"{name}-{r}.png").convert("RGB") for r in recipes]
     tiles = [t.resize((width, round(width * t.height / t.width)), Image.Resampling.LANCZOS) for t in tiles]
     sheet = Image.new("RGB", (width * len(tiles), max(t.height for t in tiles)), "white")
     for i, tile in enumerate(tiles):
@@ -173,10 +202,11 @@ def _sheet(name: str, photo: Image.Image, style: Image.Image, out_dir: Path) -> 
 
 def _summary(results: dict[str, Any]) -> None:
     print(f"\nscale {results['scale']:.3g}; score under the seed's objective, pass 1 / pass 2, ratio to the seed's")
-    print(f"{'pair':<28} {'x':>5} " + " ".join(f"{r:>17}" for r in RECIPES[1:]))
+    judged = [r for r in RECIPES[1:] if all(r in row["recipes"] for row in results["pairs"].values())]
+    print(f"{'pair':<28} {'x':>5} " + " ".join(f"{r:>17}" for r in judged))
     for name, row in results["pairs"].items():
         cells = []
-        for recipe in RECIPES[1:]:
+        for recipe in judged:
             ratios = row["recipes"][recipe]["vs_seed"]
             mark = " LOSES" if row["recipes"][recipe]["loses"] else ""
             cells.append(f"{ratios[0]:.2f}/{ratios[1]:.2f}{mark:>6}")

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.events import order_event
-from orders.models import Order, OrderEvent, OrderShare, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
+from orders.sharing import order_share_forget
 from orders.signals import order_files_forget
 from orders.staff import OrderActionRefused
 
@@ -26,7 +27,7 @@ def _delete_files(names: list[str], order_id: int) -> None:
         try:
             default_storage.delete(name)
         except Exception:
-            # Unreferenced now: the daily reconcile deletes such orphans in uploads/renders/progress.
+            # Unreferenced now: the daily reconcile deletes such orphans in uploads/renders/progress/shares.
             logger.exception("could not delete %s", name, extra={"order_id": order_id})
 
 
@@ -73,7 +74,7 @@ def _forget(order: Order, *, actor: str, now: datetime, **data: Any) -> tuple[li
     )
     RenderJob.objects.filter(order=order).update(progress_image="", preview="", hd="", progress={}, updated_at=now)
     gallery = order_files_forget(order_id=order.pk)
-    OrderShare.objects.filter(order_id=order.pk).delete()
+    names += order_share_forget(order_id=order.pk)
     status = Order.Status.FAILED if order.status == Order.Status.RENDERING else order.status
     Order.objects.filter(pk=order.pk).update(
         email="",

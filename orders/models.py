@@ -190,6 +190,7 @@ class OrderEvent(models.Model):
         # The customer's own share page.
         SHARE_PUBLISHED = "share_published", "share_published"
         SHARE_WITHDRAWN = "share_withdrawn", "share_withdrawn"
+        SHARE_CHANGED = "share_changed", "share_changed"
         # Payments and refunds.
         PAYMENT_STARTED = "payment_started", "payment_started"
         PAYMENT_FLAGGED = "payment_flagged", "payment_flagged"
@@ -262,11 +263,16 @@ def new_share_key() -> str:
 
 
 class OrderShare(models.Model):
-    """The customer published their painting (the watermarked preview) on a page of its own
-    (orders/sharing.py). Withdrawing deletes the row, so the page and its image answer 404 at once."""
+    """The customer published their painting on a page of its own (orders/sharing.py): the
+    watermarked preview, or once paid, if they choose, a web-size copy of the HD painting without
+    the mark (``clean``). Withdrawing deletes the row, so the page and its image answer 404 at once."""
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="share", verbose_name=_("order"))
     key = models.CharField(_("key"), max_length=32, unique=True, default=new_share_key, editable=False)
+    clean = models.FileField(_("painting without the mark"), upload_to="shares/", blank=True, max_length=200)
+    # The copy's size, for the page's image and its Open Graph tags.
+    clean_width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    clean_height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

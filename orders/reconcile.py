@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from orders.events import order_event, order_staff_alert
 from orders.jobs import FILES_GONE_ON_PURPOSE, SETTLED, render_job_rerender_lost_output, render_jobs_reap
-from orders.models import Order, OrderEvent, RenderJob
+from orders.models import Order, OrderEvent, OrderShare, RenderJob
 from orders.signals import stored_files_claimed
 
 logger = logging.getLogger(__name__)
-FOLDERS = ("uploads", "renders", "progress")
+FOLDERS = ("uploads", "renders", "progress", "shares")
 # order_create stores the photo before its order row commits: a young unreferenced file may be an
 # upload in flight, so only files older than this count as orphans.
 ORPHAN_MIN_AGE = timedelta(hours=1)
@@ -75,6 +75,7 @@ def _referenced() -> set[str]:
     names = set(Order.objects.exclude(content_image="").values_list("content_image", flat=True))
     for preview, hd, progress in RenderJob.objects.values_list("preview", "hd", "progress_image"):
         names.update(n for n in (preview, hd, progress) if n)
+    names.update(n for n in OrderShare.objects.exclude(clean="").values_list("clean", flat=True))
     return names
 
 

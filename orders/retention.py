@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from orders.direct_upload import INCOMING_PREFIX
 from orders.events import order_event
-from orders.models import Order, OrderEvent, OrderShare, RenderJob
+from orders.models import Order, OrderEvent, RenderJob
+from orders.sharing import order_share_forget
 from orders.signals import order_files_forget
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,8 @@ def _forget_files(*, order_id: int, now: datetime) -> tuple[list[str], list[str]
         names = _order_files(order)
         # The gallery (a receiver of the signal) deletes its thumbnails itself once this commits.
         thumbnails = order_files_forget(order_id=order_id)
-        # A share page shows the preview: it goes with it.
-        OrderShare.objects.filter(order_id=order_id).delete()
+        # A share page shows the preview (or a copy of the painting): it goes with it.
+        names += order_share_forget(order_id=order_id)
         if not names and not thumbnails:
             return None
         paid = order.paid_at is not None

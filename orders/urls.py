@@ -12,6 +12,7 @@ TOKEN = "<str:token>"
 urlpatterns = [
     path("upload/policy", views.upload_policy, name="upload_policy"),
     path("find-my-orders/", views.order_links_find, name="find"),
+    path("photo-check/", views.photo_check, name="photo_check"),
     path(f"orders/{TOKEN}/", views.detail, name="detail"),
     path(f"orders/{TOKEN}/progress.json", views.progress, name="progress"),
     path(f"orders/{TOKEN}/progress.jpg", views.progress_image, name="progress_image"),

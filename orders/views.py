@@ -19,6 +19,7 @@ from core.captcha import captcha_passed
 from core.clientip import client_ip
 from core.files import private_file_response
 from core.http import HttpResponseSeeOther
+from orders.advice import BadPhotoCopy, photo_copy_face_width
 from orders.deletion import order_customer_data_delete
 from orders.direct_upload import direct_upload_policy
 from orders.find_orders import order_links_request
@@ -34,7 +35,16 @@ from orders.selectors import (
     queue_metrics,
 )
 from orders.services import OrdersPerDayReached, order_another_style_create, order_another_style_offered
-from orders.sharing import order_share_by_key, order_share_publish, order_share_withdraw, order_shared_preview
+from orders.sharing import (
+    ShareNotPaid,
+    order_share_by_key,
+    order_share_can_be_clean,
+    order_share_publish,
+    order_share_withdraw,
+    order_shared_preview,
+    share_image_name,
+    share_shows_clean,
+)
 from orders.staff import OrderActionRefused
 from styles.models import Style
 
@@ -57,6 +67,20 @@ def upload_policy(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(policy.as_dict())
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@never_cache
+def photo_check(request: HttpRequest) -> JsonResponse:
+    """The upload page's face check (orders/advice.py): a small grey copy of the chosen photo in, the
+    largest face's width out. The copy is decoded in memory and kept nowhere."""
+    if is_ratelimited(request, group="photo_check", key="ip", rate=settings.PHOTO_CHECK_RATE, increment=True):
+        return JsonResponse({"error": "rate_limited"}, status=429)
+    try:
+        width = photo_copy_face_width(request.FILES.get("photo"))
+    except BadPhotoCopy:
+        return JsonResponse({"error": "bad_copy"}, status=400)
+    return JsonResponse({"face": width})
 
 
 # Pages that carry an order's token (in their URL, links and forms) stay out of every cache: a shared
@@ -218,11 +242,14 @@ def _share_url(share: OrderShare, name: str = "orders:share") -> str:
 
 
 def _share(order: Order) -> dict[str, object]:
-    """The order page's share controls: the published page's address, or whether it may be published."""
+    """The order page's share controls: the published page's address and what it shows, or whether
+    it may be published; whether the painting may be shown without the mark (paid)."""
     share = OrderShare.objects.filter(order=order).first()
     return {
         "share_url": _share_url(share) if share else "",
+        "share_clean": bool(share and share.clean),
         "can_share": share is None and order_shared_preview(order) is not None,
+        "can_share_clean": order_share_can_be_clean(order),
     }
 
 
@@ -232,7 +259,10 @@ def share_publish(request: HttpRequest, token: str) -> HttpResponse:
     detail_url = reverse("orders:detail", kwargs={"token": token})
     if is_ratelimited(request, group="share", key="ip", rate=settings.SHARE_RATE, method="POST", increment=True):
         return HttpResponseSeeOther(detail_url + "?share=limited")
-    order_share_publish(order_id=order.pk)
+    try:
+        order_share_publish(order_id=order.pk, clean=request.POST.get("show") == "clean")
+    except ShareNotPaid:
+        return HttpResponseSeeOther(detail_url + "?share=unpaid#share")
     return HttpResponseSeeOther(detail_url + "#share")
 
 
@@ -256,7 +286,10 @@ def _shared(key: str) -> tuple[OrderShare, RenderJob]:
 @never_cache
 def share_page(request: HttpRequest, key: str) -> HttpResponse:
     share, job = _shared(key)
-    width, height = preview_size(share.order, job)
+    if share_shows_clean(share) and share.clean_width and share.clean_height:
+        width, height = share.clean_width, share.clean_height
+    else:
+        width, height = preview_size(share.order, job)
     context = {
         "key": share.key,
         "style_name": share.order.style.name,
@@ -271,9 +304,10 @@ def share_page(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 @never_cache
 def share_image(request: HttpRequest, key: str) -> HttpResponseBase:
-    # Only the watermarked preview: no route of a share page reaches the photo or the HD file.
-    _share_record, job = _shared(key)
-    return private_file_response(job.preview.name, "image/jpeg")
+    # The watermarked preview, or the web-size copy a paying customer chose: no route of a share page
+    # reaches the photo or the HD file.
+    share, job = _shared(key)
+    return private_file_response(share_image_name(share, job), "image/jpeg")
 
 
 @staff_member_required

@@ -26,6 +26,7 @@ __all__ = [
     "Upscale",
     "Watermark",
     "recipe_preset",
+    "recipe_small",
 ]
 
 DEFAULT_CONTENT_LAYERS = ("relu4_2",)
@@ -512,6 +513,14 @@ _FACTORIES: dict[str, Callable[[], Recipe]] = {
 #: found (``$PICMATIX_WAIFU2X_DIR`` or the model cache), else not at all: call recipe_preset("tiny") to
 #: look again.
 PRESETS: Mapping[str, Recipe] = {name: make() for name, make in _FACTORIES.items()}
+
+
+def recipe_small(recipe: Recipe, largest: int) -> Recipe:
+    """``recipe`` with every pass scaled alike so that the largest is ``largest`` px, and no upscale:
+    the same schedule painted small, as tests and benchmarks that look at the painting itself do."""
+    factor = largest / max(p.size for p in recipe.passes)
+    passes = tuple(dataclasses.replace(p, size=max(MIN_SIZE, round(p.size * factor))) for p in recipe.passes)
+    return dataclasses.replace(recipe, passes=passes, upscale=Upscale(method="none"))
 
 
 def recipe_preset(name: str) -> Recipe:

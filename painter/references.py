@@ -17,9 +17,11 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
 from .errors import EngineError
 
-__all__ = ["REFERENCES", "Reference", "reference_folder", "reference_photos"]
+__all__ = ["REFERENCES", "Reference", "reference_folder", "reference_photos", "small_face_scene"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,38 @@ def reference_photos(keys: tuple[str, ...] = CALIBRATION_KEYS) -> list[tuple[Ref
     if unknown:
         raise EngineError(f"unknown reference photos {unknown}: use some of {', '.join(by_key)}")
     return [(by_key[key], folder / by_key[key].file) for key in keys]
+
+
+# The astronaut's head and shoulders in her 512 px file, pasted into a scene for a small face.
+_HEAD_AND_SHOULDERS = (96, 0, 368, 320)
+
+
+def small_face_scene(eye_distance: float, long_side: int) -> tuple[Image.Image, dict[str, tuple[float, float]]]:
+    """The seed's known hard case, a small face in a big frame: the astronaut's head and shoulders
+    pasted into the launch photo (both public domain), ``long_side`` px wide, her eyes
+    ``eye_distance`` px apart; with her landmarks as fractions of the scene."""
+    by_key = {ref.key: ref for ref in REFERENCES}
+    ((astronaut, face_path), (_, scene_path)) = reference_photos(("astronaut", "rocket"))
+    with Image.open(scene_path) as opened:
+        scene = opened.convert("RGB")
+    scene = scene.resize((long_side, round(long_side * scene.height / scene.width)), Image.Resampling.LANCZOS)
+    (lx, ly), (rx, ry) = by_key["astronaut"].landmarks["left eye"], by_key["astronaut"].landmarks["right eye"]
+    with Image.open(face_path) as opened:
+        side = opened.width
+        eyes_in_file = ((rx - lx) ** 2 + (ry - ly) ** 2) ** 0.5 * side
+        person = opened.convert("RGB").crop(_HEAD_AND_SHOULDERS)
+    scale = eye_distance / eyes_in_file
+    person = person.resize(
+        (max(1, round(person.width * scale)), max(1, round(person.height * scale))), Image.Resampling.LANCZOS
+    )
+    # Standing in the lower third, left of the rocket, as a visitor's photo would have her.
+    left, top = round(scene.width * 0.22), scene.height - person.height
+    scene.paste(person, (left, top))
+    landmarks = {
+        name: (
+            (left + (x * side - _HEAD_AND_SHOULDERS[0]) * scale) / scene.width,
+            (top + (y * side - _HEAD_AND_SHOULDERS[1]) * scale) / scene.height,
+        )
+        for name, (x, y) in astronaut.landmarks.items()
+    }
+    return scene, landmarks

@@ -23,6 +23,7 @@ from orders.events import order_event, order_staff_alert
 from orders.models import Order, OrderEvent, RenderJob
 from orders.outbox import order_email_claim, order_email_release, outbox_send
 from orders.selectors import order_sellable
+from orders.sharing import order_share_mark
 from payments import stripe_api
 from payments.emails import hd_email
 from payments.models import Payment
@@ -185,6 +186,8 @@ def _payment_refunded(payment: Payment, intent: stripe_api.Intent, actor: str) -
         status=Order.Status.REFUNDED, updated_at=now
     ):
         order_event(order=payment.order_id, kind=OrderEvent.Kind.ORDER_REFUNDED, actor=actor, payment=payment.stripe_id)
+        # The painting without the mark was the customer's to show because they paid for it.
+        order_share_mark(order_id=payment.order_id)
 
 
 def order_mark_paid(*, order_id: int, payment: Payment, actor: str) -> bool:

@@ -412,6 +412,7 @@ DATA_DELETE_RATE = env_str("PICMATIX_DATA_DELETE_RATE", "10/h")
 # its spelling (orders/mailbox.py), so that nobody can flood someone's inbox from many addresses.
 # Publishing a painting on a share page, per client (each one writes a row and an event).
 SHARE_RATE = env_str("PICMATIX_SHARE_RATE", "20/h")
+PHOTO_CHECK_RATE = env_str("PICMATIX_PHOTO_CHECK_RATE", "60/h")
 FIND_ORDERS_RATE = env_str("PICMATIX_FIND_ORDERS_RATE", "10/h")
 FIND_ORDERS_ADDRESS_RATE = env_str("PICMATIX_FIND_ORDERS_ADDRESS_RATE", "3/d")
 # New orders one email address may place in 24 hours (0: no limit). Each order queues a render and

@@ -19,7 +19,8 @@ from playwright.sync_api import expect
 from browser.tests.accessibility import assert_accessible
 from browser.tests.conftest import Shop
 from browser.tests.shop import Screenshots
-from orders.advice import DARK_MEAN_LUMA
+from orders.advice import DARK_MEAN_LUMA, FACE_BOX_PER_EYES, SMALL_FACE_EYES
+from painter.references import reference_photos, small_face_scene
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CASES = [("en", "desktop"), ("es", "phone"), ("es", "desktop"), ("en", "phone")]
 LARGEST_PASS = 640
+FACE = "The face in this photo is small for this style: its eyes and mouth may be lost in the brushstrokes. A closer photo of the face paints better, but you can send this one."  # noqa: E501
 DARK = "This photo is very dark, and paintings of dark photos often come out murky, with little to see. A brighter photo paints better, but you can send this one."  # noqa: E501
 
 
@@ -112,3 +114,53 @@ def test_a_small_or_dark_photo_is_warned_about_and_can_be_sent_all_the_same(
     page.locator("button[type=submit].primary").click()
     page.wait_for_url(f"{shop.url}/{language}/orders/*/", timeout=30_000)
     assert Order.objects.count() == 1
+
+
+FACE_CASES = [("en", "desktop"), ("es", "phone")]
+
+
+@pytest.mark.parametrize(("language", "device"), FACE_CASES, ids=[f"{lang}-{device}" for lang, device in FACE_CASES])
+def test_a_face_small_for_the_style_is_warned_about(
+    shop: Shop, open_browser: Callable[[str, str], Page], tmp_path: Path, language: str, device: str
+) -> None:
+    from styles.models import Style
+
+    big = Style.objects.get(slug="starry")
+    recipe = dict(big.recipe)
+    recipe["passes"] = [dict(recipe["passes"][0], size=320), dict(recipe["passes"][1], size=LARGEST_PASS)]
+    Style.objects.filter(pk=big.pk).update(recipe=recipe)
+    # Eyes 10 px apart once the photo is painted at 640 px: under SMALL_FACE_EYES.
+    far, _ = small_face_scene(10 * 1536 / LARGEST_PASS, 1536)
+    far.save(tmp_path / "far.jpg", quality=90)
+    ((_, portrait),) = reference_photos(("astronaut",))
+    with Image.open(portrait) as opened:  # large enough for the style: only the face is judged
+        opened.convert("RGB").resize((1024, 1024), Image.Resampling.LANCZOS).save(tmp_path / "close.jpg", quality=90)
+    page = open_browser(language, device)
+    shots = Screenshots(f"{language}-{device}-photo-advice")
+    page.goto(f"{shop.url}/{language}/")
+    page.locator(f"label[for=style-{big.pk}]").click()
+    warnings = page.locator("#photo-warnings")
+    with page.expect_response(lambda response: response.url.endswith("/photo-check/")) as checked:
+        page.set_input_files("#id_photo", tmp_path / "far.jpg")
+    assert checked.value.status == 200
+    assert checked.value.request.post_data_buffer is not None
+    assert len(checked.value.request.post_data_buffer) < 256 * 1024  # a small copy, not the photo
+    with translation.override(language):
+        expect(warnings).to_have_text(gettext(FACE))
+    shots.take(page, "small-face")
+    assert_accessible(page)
+
+    # A face that fills the frame: no warning.
+    with page.expect_response(lambda response: response.url.endswith("/photo-check/")):
+        page.set_input_files("#id_photo", tmp_path / "close.jpg")
+    expect(warnings).to_be_hidden()
+    # The rule's edge: a face as wide as the threshold at the largest pass is not warned about.
+    edges = page.evaluate(
+        """([size, below]) => {
+          const rule = window.picmatixPhotoAdvice.warnings;
+          const warn = (face) => rule({width: 2000, height: 1500, meanLuma: 128, face: face}, size, 0, below).length;
+          return [warn(below / size), warn((below - 1) / size), warn(null)];
+        }""",
+        [LARGEST_PASS, round(SMALL_FACE_EYES * FACE_BOX_PER_EYES)],
+    )
+    assert edges == [0, 1, 0]

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.utils import timezone, translation
 from playwright.sync_api import Page, Response, expect
 from pytest_mock import MockerFixture
@@ -177,7 +178,7 @@ def test_waiting_sharing_finding_and_deleting_pages_are_accessible_light_and_in_
     order, _size = painted_order("scream")
     Order.objects.filter(pk=order.pk).update(language=language)
     visit.check("order-ready", lambda: page.goto(visit.url(f"/orders/{order.token}/")), heading=your_painting)
-    click_through(page, "#share form button[type=submit]")
+    click_through(page, "#share-publish button[type=submit]")
     share_url = page.locator("#share-url").input_value()
     with translation.override(language):
         style_name = Style.objects.get(slug="scream").name
@@ -190,9 +191,21 @@ def test_waiting_sharing_finding_and_deleting_pages_are_accessible_light_and_in_
     screenshot(page, f"{key}-share")
     preview_card(page.context.new_page(), tags, f"{key}-share-card-mock")
 
+    # Paid: the same page can show the painting without the mark, at screen size.
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID, paid_at=timezone.now())
+    visit.check("order-paid", lambda: page.goto(visit.url(f"/orders/{order.token}/")), heading=your_painting)
+    click_through(page, "#share-switch button[type=submit]")
+    assert page.locator("#share-url").input_value() == share_url
+    visit.check("share-clean", lambda: page.goto(share_url), heading=titled)
+    shown = page.locator(".shared-painting img")
+    expect(shown).to_be_visible()
+    clean = page.request.get(shop.url + (shown.get_attribute("src") or "")).body()
+    assert clean != default_storage.open(order.current_job.preview.name).read()
+    screenshot(page, f"{key}-share-clean")
+
     # Withdrawn: the page answers 404 at once.
     page.goto(visit.url(f"/orders/{order.token}/"))
-    click_through(page, "#share form button[type=submit]")
+    click_through(page, "#share-withdraw button[type=submit]")
     visit.check("share-withdrawn", lambda: page.goto(share_url), heading=translated(language, "Not found"), status=404)
 
     # Another style for the same photo: the form on the order page (opened), then the new order's

@@ -14,7 +14,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageStat
 
 from conftest import jpeg_bytes
-from orders.advice import DARK_MEAN_LUMA, photo_advice_limits, style_largest_pass
+from orders.advice import (
+    DARK_MEAN_LUMA,
+    FACE_BOX_PER_EYES,
+    FACE_CHECK_SIDE,
+    SMALL_FACE_EYES,
+    photo_advice_limits,
+    style_largest_pass,
+)
 from orders.advice_examples import EXAMPLES, FOLDER, SIZE
 from orders.models import Order
 from painter.recipe import recipe_preset
@@ -64,7 +71,12 @@ def test_the_page_hands_its_script_each_style_s_largest_pass_and_the_dark_thresh
 ) -> None:
     with_recipe(style, [320, 640])
     limits = limits_on_page(client.get(f"/{language}/").content.decode())
-    assert limits == {"darkBelow": DARK_MEAN_LUMA, "largestPass": {str(style.pk): 640}}
+    assert limits == {
+        "darkBelow": DARK_MEAN_LUMA,
+        "largestPass": {str(style.pk): 640},
+        "faceCheckSide": FACE_CHECK_SIDE,
+        "smallFaceBelow": round(SMALL_FACE_EYES * FACE_BOX_PER_EYES),
+    }
 
 
 @pytest.mark.parametrize(

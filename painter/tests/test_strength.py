@@ -6,14 +6,13 @@ included."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from PIL import Image
 
-from painter import PostProcess, Upscale, recipe_preset, render
+from painter import recipe_preset, render
 from painter.calibrate import STRENGTHS, with_strength
 from painter.faces import check_landmarks
+from painter.recipe import recipe_small
 from painter.references import reference_photos
 from painter.score import Stylisation, stylisation
 from painter.tests.conftest import SHARED, require_shared
@@ -43,14 +42,7 @@ def painted(
     style_path = require_shared(SHARED / "images" / "styles" / "starry_night.jpg")
     with Image.open(style_path) as opened:
         style = opened.convert("RGB")
-    cpu = recipe_preset("cpu")
-    factor = SIZE / max(p.size for p in cpu.passes)
-    small = dataclasses.replace(
-        cpu,
-        passes=tuple(dataclasses.replace(p, size=round(p.size * factor)) for p in cpu.passes),
-        post=PostProcess(auto_levels=True, saturation=105.0, smooth_radius=1),
-        upscale=Upscale(method="none"),
-    )
+    small = recipe_small(recipe_preset("cpu"), SIZE)
     out: dict[str, tuple[Image.Image, list[Stylisation]]] = {}
     for strength in STRENGTHS:
         recipe = with_strength(small, strength)

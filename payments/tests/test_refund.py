@@ -7,8 +7,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
-from orders.models import Order, OrderEvent
+from conftest import png_bytes
+from orders.models import Order, OrderEvent, OrderShare, RenderJob
 from payments.models import Payment
 from payments.providers.stripe import payment_intent_sync
 from payments.refunds import payment_refund
@@ -16,6 +19,7 @@ from payments.refunds import payment_refund
 if TYPE_CHECKING:
     from django.test import Client
     from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
     from payments.tests.conftest import FakeStripe
 
@@ -117,3 +121,25 @@ def test_staff_with_the_permission_may_refund(
     paid.refresh_from_db()
     assert paid.status == Payment.Status.REFUNDED
     assert OrderEvent.objects.get(kind=OrderEvent.Kind.REFUND_REQUESTED).actor == "staff:cashier"
+
+
+def test_a_refund_takes_the_painting_without_the_mark_off_the_share_page(
+    admin_client: Client,
+    client: Client,
+    paid: Payment,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    order = paid.order
+    RenderJob.objects.filter(order=order).update(
+        hd=default_storage.save("renders/real-hd.png", ContentFile(png_bytes((320, 240))))
+    )
+    client.post(f"/en/orders/{order.token}/share/", {"show": "clean"})
+    share = OrderShare.objects.get(order=order)
+    assert share.clean
+    name = share.clean.name
+    with django_capture_on_commit_callbacks(execute=True):
+        refund(admin_client, order, post="yes")
+    share.refresh_from_db()
+    assert share.clean.name == ""
+    assert not default_storage.exists(name)
+    assert order.events.filter(kind=OrderEvent.Kind.SHARE_CHANGED, data__clean=False).exists()
