@@ -85,12 +85,14 @@ def reference_photos(keys: tuple[str, ...] = CALIBRATION_KEYS) -> list[tuple[Ref
 _HEAD_AND_SHOULDERS = (96, 0, 368, 320)
 
 
-def small_face_scene(eye_distance: float, long_side: int) -> tuple[Image.Image, dict[str, tuple[float, float]]]:
+def small_face_scene(
+    eye_distance: float, long_side: int, background: str = "rocket"
+) -> tuple[Image.Image, dict[str, tuple[float, float]]]:
     """The seed's known hard case, a small face in a big frame: the astronaut's head and shoulders
-    pasted into the launch photo (both public domain), ``long_side`` px wide, her eyes
+    pasted into another reference photo (the launch unless told), ``long_side`` px wide, her eyes
     ``eye_distance`` px apart; with her landmarks as fractions of the scene."""
     by_key = {ref.key: ref for ref in REFERENCES}
-    ((astronaut, face_path), (_, scene_path)) = reference_photos(("astronaut", "rocket"))
+    ((astronaut, face_path), (_, scene_path)) = reference_photos(("astronaut", background))
     with Image.open(scene_path) as opened:
         scene = opened.convert("RGB")
     scene = scene.resize((long_side, round(long_side * scene.height / scene.width)), Image.Resampling.LANCZOS)
@@ -103,8 +105,9 @@ def small_face_scene(eye_distance: float, long_side: int) -> tuple[Image.Image, 
     person = person.resize(
         (max(1, round(person.width * scale)), max(1, round(person.height * scale))), Image.Resampling.LANCZOS
     )
-    # Standing in the lower third, left of the rocket, as a visitor's photo would have her.
-    left, top = round(scene.width * 0.22), scene.height - person.height
+    # Standing at the bottom, left of the rocket, as a visitor's photo would have her; a person taller
+    # than the scene keeps her head in it and loses her shoulders.
+    left, top = round(scene.width * 0.22), max(0, scene.height - person.height)
     scene.paste(person, (left, top))
     landmarks = {
         name: (

@@ -13,7 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from orders.advice import FACE_BOX_PER_EYES, FACE_CHECK_MAX_BYTES, FACE_CHECK_SIDE, SMALL_FACE_EYES, photo_face_width
+from painter import recipe_preset, render
+from painter.calibrate import with_style_multiplier
+from painter.faces import check_landmarks
+from painter.recipe import recipe_small
 from painter.references import reference_photos, small_face_scene
+from painter.tests.conftest import SHARED, require_shared
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -88,3 +93,26 @@ def test_the_check_is_rate_limited_per_client(client: Client, settings: Settings
     settings.PHOTO_CHECK_RATE = "2/h"
     scene, _ = small_face_scene(16, 320)
     assert [client.post(URL, {"photo": grey_copy(scene)}).status_code for _ in range(3)] == [200, 200, 429]
+
+
+SCENE = 320  # the paintings' largest pass: strokes have a size in pixels, so only that size matters here
+
+
+@pytest.mark.parametrize(("eyes", "kept"), [(56, True), (24, False)])
+def test_the_warning_is_given_where_a_painting_loses_the_face(eyes: int, kept: bool) -> None:
+    """The seed's known hard case, a small face, painted for real: The Scream at its calibrated weight
+    (x4), the demo painting that needs the largest face (bench/README.md, "Small faces"), with the
+    embedded default's schedule. A face well above the warning's line keeps its eyes and mouth; one
+    well below loses them, and the upload page's check would have warned about that photo."""
+    style_path = require_shared(SHARED / "images" / "styles" / "the_scream.jpg")
+    with Image.open(style_path) as opened:
+        style = opened.convert("RGB")
+    scene, landmarks = small_face_scene(eyes, SCENE)
+    recipe = with_style_multiplier(recipe_small(recipe_preset("cpu"), SCENE), 4.0)
+    painting = render(scene, [style], recipe, device="cpu").hd
+    checks = check_landmarks(painting, scene, landmarks)
+    assert all(c.kept for c in checks) == kept, checks
+    face = photo_face_width(scene)
+    assert face is not None
+    warned = face * SCENE < round(SMALL_FACE_EYES * FACE_BOX_PER_EYES)
+    assert warned == (not kept)
