@@ -36,6 +36,23 @@ from painter.score import score_image, stylisation
 RECIPES = ("seed", "nimble", "cpu")
 
 
+def _cpu_at_seed_sizes() -> Recipe:
+    """A candidate for the embedded default: the ``cpu`` recipe's schedule at the seed's sizes (350
+    then 960 px), which the ablation found to be what cpu lost by (``--ablate PAIR --of cpu``)."""
+    seed, cpu = recipe_preset("seed"), recipe_preset("cpu")
+    return dataclasses.replace(
+        cpu, passes=tuple(dataclasses.replace(p, size=s.size) for p, s in zip(cpu.passes, seed.passes, strict=True))
+    )
+
+
+#: Recipes judged beside the presets, by name.
+CANDIDATES = {"cpu@seed_sizes": _cpu_at_seed_sizes}
+
+
+def _recipe(name: str) -> Recipe:
+    return CANDIDATES[name]() if name in CANDIDATES else recipe_preset(name)
+
+
 def _variants(of: str) -> dict[str, Recipe]:
     """What ``of`` (nimble or cpu) changes from the seed, one change at a time (``--ablate``): which
     of them makes the difference on a pair it loses. nimble's also without colour finishing."""
@@ -53,6 +70,16 @@ def _variants(of: str) -> dict[str, Recipe]:
                 cpu,
                 passes=tuple(dataclasses.replace(p, iterations=n) for p, n in zip(cpu.passes, iterations, strict=True)),
             ),
+            **{
+                f"cpu+seed_sizes+{n}": dataclasses.replace(
+                    cpu,
+                    passes=(
+                        dataclasses.replace(cpu.passes[0], size=sizes[0]),
+                        dataclasses.replace(cpu.passes[1], size=sizes[1], iterations=n),
+                    ),
+                )
+                for n in (60, 80)
+            },
             "cpu+seed_history": dataclasses.replace(
                 cpu,
                 passes=tuple(
@@ -98,8 +125,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")
     parser.add_argument("--ablate", metavar="PAIR", help="paint one pair (photo+style) with each of --of's changes")
     parser.add_argument("--of", choices=("nimble", "cpu"), default="nimble", help="whose changes --ablate tries")
+    parser.add_argument("--variants", nargs="*", default=[], help="only these of --ablate's variants (and the seed)")
     parser.add_argument(
-        "--recipes", nargs="+", choices=RECIPES, default=list(RECIPES), help="seed and the defaults to judge"
+        "--recipes",
+        nargs="+",
+        choices=[*RECIPES, *CANDIDATES],
+        default=list(RECIPES),
+        help="seed and the defaults (or candidates) to judge",
     )
     parser.add_argument("-o", "--output", type=Path, default=REPO / "var" / "bench" / "judge.json")
     parser.add_argument("--calibration", type=Path, default=REPO / "var" / "bench" / "calibration.json")
@@ -114,23 +146,24 @@ def main() -> None:
     out_dir = args.output.parent / "judge"
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.ablate:
-        _ablate(
-            args.ablate, args.of, args.scale, multipliers, out_dir, args.output.with_name(f"ablation-{args.of}.json")
-        )
+        output = args.output.with_name(f"ablation-{args.of}.json")
+        _ablate(args.ablate, args.of, args.variants, args.scale, multipliers, out_dir, output)
         return
     recipes = ["seed", *(r for r in args.recipes if r != "seed")]
     results: dict[str, Any] = json.loads(args.output.read_text()) if args.output.exists() else {}
     results.setdefault("scale", args.scale)
     results.setdefault("pairs", {})
     for pair in pairs:
-        if pair.name in results["pairs"]:
+        row = results["pairs"].get(pair.name)
+        if row is not None and all(name in row["recipes"] for name in recipes):
             continue
         photo, style = load_photo(pair.photo), load_style(pair.style)
         multiplier = multipliers.get(pair.style, 1.0)
         objective = with_style_multiplier(scaled(recipe_preset("seed"), args.scale), multiplier)
-        row: dict[str, Any] = {"split": pair.split, "multiplier": multiplier, "recipes": {}}
-        for name in recipes:
-            recipe = with_style_multiplier(scaled(recipe_preset(name), args.scale), multiplier)
+        # A recipe added later is painted beside the rows already there (same weights, same seed).
+        row = row or {"split": pair.split, "multiplier": multiplier, "recipes": {}}
+        for name in (n for n in recipes if n not in row["recipes"]):
+            recipe = with_style_multiplier(scaled(_recipe(name), args.scale), multiplier)
             started = time.perf_counter()
             result = render(photo, [style], recipe, device="cpu", waifu2x_dir=str(WAIFU2X))
             seconds = time.perf_counter() - started
@@ -149,24 +182,26 @@ def main() -> None:
             }
             print(pair.name, name, row["recipes"][name], flush=True)
         seed = row["recipes"]["seed"]["scores"]
-        for name in recipes[1:]:
+        for name in (n for n in row["recipes"] if n != "seed"):
             ratios = [mine / base for mine, base in zip(row["recipes"][name]["scores"], seed, strict=True)]
             row["recipes"][name]["vs_seed"] = [round(r, 3) for r in ratios]
             row["recipes"][name]["loses"] = any(r > LOSES_ABOVE for r in ratios)
         results["pairs"][pair.name] = row
         args.output.write_text(json.dumps(results, indent=2))
-        _sheet(pair.name, photo, style, recipes, out_dir)
+        _sheet(pair.name, photo, style, list(row["recipes"]), out_dir)
     _summary(results)
 
 
-def _ablate(name: str, of: str, scale: float, multipliers: dict[str, float], out_dir: Path, output: Path) -> None:
+def _ablate(
+    name: str, of: str, only: list[str], scale: float, multipliers: dict[str, float], out_dir: Path, output: Path
+) -> None:
     pair = next(p for p in PAIRS if p.name == name)
     photo, style = load_photo(pair.photo), load_style(pair.style)
     multiplier = multipliers.get(pair.style, 1.0)
     objective = with_style_multiplier(scaled(recipe_preset("seed"), scale), multiplier)
     results: dict[str, Any] = json.loads(output.read_text()) if output.exists() else {}
     row = results.setdefault(name, {"scale": scale, "multiplier": multiplier})
-    variants = _variants(of)
+    variants = {k: v for k, v in _variants(of).items() if not only or k == "seed" or k in only}
     for variant, recipe in variants.items():
         if variant in row:
             continue
@@ -202,7 +237,8 @@ def _sheet(name: str, photo: Image.Image, style: Image.Image, recipes: list[str]
 
 def _summary(results: dict[str, Any]) -> None:
     print(f"\nscale {results['scale']:.3g}; score under the seed's objective, pass 1 / pass 2, ratio to the seed's")
-    judged = [r for r in RECIPES[1:] if all(r in row["recipes"] for row in results["pairs"].values())]
+    names = {n for row in results["pairs"].values() for n in row["recipes"] if n != "seed"}
+    judged = sorted(n for n in names if all(n in row["recipes"] for row in results["pairs"].values()))
     print(f"{'pair':<28} {'x':>5} " + " ".join(f"{r:>17}" for r in judged))
     for name, row in results["pairs"].items():
         cells = []

@@ -8,7 +8,8 @@ screenshots of each step (not a test: run it by hand beside `make run`, see docs
 For each of an English desktop and a Spanish phone: the home page, the upload, the painting being
 made, the preview with its comparison slider, the preview email, a declined demonstration card, a
 paid one, the thanks page, the HD email and the HD download, whose pixel size it prints; then issue
-31's pages: the share page (and a mock of a messenger's card drawn from its Open Graph tags), "Find
+31's pages: the share page (and a mock of a messenger's card drawn from its Open Graph tags; then,
+paid, the same page without the watermark), "Find
 my orders" with its email, and "Delete my data" with the order page after it. It waits for the real
 render worker, so with the `cpu` recipe it takes several minutes per painting.
 """
@@ -164,12 +165,18 @@ def _returning(page: Page, base: str, key: str, address: str, mail_dir: Path, ou
     """Issue 31's pages: share the painting, find the orders by email, delete the data."""
     language = key[:2]
     order_url = page.url
-    page.click("#share form button[type=submit]")
+    page.click("#share-publish button[type=submit]")
     page.wait_for_selector("#share-url")
     share_url = page.input_value("#share-url")
     page.goto(share_url)
     _shot(page, out, f"{key}-11-share")
     _card(page.context.new_page(), page.evaluate(OPEN_GRAPH_JS), out, f"{key}-12-share-card-mock")
+    # Paid: the same page may show the painting without the watermark.
+    page.goto(order_url)
+    page.click("#share-switch button[type=submit]")
+    page.wait_for_selector("#share-url")
+    page.goto(share_url)
+    _shot(page, out, f"{key}-11b-share-without-the-mark")
     seen = len([mail for mail in mails_in_folder(mail_dir) if address in mail.to])
     page.goto(f"{base}/{language}/find-my-orders/")
     page.fill("input[name=email]", address)
