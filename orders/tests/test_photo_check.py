@@ -98,21 +98,20 @@ def test_the_check_is_rate_limited_per_client(client: Client, settings: Settings
 SCENE = 320  # the paintings' largest pass: strokes have a size in pixels, so only that size matters here
 
 
-@pytest.mark.parametrize(("eyes", "kept"), [(56, True), (24, False)])
-def test_the_warning_is_given_where_a_painting_loses_the_face(eyes: int, kept: bool) -> None:
+def test_a_face_the_painting_loses_is_one_the_page_warns_about() -> None:
     """The seed's known hard case, a small face, painted for real: The Scream at its calibrated weight
-    (x4), the demo painting that needs the largest face (bench/README.md, "Small faces"), with the
-    embedded default's schedule. A face well above the warning's line keeps its eyes and mouth; one
-    well below loses them, and the upload page's check would have warned about that photo."""
+    (x4), the demo painting that needs the largest face, with the embedded default's schedule, loses
+    the eyes and mouth of a face 24 px between the eyes, and the upload page's check warns about that
+    photo. Where faces are kept (40 px and up for this painting, 16 for The Starry Night) is measured
+    in bench/small_faces.py (bench/README.md, "Small faces"): one render here, for the suite's time."""
     style_path = require_shared(SHARED / "images" / "styles" / "the_scream.jpg")
     with Image.open(style_path) as opened:
         style = opened.convert("RGB")
-    scene, landmarks = small_face_scene(eyes, SCENE)
+    scene, landmarks = small_face_scene(24, SCENE)
     recipe = with_style_multiplier(recipe_small(recipe_preset("cpu"), SCENE), 4.0)
     painting = render(scene, [style], recipe, device="cpu").hd
     checks = check_landmarks(painting, scene, landmarks)
-    assert all(c.kept for c in checks) == kept, checks
+    assert not all(c.kept for c in checks), checks
     face = photo_face_width(scene)
     assert face is not None
-    warned = face * SCENE < round(SMALL_FACE_EYES * FACE_BOX_PER_EYES)
-    assert warned == (not kept)
+    assert face * SCENE < round(SMALL_FACE_EYES * FACE_BOX_PER_EYES)
