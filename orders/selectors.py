@@ -44,6 +44,12 @@ def render_demand() -> int:
     return int(row[0]) if row else 0
 
 
+def order_painted_job(order: Order) -> RenderJob | None:
+    """The newest finished painting with its HD file: the one sold, downloaded and shared (a re-render
+    under way leaves the last good one in place)."""
+    return order.jobs.filter(status=RenderJob.Status.DONE).exclude(hd="").first()
+
+
 def order_sellable() -> Q:
     """Orders whose painting can be sold now: preview ready, its HD file stored, not being painted
     again, the customer's data not deleted. A payment is taken (and an order marked paid) only then."""

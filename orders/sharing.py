@@ -24,6 +24,7 @@ from PIL import Image
 
 from orders.events import order_event
 from orders.models import Order, OrderEvent, OrderShare, RenderJob
+from orders.selectors import order_painted_job
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,7 @@ def order_share_can_be_clean(order: Order) -> bool:
 
 
 def _hd_job(order: Order) -> RenderJob | None:
-    if order.data_deleted_at:
-        return None
-    return order.jobs.filter(status=RenderJob.Status.DONE).exclude(hd="").first()
+    return None if order.data_deleted_at else order_painted_job(order)
 
 
 def _clean_copy(job: RenderJob) -> tuple[ContentFile[bytes], tuple[int, int]]:
@@ -92,6 +91,7 @@ def order_share_publish(*, order_id: int, clean: bool = False) -> OrderShare | N
         share, created = OrderShare.objects.select_for_update().get_or_create(order=order)
         if created:
             order_event(order=order, kind=OrderEvent.Kind.SHARE_PUBLISHED, actor="customer", clean=clean)
+        changed = bool(share.clean) != clean
         if copy is not None and not share.clean:
             share.clean_width, share.clean_height = size
             share.clean.save(copy.name or "", copy, save=True)
@@ -99,7 +99,7 @@ def order_share_publish(*, order_id: int, clean: bool = False) -> OrderShare | N
             _delete_after_commit(share.clean.name)
             OrderShare.objects.filter(pk=share.pk).update(clean="", clean_width=None, clean_height=None)
             share.clean = ""
-        if not created and (copy is not None or not clean):
+        if changed and not created:
             order_event(order=order, kind=OrderEvent.Kind.SHARE_CHANGED, actor="customer", clean=clean)
     if created:
         logger.info("order %s: painting published on a share page", order_id, extra={"order_id": order_id})

@@ -28,7 +28,7 @@ from core.http import HttpResponseSeeOther, csp_allow
 from orders.jobs import FILES_GONE_ON_PURPOSE, render_job_rerender_lost_output
 from orders.models import Order, RenderJob
 from orders.print_size import order_hd_size_text
-from orders.selectors import order_by_token_or_404, order_progress, order_sale_refusal
+from orders.selectors import order_by_token_or_404, order_painted_job, order_progress, order_sale_refusal
 from payments.forms import DemoCardForm, PurchaseForm
 from payments.links import LinkExpired, LinkInvalid, hd_link_check
 from payments.models import Payment, Price
@@ -233,8 +233,7 @@ def download(request: HttpRequest, token: str, signature: str) -> HttpResponseBa
     order = order_by_token_or_404(token)
     if order.status != Order.Status.PAID:
         raise Http404
-    # The newest finished painting: a re-render in progress leaves the last good one downloadable.
-    job = order.jobs.filter(status=RenderJob.Status.DONE).exclude(hd="").first()
+    job = order_painted_job(order)
     if job is not None and default_storage.exists(job.hd.name):
         return private_file_response(
             job.hd.name, "image/png", download_name=f"picmatix-{order.pk}.png", expire=settings.HD_PRESIGNED_SECONDS
