@@ -210,10 +210,11 @@ def _presets_by_recipe() -> dict[str, str]:
 
 
 def _recipe_key(data: dict[str, Any]) -> str:
-    """A recipe in canonical form, its passes' "keep the photo's colours" switch left out: an order that
-    keeps its colours is painted with its style's preset all the same."""
+    """A recipe in canonical form, its colours left out (its passes' "keep the photo's colours" switch
+    and the painting's colours it starts from): an order that keeps its colours is painted with its
+    style's preset all the same."""
     passes = [dict(spec, original_colors=False) for spec in data.get("passes", [])]
-    return json.dumps({**data, "passes": passes}, sort_keys=True)
+    return json.dumps({**data, "passes": passes, "painting_colors": None}, sort_keys=True)
 
 
 def _recipe_name(recipe: Any) -> str:

@@ -135,21 +135,28 @@ def score_main(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     if args.json:
         passes = [
-            {**s.to_dict(), "style_closed": m.style_closed, "content_change": m.content_change}
+            {
+                **s.to_dict(),
+                "style_closed": m.style_closed,
+                "content_change": m.content_change,
+                "colour_closed": m.colour_closed,
+            }
             for s, m in zip(scores, measures, strict=True)
         ]
         print(json.dumps({"output": args.output, "recipe": args.recipe, "passes": passes}))
         return 0
-    print(f"{'pass':>4} {'size':>9} {'content':>12} {'style':>12} {'tv':>12} {'total':>12} {'closed':>7} {'moved':>7}")
+    header = f"{'pass':>4} {'size':>9} {'content':>12} {'style':>12} {'tv':>12} {'total':>12}"
+    print(f"{header} {'closed':>7} {'moved':>7} {'colour':>7}")
     for s, m in zip(scores, measures, strict=True):
         size = f"{s.size[0]}x{s.size[1]}"
         print(
             f"{s.pass_index + 1:>4} {size:>9} {s.content:12.5g} {s.style:12.5g} {s.tv:12.5g} {s.total:12.5g}"
-            f" {_share(m.style_closed):>7} {_share(m.content_change):>7}"
+            f" {_share(m.style_closed):>7} {_share(m.content_change):>7} {_share(m.colour_closed):>7}"
         )
     print(
         "closed: the share of the style distance between the photo and the painting(s) that the image closes; "
-        "moved: how far its content features left the photo's (0: the photo)",
+        "moved: how far its content features left the photo's (0: the photo); "
+        "colour: the share of the distance between the photo's colours and the painting's that it closes",
         file=sys.stderr,
     )
     return 0
@@ -193,7 +200,7 @@ def calibrate_main(argv: Sequence[str]) -> int:
     def report(rung: Rung) -> None:
         print(
             f"x{rung.multiplier:<8g} style weight {rung.style_weight:<10g} moved {rung.content_change:6.1%}"
-            f"  closed {rung.style_closed:6.1%}  ({rung.seconds:.0f} s)",
+            f"  closed {rung.style_closed:6.1%}  colour {_share(rung.colour_closed):>6}  ({rung.seconds:.0f} s)",
             file=sys.stderr,
         )
 

@@ -19,6 +19,12 @@ recipe's own schedule: the multiplier it finds then applies to every pass of the
 iterations on purpose: like a full-size pass, the trial stops long before it converges, so a
 painting's pull on the photo decides how far it gets, which is what calibration corrects.
 
+The trial paints from the photo's own colours, whatever the recipe's ``painting_colors``: the band
+was read, and the weights it gives were judged with the painting's colours on top, that way
+(:func:`trial_recipe`). Where the recipe paints from the painting's colours, each trial painting is
+painted a second time from them, and those are the images kept: what staff see on the ladder and
+customers see as strength examples.
+
 The ladder's rungs are a factor :data:`STEP` apart. The customer's strengths (:data:`STRENGTHS`) are
 the chosen multiplier halved and doubled, painted too, so the ladder staff see also shows what
 "lighter" and "stronger" paint.
@@ -85,6 +91,7 @@ class PhotoMeasure:
     photo: str
     style_closed: float
     content_change: float
+    colour_closed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -110,18 +117,26 @@ class Rung:
     def content_change(self) -> float:
         return sum(m.content_change for m in self.measures) / len(self.measures)
 
+    @property
+    def colour_closed(self) -> float | None:
+        """The mean share of the distance to the painting's colours closed (shown, not searched)."""
+        known = [m.colour_closed for m in self.measures if m.colour_closed is not None]
+        return sum(known) / len(known) if known else None
+
     def to_dict(self) -> dict[str, object]:
         return {
             "multiplier": self.multiplier,
             "style_weight": self.style_weight,
             "style_closed": round(self.style_closed, 4),
             "content_change": round(self.content_change, 4),
+            "colour_closed": _rounded(self.colour_closed),
             "seconds": round(self.seconds, 1),
             "photos": [
                 {
                     "photo": m.photo,
                     "style_closed": round(m.style_closed, 4),
                     "content_change": round(m.content_change, 4),
+                    "colour_closed": _rounded(m.colour_closed),
                 }
                 for m in self.measures
             ],
@@ -156,6 +171,10 @@ class Calibration:
         }
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def with_style_multiplier(recipe: Recipe, multiplier: float) -> Recipe:
     """``recipe`` with every pass's style weight multiplied (the balance between style and photo)."""
     return dataclasses.replace(
@@ -173,7 +192,13 @@ def with_strength(recipe: Recipe, strength: str) -> Recipe:
 
 def trial_recipe(recipe: Recipe, multiplier: float = 1.0) -> Recipe:
     """The calibration's trial: the recipe's first pass at the trial's size and iterations, its style
-    weight multiplied, with nothing after it (no colour finishing, watermark or upscale)."""
+    weight multiplied, with nothing after it (no colour finishing, watermark or upscale), painted
+    from the photo's own colours whatever the recipe's ``painting_colors``.
+
+    The band and the weights it gives were measured from the photo's colours, and the painting's
+    colours were judged on top of those weights (bench/README.md, "The painting's colours"). Painted
+    from the painting's colours, the trial's "moved" no longer counts the change of colour: every
+    demo painting then lands at x1, where The Scream on a portrait is the photo in warmer colours."""
     first = recipe.passes[0]
     spec = dataclasses.replace(
         first, size=TRIAL_SIZE, iterations=TRIAL_ITERATIONS, style_weight=first.style_weight * multiplier
@@ -181,6 +206,7 @@ def trial_recipe(recipe: Recipe, multiplier: float = 1.0) -> Recipe:
     return dataclasses.replace(
         recipe,
         passes=(spec,),
+        painting_colors=0.0,
         post=PostProcess(enabled=False),
         watermark=Watermark(enabled=False),
         upscale=Upscale(method="none"),
@@ -217,7 +243,7 @@ def calibrate(
     with each rung as it is painted (a worker's heartbeat, a progress line).
     """
     from .pipeline import render
-    from .score import stylisation
+    from .score import colour_closed, stylisation
 
     if not photos:
         raise ValueError("calibration needs at least one photo")
@@ -230,14 +256,19 @@ def calibrate(
         if key in painted:
             return painted[key]
         trial = trial_recipe(recipe, multiplier)
+        # What staff see and customers get as strength examples: the same trial from the colours the
+        # recipe paints from (painted twice where they are the painting's).
+        shown = dataclasses.replace(trial, painting_colors=recipe.painting_colors)
         started = time.perf_counter()
         measures: list[PhotoMeasure] = []
         images: list[Image.Image] = []
         for name, photo in photos:
             result = render(photo, styles, trial, device=device)
             (measure,) = stylisation(result.hd, photo, styles, trial, device=device)
-            measures.append(PhotoMeasure(name, measure.style_closed or 0.0, measure.content_change or 0.0))
-            images.append(result.hd)
+            image = result.hd if shown == trial else render(photo, styles, shown, device=device).hd
+            colour = colour_closed(image, photo, styles, shown)
+            measures.append(PhotoMeasure(name, measure.style_closed or 0.0, measure.content_change or 0.0, colour))
+            images.append(image)
         rung = Rung(
             multiplier=multiplier,
             style_weight=trial.passes[0].style_weight,

@@ -15,6 +15,7 @@ import torch
 from PIL import Image
 
 from . import settings
+from .colours import towards_painting_colours
 from .errors import EngineError, ImageError, RecipeError, RenderCancelled
 from .images import resize_longest, tensor_to_pil
 from .losses import LossTerms
@@ -263,6 +264,7 @@ def render(
     """
     began = time.perf_counter()
     photo, paintings = _checked_inputs(content, styles, recipe, save_every)
+    photo = painted_photo(photo, paintings, recipe)
     sizes = [pass_sizes(spec, photo, paintings) for spec in recipe.passes]
     dev = resolve_device(device)
     _require_pass_memory(recipe, sizes, dev, memory_limit_bytes)
@@ -298,6 +300,13 @@ def _checked_inputs(
                 f"has {len(blend)} weight(s) for {len(paintings)} style image(s)",
             )
     return photo, paintings
+
+
+def painted_photo(photo: Image.Image, paintings: Sequence[Image.Image], recipe: Recipe) -> Image.Image:
+    """The photo the passes paint from and keep the content of: the photo, its colours moved to the
+    paintings' as far as the recipe's ``painting_colors`` says."""
+    blend = recipe.passes[0].style_blend_weights
+    return towards_painting_colours(photo, paintings, recipe.painting_colors, blend)
 
 
 PassSizes = tuple[tuple[int, int], list[tuple[int, int]]]

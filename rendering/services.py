@@ -337,7 +337,11 @@ def _calibrate(trial: StyleTrial, worker: str) -> str:
                     "jpeg": buffer.getvalue(),
                     "width": image.width,
                     "height": image.height,
-                    "measure": {"content_change": measure.content_change, "style_closed": measure.style_closed},
+                    "measure": {
+                        "content_change": measure.content_change,
+                        "style_closed": measure.style_closed,
+                        "colour_closed": measure.colour_closed,
+                    },
                 }
             )
         stored = style_calibration_rung_store(

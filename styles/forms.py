@@ -105,8 +105,15 @@ UPSCALE_SETTINGS = (
     ),
 )
 SECTIONS = (("post", PostProcess, POST_SETTINGS), ("watermark", Watermark, WATERMARK_SETTINGS))
-# The recipe's own (not a section's): which VGG-19 weights paint it.
+# The recipe's own (not a section's): which VGG-19 weights paint it, and which colours it starts from.
 WEIGHTS_SETTING = Setting("weights", _("VGG-19 weights"), "choice", WEIGHTS)
+PAINTING_COLORS_SETTING = Setting(
+    "painting_colors",
+    _("start from the painting's colours (0..1)"),
+    "float",
+    help=_("0: paint from the photo's own colours; 1: first give the photo the painting's colours."),
+)
+RECIPE_SETTINGS = (("network", WEIGHTS_SETTING), ("colours", PAINTING_COLORS_SETTING))
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -193,9 +200,10 @@ class RecipeWidget(forms.Widget):
                 if present:
                     part[setting.name] = value
             recipe[section] = part
-        present, weights = _parse(WEIGHTS_SETTING, data, f"{name}__{WEIGHTS_SETTING.name}")
-        if present:
-            recipe["weights"] = weights
+        for _section, setting in RECIPE_SETTINGS:
+            present, value = _parse(setting, data, f"{name}__{setting.name}")
+            if present:
+                recipe[setting.name] = value
         return recipe
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
@@ -233,10 +241,9 @@ class RecipeWidget(forms.Widget):
             values = {**_defaults(cls), **(part if isinstance(part, dict) else {})}
             cells = [(s, self._cell(s, f"{name}__{section}__", values.get(s.name))) for s in settings]
             sections.append({"name": section, "cells": cells})
-        weights = recipe.get("weights", Recipe.__dataclass_fields__["weights"].default)
-        sections.append(
-            {"name": "network", "cells": [(WEIGHTS_SETTING, self._cell(WEIGHTS_SETTING, f"{name}__", weights))]}
-        )
+        for section, setting in RECIPE_SETTINGS:
+            value = recipe.get(setting.name, Recipe.__dataclass_fields__[setting.name].default)
+            sections.append({"name": section, "cells": [(setting, self._cell(setting, f"{name}__", value))]})
         return {
             "name": name,
             "mode": mode,

@@ -10,6 +10,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+#: A style painted from a preset starts from the painting's colours: without it the passes keep most
+#: of the photo's, and a painting whose look is its palette (The Scream's orange sky, a blue nocturne)
+#: comes back as the photo with a tint (bench/README.md, "The painting's colours"). Customers who
+#: want their own colours keep them where the style allows it (recipe_with_photo_colours).
+STYLE_PAINTING_COLORS = 1.0
+
 
 def recipe_validate(data: Any) -> dict[str, Any]:
     """Return the recipe in canonical form, or raise ValidationError naming the bad field."""
@@ -22,10 +28,12 @@ def recipe_validate(data: Any) -> dict[str, Any]:
 
 
 def recipe_with_photo_colours(recipe: dict[str, Any]) -> dict[str, Any]:
-    """The recipe with every pass keeping the photo's colours (the engine's `original_colors`)."""
+    """The recipe with every pass keeping the photo's colours (the engine's `original_colors`), painted
+    from the photo's own colours, not from the painting's (`painting_colors`)."""
     data = recipe_validate(recipe)
     for spec in data["passes"]:
         spec["original_colors"] = True
+    data["painting_colors"] = 0.0
     return data
 
 
@@ -50,4 +58,4 @@ def recipe_preset_dict(name: str) -> dict[str, Any]:
     # they stay the style's whatever the host says later.
     from painter.settings import vgg_weights
 
-    return {**recipe_preset(name).to_dict(), "weights": vgg_weights()}
+    return {**recipe_preset(name).to_dict(), "weights": vgg_weights(), "painting_colors": STYLE_PAINTING_COLORS}

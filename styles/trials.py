@@ -115,6 +115,7 @@ def calibration_ladder(trial: StyleTrial, style: Style) -> dict[str, Any]:
                 "style_weight": _text(rung.get("style_weight")),
                 "moved": _share(rung.get("content_change")),
                 "closed": _share(rung.get("style_closed")),
+                "colour": _share(rung.get("colour_closed")),
                 "chosen": same_rung(multiplier, chosen),
                 "in_use": same_rung(multiplier, in_use),
             }
@@ -131,6 +132,7 @@ def calibration_ladder(trial: StyleTrial, style: Style) -> dict[str, Any]:
                     "image": found,
                     "moved": _share(measure.get("content_change")),
                     "closed": _share(measure.get("style_closed")),
+                    "colour": _share(measure.get("colour_closed")),
                 }
             )
         rows.append({"sample": sample, "cells": cells})

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from orders.models import Order, OrderEvent, RenderJob
 from payments.models import Payment
 from styles.models import StyleTrial
-from styles.recipes import recipe_preset_dict
+from styles.recipes import recipe_preset_dict, recipe_with_photo_colours
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -151,9 +151,7 @@ def test_render_seconds_are_reported_by_recipe_and_device(client: Client, token:
 def test_an_order_keeping_its_photo_s_colours_counts_under_its_style_s_preset(
     client: Client, token: str, style: Style
 ) -> None:
-    recipe = recipe_preset_dict("nimble")
-    for spec in recipe["passes"]:
-        spec["original_colors"] = True
+    recipe = recipe_with_photo_colours(recipe_preset_dict("nimble"))
     now = timezone.now()
     RenderJob.objects.create(
         order=order(style, keep_colours=True),

@@ -56,6 +56,17 @@ def test_an_order_that_keeps_its_colours_is_painted_with_original_colours(client
     assert colour_style.recipe["passes"][0].get("original_colors") is not True  # the style is unchanged
 
 
+def test_keeping_its_colours_an_order_is_not_painted_from_the_paintings_colours(
+    client: Client, colour_style: Style
+) -> None:
+    colour_style.recipe = {**colour_style.recipe, "painting_colors": 1.0}
+    colour_style.save()
+    assert _post(client, colour_style, keep=True).status_code == 303
+    recipe = Order.objects.get().current_job.recipe
+    assert recipe["painting_colors"] == 0.0
+    assert all(spec["original_colors"] for spec in recipe["passes"])
+
+
 def test_without_the_option_the_style_s_own_colours_are_used(client: Client, colour_style: Style) -> None:
     assert _post(client, colour_style, keep=False).status_code == 303
     job = Order.objects.get().current_job

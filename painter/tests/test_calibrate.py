@@ -4,6 +4,7 @@ reference photos in test_strength.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -38,6 +39,7 @@ class FakeEngine:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, response: Any) -> None:
         self.response = response
         self.painted: list[float] = []
+        self.colours: list[float] = []  # each render's painting_colors
         import painter.pipeline
         import painter.score
 
@@ -47,12 +49,14 @@ class FakeEngine:
     def render(self, photo: Image.Image, styles: Any, recipe: Any, **options: Any) -> Any:
         multiplier = recipe.passes[0].style_weight / 100.0
         self.painted.append(multiplier)
-        return type("Result", (), {"hd": Image.new("RGB", (8, 8), (int(multiplier) % 256, 0, 0))})()
+        self.colours.append(recipe.painting_colors)
+        blue = 200 if recipe.painting_colors else 0
+        return type("Result", (), {"hd": Image.new("RGB", (8, 8), (int(multiplier) % 256, 0, blue))})()
 
     def measure(self, image: Image.Image, photo: Image.Image, styles: Any, recipe: Any, **options: Any) -> Any:
         multiplier = recipe.passes[0].style_weight / 100.0
         moved = self.response(multiplier)
-        return [type("M", (), {"style_closed": 0.9, "content_change": moved})()]
+        return [type("M", (), {"style_closed": 0.9, "content_change": moved, "colour_closed": 0.5})()]
 
 
 PHOTOS = [("face", Image.new("RGB", (8, 8))), ("cat", Image.new("RGB", (8, 8)))]
@@ -74,6 +78,22 @@ def test_a_style_already_in_the_band_keeps_its_weights(monkeypatch: pytest.Monke
     assert [r.multiplier for r in result.rungs] == [1 / STRENGTH_STEP, 1.0, STRENGTH_STEP]
     assert sorted(set(engine.painted)) == [1 / STRENGTH_STEP, 1.0, STRENGTH_STEP]
     assert len(engine.painted) == 3 * len(PHOTOS)  # each rung once, on every photo
+
+
+def test_the_weight_is_searched_from_the_photos_colours_and_shown_in_the_paintings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The band was measured from the photo's colours: the measured trial paints from them; what
+    staff see and customers get as strength examples is painted from the recipe's colours."""
+    engine = FakeEngine(monkeypatch, _moved(MIDDLE))
+    recipe = dataclasses.replace(recipe_preset("cpu"), painting_colors=1.0)
+    result = calibrate([Image.new("RGB", (8, 8), (0, 0, 255))], PHOTOS, recipe)
+    assert result.multiplier == 1.0
+    assert result.recipe.painting_colors == 1.0
+    assert engine.colours.count(0.0) == engine.colours.count(1.0) == 3 * len(PHOTOS)
+    assert all(image.getpixel((0, 0))[2] == 200 for rung in result.rungs for image in rung.images)
+    # The painting is blue; the images shown are, so their colour measure is that of the shown ones.
+    assert all(m.colour_closed is not None and m.colour_closed > 0.5 for r in result.rungs for m in r.measures)
 
 
 def test_a_weak_painting_climbs_the_ladder_and_the_recipe_records_the_weight(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,7 +198,7 @@ def test_score_prints_the_measure(
     assert all(p["content_change"] > 0 and p["style_closed"] > 0.5 for p in passes)
     assert main(["score", *args, "--recipe", str(recipe), "--device", "cpu"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
-    assert header.split()[-2:] == ["closed", "moved"]
+    assert header.split()[-3:] == ["closed", "moved", "colour"]
 
 
 def test_calibrate_prints_a_recipe_that_render_takes(

@@ -126,7 +126,7 @@ def test_the_score_command_prints_a_table_and_a_json_line(
 
     assert main(["score", *args]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["pass", "size", "content", "style", "tv", "total", "closed", "moved"]
+    assert table[0].split() == ["pass", "size", "content", "style", "tv", "total", "closed", "moved", "colour"]
     assert [line.split()[:2] for line in table[1:]] == [["1", "32x24"], ["2", "48x36"]]
 
     assert main(["score", *args, "--json"]) == 0
@@ -138,6 +138,8 @@ def test_the_score_command_prints_a_table_and_a_json_line(
         s.to_dict() for s in expected
     ]
     assert all(p["content_change"] > 0 and p["style_closed"] is not None for p in data["passes"])
+    # The colours are the whole image's, not a pass's: one measure, the same under every pass.
+    assert len({p["colour_closed"] for p in data["passes"]}) == 1
 
 
 def test_the_score_command_reports_an_unreadable_image_in_one_line(

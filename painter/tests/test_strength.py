@@ -6,6 +6,8 @@ included."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PIL import Image
 
@@ -42,7 +44,8 @@ def painted(
     style_path = require_shared(SHARED / "images" / "styles" / "starry_night.jpg")
     with Image.open(style_path) as opened:
         style = opened.convert("RGB")
-    small = recipe_small(recipe_preset("cpu"), SIZE)
+    # From the painting's colours, as a style made from a preset paints (styles.recipes).
+    small = dataclasses.replace(recipe_small(recipe_preset("cpu"), SIZE), painting_colors=1.0)
     out: dict[str, tuple[Image.Image, list[Stylisation]]] = {}
     for strength in STRENGTHS:
         recipe = with_strength(small, strength)
@@ -56,8 +59,9 @@ def test_stronger_carries_more_of_the_painting_and_less_of_the_photo(
 ) -> None:
     """Under each pass's objective the painting moves further from the photo as the strength grows.
     Of the style distance, the first pass's (the large strokes, at 96 px here) closes more with each
-    strength; the last pass's (detail) is closed about equally at every strength, to within a
-    hundredth, so it is only held to that."""
+    strength; the last pass's (detail) is closed about equally at every strength (from the photo's
+    colours to within a hundredth; from the painting's, stronger closed 0.018 more than lighter), so
+    it is only held to stronger not closing less of it than lighter, less a hundredth."""
     for index in (0, 1):
         moved = [painted[s][1][index].content_change for s in ("lighter", "as_shown", "stronger")]
         assert None not in moved
@@ -68,7 +72,7 @@ def test_stronger_carries_more_of_the_painting_and_less_of_the_photo(
     assert closed == sorted(closed)
     assert len(set(closed)) == 3
     detail = [painted[s][1][1].style_closed or 0.0 for s in ("lighter", "stronger")]
-    assert abs(detail[1] - detail[0]) < 0.01
+    assert detail[1] >= detail[0] - 0.01
 
 
 def test_the_face_survives_every_strength(

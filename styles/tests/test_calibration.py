@@ -60,6 +60,7 @@ def _rung(multiplier: float, moved: float) -> dict[str, Any]:
         "style_weight": 100 * multiplier,
         "content_change": moved,
         "style_closed": 0.95,
+        "colour_closed": 0.42,
         "seconds": 12.0,
         "photos": [],
     }
@@ -78,7 +79,7 @@ def _run_worker(
                 "jpeg": _jpeg((shade, 40, 200 - i * 50)),
                 "width": 64,
                 "height": 48,
-                "measure": {"content_change": moved, "style_closed": 0.95},
+                "measure": {"content_change": moved, "style_closed": 0.95, "colour_closed": 0.37},
             }
             for i, sample in enumerate(samples)
         ]
@@ -154,6 +155,8 @@ def test_staff_see_the_ladder_and_can_choose_another_rung(
         assert f">\n    {label}<" in html or f">{label}<" in html or f"{label}<div" in html
     assert "moved 95%" in html
     assert "moved 70%" in html
+    assert "colour 42%" in html  # a rung's mean
+    assert html.count("colour 37%") == 6 * 3  # under each painting
     assert html.count("admin/styles/style/test-render-images/") == 6 * 3
     old_examples = dict(style.strength_examples)
     response = curator.post(

@@ -56,6 +56,7 @@ def test_typed_text_becomes_the_right_json_types() -> None:
             "recipe__upscale__noise": "",
             "recipe__upscale__scale": "4",
             "recipe__upscale__long_side": "3840",
+            "recipe__painting_colors": "0.5",
         }
     )
     recipe = RecipeWidget.recipe_from_form(data, "recipe")
@@ -64,6 +65,7 @@ def test_typed_text_becomes_the_right_json_types() -> None:
     assert recipe["passes"][0]["seed"] is None
     assert recipe["passes"][1]["original_colors"] is True
     assert recipe["upscale"] == {"method": "waifu2x", "noise": None, "scale": 4, "long_side": 3840}
+    assert recipe["painting_colors"] == 0.5
 
 
 def test_the_change_page_shows_a_column_per_pass_and_the_json(admin_client: Client, style: Style) -> None:
@@ -73,6 +75,7 @@ def test_the_change_page_shows_a_column_per_pass_and_the_json(admin_client: Clie
     assert 'name="recipe__p1__size" value="960"' in page
     assert 'name="recipe__p2__size" value=""' in page  # "add a pass"
     assert 'name="recipe__post__saturation" value="105"' in page
+    assert 'name="recipe__painting_colors" value="1"' in page  # a style from a preset
     assert "Advanced JSON" in page
     assert "&quot;passes&quot;" in page
     assert "Try on the sample photos" in page
