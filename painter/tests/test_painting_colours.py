@@ -83,3 +83,15 @@ def test_a_render_paints_from_the_paintings_colours_and_the_measure_sees_it(
     itself = stylisation(resized, photo, [second_painting], _tiny(0.0), device="cpu")[0].colour_closed
     assert itself is not None
     assert itself > 0.9
+
+
+def test_a_tall_photo_is_recoloured_alike_in_every_band_of_rows(photo: Image.Image, painting: Image.Image) -> None:
+    """The photo is recoloured a band of rows at a time: a photo stacked on itself, its halves
+    crossing the bands at different rows, comes back as two identical halves."""
+    half = photo.resize((40, 300))
+    tall = Image.new("RGB", (40, 600))
+    tall.paste(half, (0, 0))
+    tall.paste(half, (0, 300))
+    moved = np.asarray(towards_painting_colours(tall, [painting], 1.0))
+    assert np.array_equal(moved[:300], moved[300:])
+    assert not np.array_equal(moved[:300], np.asarray(half))
