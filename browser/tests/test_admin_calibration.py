@@ -69,7 +69,11 @@ def calibrate(style: Style, samples: list[SamplePhoto]) -> None:
                 "jpeg": _painting(photo, painting, multiplier),
                 "width": 128,
                 "height": 96,
-                "measure": {"content_change": moved + 0.01 * (i - 1), "style_closed": 0.9 + 0.01 * i},
+                "measure": {
+                    "content_change": moved + 0.01 * (i - 1),
+                    "style_closed": 0.9 + 0.01 * i,
+                    "colour_closed": 0.4 + 0.1 * i,
+                },
             }
             for i, (sample, photo) in enumerate(zip(samples, photos, strict=True))
         ]
@@ -82,6 +86,7 @@ def calibrate(style: Style, samples: list[SamplePhoto]) -> None:
                 "style_weight": 1e4 * multiplier,
                 "content_change": moved,
                 "style_closed": 0.91,
+                "colour_closed": 0.5,
                 "seconds": 12.0,
                 "photos": [],
             }
@@ -143,9 +148,10 @@ def test_staff_read_the_calibration_ladder(
         shade = row.locator("td").nth(4).evaluate("(td) => getComputedStyle(td).backgroundColor")
         assert shade == chosen_background
         assert row.locator("td").nth(3).evaluate("(td) => getComputedStyle(td).backgroundColor") != shade
-    # Each measure on a line of its own: never "closed" at the end of a line and its number on the next.
+    # Each measure (moved, closed, colour) on a line of its own: never "closed" at the end of a line
+    # and its number on the next.
     measures = table.locator("tbody .measure")
-    expect(measures).to_have_count(len(PHOTOS) * len(LADDER) * 2)
+    expect(measures).to_have_count(len(PHOTOS) * len(LADDER) * 3)
     assert measures.evaluate_all("(all) => all.filter((m) => m.getClientRects().length !== 1).length") == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "admin-calibration.png", full_page=True)
