@@ -123,6 +123,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1 / 3)
     parser.add_argument("--pairs", choices=("held_out", "chosen", "all"), default="held_out")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs")
+    parser.add_argument("--only", nargs="*", default=[], help="only these pairs (photo+style)")
     parser.add_argument("--ablate", metavar="PAIR", help="paint one pair (photo+style) with each of --of's changes")
     parser.add_argument("--of", choices=("nimble", "cpu"), default="nimble", help="whose changes --ablate tries")
     parser.add_argument("--variants", nargs="*", default=[], help="only these of --ablate's variants (and the seed)")
@@ -135,10 +136,18 @@ def main() -> None:
     )
     parser.add_argument("-o", "--output", type=Path, default=REPO / "var" / "bench" / "judge.json")
     parser.add_argument("--calibration", type=Path, default=REPO / "var" / "bench" / "calibration.json")
+    parser.add_argument(
+        "--painting-colors",
+        type=float,
+        default=0.0,
+        help="every recipe's painting_colors, the objective's too (a style made from a preset has 1)",
+    )
     args = parser.parse_args()
     pairs = [p for p in PAIRS if args.pairs == "all" or p.split == args.pairs]
     if args.limit:
         pairs = pairs[: args.limit]
+    if args.only:
+        pairs = [p for p in pairs if p.name in args.only]
     multipliers: dict[str, float] = {}
     if args.calibration.exists():
         calibrated = json.loads(args.calibration.read_text())["paintings"]
@@ -159,11 +168,11 @@ def main() -> None:
             continue
         photo, style = load_photo(pair.photo), load_style(pair.style)
         multiplier = multipliers.get(pair.style, 1.0)
-        objective = with_style_multiplier(scaled(recipe_preset("seed"), args.scale), multiplier)
+        objective = _coloured(with_style_multiplier(scaled(recipe_preset("seed"), args.scale), multiplier), args)
         # A recipe added later is painted beside the rows already there (same weights, same seed).
         row = row or {"split": pair.split, "multiplier": multiplier, "recipes": {}}
         for name in (n for n in recipes if n not in row["recipes"]):
-            recipe = with_style_multiplier(scaled(_recipe(name), args.scale), multiplier)
+            recipe = _coloured(with_style_multiplier(scaled(_recipe(name), args.scale), multiplier), args)
             started = time.perf_counter()
             result = render(photo, [style], recipe, device="cpu", waifu2x_dir=str(WAIFU2X))
             seconds = time.perf_counter() - started
@@ -190,6 +199,10 @@ def main() -> None:
         args.output.write_text(json.dumps(results, indent=2))
         _sheet(pair.name, photo, style, list(row["recipes"]), out_dir)
     _summary(results)
+
+
+def _coloured(recipe: Recipe, args: argparse.Namespace) -> Recipe:
+    return dataclasses.replace(recipe, painting_colors=args.painting_colors)
 
 
 def _ablate(
