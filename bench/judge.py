@@ -27,7 +27,7 @@ from typing import Any
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pairs import PAIRS, REPO, SHARED, load_photo, load_style
+from pairs import PAIRS, REPO, SHARED, load_photo, load_style, row_sheet
 
 from painter import Recipe, recipe_preset, render
 from painter.calibrate import with_style_multiplier
@@ -239,13 +239,8 @@ def _ablate(
 
 
 def _sheet(name: str, photo: Image.Image, style: Image.Image, recipes: list[str], out_dir: Path) -> None:
-    width = 240
-    tiles = [photo, style] + [Image.open(out_dir / f"{name}-{r}.png").convert("RGB") for r in recipes]
-    tiles = [t.resize((width, round(width * t.height / t.width)), Image.Resampling.LANCZOS) for t in tiles]
-    sheet = Image.new("RGB", (width * len(tiles), max(t.height for t in tiles)), "white")
-    for i, tile in enumerate(tiles):
-        sheet.paste(tile, (i * width, 0))
-    sheet.save(out_dir / f"sheet-{name}.jpg", quality=85)
+    painted = [Image.open(out_dir / f"{name}-{r}.png").convert("RGB") for r in recipes]
+    row_sheet([photo, style, *painted]).save(out_dir / f"sheet-{name}.jpg", quality=85)
 
 
 def _summary(results: dict[str, Any]) -> None:

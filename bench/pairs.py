@@ -100,3 +100,15 @@ def load_style(key: str) -> Image.Image:
     demo = next(d for d in DEMO_STYLES if d.slug == key)
     with Image.open(io.BytesIO(demo_style_jpeg(demo))) as image:
         return image.convert("RGB")
+
+
+def row_sheet(images: list[Image.Image], width: int = 240) -> Image.Image:
+    """The images side by side, each ``width`` px wide at its own aspect ratio, on white."""
+    tiles = [
+        im.convert("RGB").resize((width, round(width * im.height / im.width)), Image.Resampling.LANCZOS)
+        for im in images
+    ]
+    sheet = Image.new("RGB", (width * len(tiles), max(t.height for t in tiles)), "white")
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, (i * width, 0))
+    return sheet

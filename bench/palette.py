@@ -22,10 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pairs import PAIRS, REPO, load_photo, load_style
+from pairs import PAIRS, REPO, load_photo, load_style, row_sheet
 
 from painter import recipe_preset, render
 from painter.calibrate import with_style_multiplier
@@ -45,16 +43,6 @@ CALIBRATED = {
     "nocturne": 1.0,
     "sunset-waves": 0.25,
 }
-
-
-def _sheet(images: list[Image.Image], height: int = 240) -> Image.Image:
-    scaled = [im.resize((max(1, round(im.width * height / im.height)), height)) for im in images]
-    sheet = Image.new("RGB", (sum(im.width for im in scaled) + 6 * (len(scaled) - 1), height), "white")
-    x = 0
-    for im in scaled:
-        sheet.paste(im, (x, 0))
-        x += im.width + 6
-    return sheet
 
 
 def main() -> None:
@@ -105,7 +93,7 @@ def main() -> None:
                 + f" ({seconds:.0f} s)",
                 flush=True,
             )
-        _sheet(images).save(out_dir / f"{pair.name}.jpg", quality=88)
+        row_sheet(images).save(out_dir / f"{pair.name}.jpg", quality=88)
         args.output.write_text(json.dumps(results, indent=1))
 
 

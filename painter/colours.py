@@ -65,15 +65,32 @@ def _blend_stats(paintings: Sequence[Image.Image], blend: Sequence[float] | None
     return mean, second - np.outer(mean, mean)
 
 
+def _distance(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    """The 2-Wasserstein distance between two Gaussians given as (mean, covariance)."""
+    (ma, ca), (mb, cb) = a, b
+    root = _sqrtm(ca)
+    squared = float(((ma - mb) ** 2).sum() + np.trace(ca + cb - 2.0 * _sqrtm(root @ cb @ root)))
+    return max(squared, 0.0) ** 0.5
+
+
 def colour_distance(
     image: Image.Image, paintings: Sequence[Image.Image], blend: Sequence[float] | None = None
 ) -> float:
     """How far an image's colours are from the paintings': the 2-Wasserstein distance between Gaussians
     with their RGB means and covariances (0: the same mean and spread of colour; RGB in [0, 1])."""
-    (ma, ca), (mb, cb) = _colour_stats(image), _blend_stats(paintings, blend)
-    root = _sqrtm(ca)
-    squared = float(((ma - mb) ** 2).sum() + np.trace(ca + cb - 2.0 * _sqrtm(root @ cb @ root)))
-    return max(squared, 0.0) ** 0.5
+    return _distance(_colour_stats(image), _blend_stats(paintings, blend))
+
+
+def colour_closed(
+    image: Image.Image, photo: Image.Image, paintings: Sequence[Image.Image], blend: Sequence[float] | None = None
+) -> float | None:
+    """Of the distance between the photo's colours and the paintings', the share the image closes (0:
+    the photo's colours, 1: the paintings'); None where the photo's colours are already theirs."""
+    target = _blend_stats(paintings, blend)
+    start = _distance(_colour_stats(photo), target)
+    if start < 1e-6:
+        return None
+    return 1.0 - _distance(_colour_stats(image), target) / start
 
 
 def towards_painting_colours(

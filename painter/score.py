@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .colours import colour_distance
+from . import colours
 from .images import pil_to_tensor, tensor_to_pil
 from .losses import LossTerms, content_targets
 from .pipeline import feature_network, painted_photo, resolve_device
@@ -212,8 +212,4 @@ def colour_closed(
 ) -> float | None:
     """:attr:`Stylisation.colour_closed` of ``output`` alone (no network needed)."""
     image = output if isinstance(output, Image.Image) else tensor_to_pil(output)
-    blend = recipe.passes[0].style_blend_weights
-    start = colour_distance(photo, styles, blend)
-    if start < 1e-6:
-        return None
-    return 1.0 - colour_distance(image, styles, blend) / start
+    return colours.colour_closed(image, photo, styles, recipe.passes[0].style_blend_weights)
